@@ -1,0 +1,88 @@
+import { randomUUID } from "node:crypto";
+import { ApiError } from "../errors.js";
+import { hashPassword } from "../crypto/passwords.js";
+import type { Keys } from "../keys.js";
+import type { RedisClient } from "../redis.js";
+
+/** The profile as LoginRadius answers it (the subset this gateway keeps). */
+export interface Profile {
+  Uid: string;
+  ID: string;
+  Email: Array<{ Type: string; Value: string }>;
+  EmailVerified: boolean;
+  IsActive: boolean;
+  IsDeleted: boolean;
+  UserName: string | null;
+  PhoneId: string | null;
+  FirstName: string | null;
+  CreatedDate: string;
+  Identities: null;
+  IsPasswordBreached: boolean;
+}
+
+export interface NewAccount {
+  email: string;
+  password: string;
+  userName?: string | undefined;
+  phoneId?: string | undefined;
+  firstName?: string | undefined;
+}
+
+export type IdentifierKind = "email" | "username" | "phone";
+
+export interface AccountStore {
+  create(appId: string, input: NewAccount): Promise<Profile>;
+  findUid(appId: string, kind: IdentifierKind, value: string): Promise<string | null>;
+  get(appId: string, uid: string): Promise<{ profile: Profile; passwordHash: string } | null>;
+}
+
+/** Identifiers are matched case-insensitively, as users type them. */
+export const normalizeIdentifier = (kind: IdentifierKind, value: string): string =>
+  kind === "phone" ? value.replace(/[\s()-]/g, "") : value.trim().toLowerCase();
+
+const hex32 = () => randomUUID().replaceAll("-", "");
+
+export function createAccountStore(redis: RedisClient, keys: Keys, now: () => Date = () => new Date()): AccountStore {
+  return {
+    async create(appId, input) {
+      const uid = hex32();
+      const wanted: Array<[IdentifierKind, string]> = [["email", input.email]];
+      if (input.userName) wanted.push(["username", input.userName]);
+      if (input.phoneId) wanted.push(["phone", input.phoneId]);
+      // Reserve every identifier first (SET NX: the first writer wins), and give them back if one is taken.
+      const reserved: string[] = [];
+      for (const [kind, value] of wanted) {
+        const key = keys.identity(appId, kind, normalizeIdentifier(kind, value));
+        if ((await redis.set(key, uid, "NX")) !== "OK") {
+          if (reserved.length) await Promise.all(reserved.map((k) => redis.del(k)));
+          throw new ApiError(936, kind === "email" ? {} : { description: `The ${kind} is already registered.` });
+        }
+        reserved.push(key);
+      }
+      const profile: Profile = {
+        Uid: uid,
+        ID: hex32(),
+        Email: [{ Type: "Primary", Value: input.email }],
+        EmailVerified: true,
+        IsActive: true,
+        IsDeleted: false,
+        UserName: input.userName ?? null,
+        PhoneId: input.phoneId ?? null,
+        FirstName: input.firstName ?? null,
+        CreatedDate: now().toISOString(),
+        Identities: null,
+        IsPasswordBreached: false,
+      };
+      await redis.hset(keys.profile(appId, uid), {
+        profile: JSON.stringify(profile),
+        password: await hashPassword(input.password),
+      });
+      return profile;
+    },
+    findUid: (appId, kind, value) => redis.get(keys.identity(appId, kind, normalizeIdentifier(kind, value))),
+    async get(appId, uid) {
+      const [profile, passwordHash] = await redis.hmget(keys.profile(appId, uid), "profile", "password");
+      return profile && passwordHash ? { profile: JSON.parse(profile) as Profile, passwordHash } : null;
+    },
+  };
+}

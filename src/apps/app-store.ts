@@ -1,0 +1,68 @@
+import { randomBytes } from "node:crypto";
+import { hashToken, newToken, sameDigest } from "../crypto/tokens.js";
+import type { Keys } from "../keys.js";
+import type { RedisClient } from "../redis.js";
+
+/** An app (tenant): its apikey identifies it, its apisecret (kept only as a hash) authorises management calls. */
+export interface AppRecord {
+  apiKey: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface AppStore {
+  get(apiKey: string): Promise<AppRecord | null>;
+  /** Create a new app; the secret is returned once and never stored in clear. */
+  create(name: string): Promise<{ app: AppRecord; apiSecret: string }>;
+  /** Make sure this app exists with this secret (BOOTSTRAP_API_KEY/SECRET); idempotent. */
+  ensure(apiKey: string, apiSecret: string, name: string): Promise<AppRecord>;
+  verifySecret(apiKey: string, apiSecret: string): Promise<boolean>;
+  rotateSecret(apiKey: string): Promise<string | null>;
+  list(): Promise<string[]>;
+}
+
+export function createAppStore(redis: RedisClient, keys: Keys, now: () => Date = () => new Date()): AppStore {
+  const newSecret = () => randomBytes(24).toString("base64url");
+
+  async function get(apiKey: string): Promise<AppRecord | null> {
+    const fields = await redis.hmget(keys.app(apiKey), "name", "createdAt");
+    const [name, createdAt] = fields;
+    return name == null || createdAt == null ? null : { apiKey, name, createdAt };
+  }
+
+  async function write(apiKey: string, apiSecret: string, name: string): Promise<AppRecord> {
+    const app = { apiKey, name, createdAt: now().toISOString() };
+    await redis.hset(keys.app(apiKey), { name, createdAt: app.createdAt, secretHash: hashToken(apiSecret) });
+    await redis.sadd(keys.apps(), apiKey);
+    return app;
+  }
+
+  return {
+    get,
+    async create(name) {
+      const apiSecret = newSecret();
+      const app = await write(newToken(), apiSecret, name);
+      return { app, apiSecret };
+    },
+    async ensure(rawKey, apiSecret, name) {
+      const apiKey = rawKey.toLowerCase();
+      const existing = await get(apiKey);
+      if (existing) {
+        await redis.hset(keys.app(apiKey), "secretHash", hashToken(apiSecret));
+        return existing;
+      }
+      return write(apiKey, apiSecret, name);
+    },
+    async verifySecret(apiKey, apiSecret) {
+      const stored = await redis.hget(keys.app(apiKey), "secretHash");
+      return stored != null && sameDigest(stored, hashToken(apiSecret));
+    },
+    async rotateSecret(apiKey) {
+      if (!(await get(apiKey))) return null;
+      const apiSecret = newSecret();
+      await redis.hset(keys.app(apiKey), "secretHash", hashToken(apiSecret));
+      return apiSecret;
+    },
+    list: () => redis.smembers(keys.apps()),
+  };
+}

@@ -1,0 +1,101 @@
+import type { Keys } from "../keys.js";
+import { defineScript, type RedisClient } from "../redis.js";
+import { challengeFields, parseChallenge, type Challenge, type ChallengeStatus } from "./challenge.js";
+import { CREATE, END, RESEND, UPDATE_IF_EXISTS } from "./scripts.js";
+
+export interface ChallengeRef {
+  appId: string;
+  uid: string;
+  challengeId: string;
+}
+
+export type EndResult = "OK" | "Late" | "Missing" | ChallengeStatus;
+export type ResendResult =
+  | { ok: true; sendNo: number }
+  | { ok: false; reason: "Wait"; waitMs: number }
+  | { ok: false; reason: "Max" | "Late" | "Missing" | ChallengeStatus };
+
+export interface ChallengeStore {
+  /**
+   * Store a new challenge as the user's pending one, with lookups by token and handle hash. Returns the token
+   * hash of the challenge it cancelled, if any.
+   */
+  create(challenge: Challenge, keepMs: number): Promise<{ cancelledTokenHash: string | null }>;
+  load(ref: ChallengeRef): Promise<Challenge | null>;
+  findByToken(tokenHash: string): Promise<Challenge | null>;
+  findByHandle(handleHash: string): Promise<Challenge | null>;
+  /** The user's pending challenge, if any. */
+  pendingOf(appId: string, uid: string): Promise<Challenge | null>;
+  /** Move a pending challenge to an end state, atomically and once. */
+  end(c: ChallengeRef, to: Exclude<ChallengeStatus, "Pending">, options: { now: number; refuseLate: boolean; fields?: Partial<Challenge> }): Promise<EndResult>;
+  resend(c: ChallengeRef, now: number, minIntervalMs: number, maxSends: number): Promise<ResendResult>;
+  /** Set fields of a challenge that still exists. */
+  update(c: ChallengeRef, fields: Partial<Challenge>): Promise<boolean>;
+}
+
+const createScript = defineScript(CREATE);
+const endScript = defineScript(END);
+const resendScript = defineScript(RESEND);
+const updateScript = defineScript(UPDATE_IF_EXISTS);
+
+const refOf = (c: ChallengeRef | Challenge): ChallengeRef =>
+  "challengeId" in c ? c : { appId: c.appId, uid: c.uid, challengeId: c.id };
+
+export function createChallengeStore(redis: RedisClient, keys: Keys): ChallengeStore {
+  const keyOf = (r: ChallengeRef) => keys.challenge(r.appId, r.uid, r.challengeId);
+  const encodeRef = (r: ChallengeRef) => `${r.appId}|${r.uid}|${r.challengeId}`;
+  const decodeRef = (raw: string): ChallengeRef | null => {
+    const [appId, uid, challengeId] = raw.split("|");
+    return appId && uid && challengeId ? { appId, uid, challengeId } : null;
+  };
+
+  async function load(ref: ChallengeRef): Promise<Challenge | null> {
+    return parseChallenge(await redis.hgetall(keyOf(ref)));
+  }
+  async function follow(refKey: string): Promise<Challenge | null> {
+    const raw = await redis.get(refKey);
+    const ref = raw ? decodeRef(raw) : null;
+    return ref ? load(ref) : null;
+  }
+  const flatten = (fields: Partial<Challenge>) => Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
+
+  return {
+    async create(c, keepMs) {
+      const ref = refOf(c);
+      // Lookups first: if the script fails they point at nothing, which reads as an unknown token.
+      await redis
+        .multi()
+        .set(keys.tokenRef(c.tokenHash), encodeRef(ref), "PX", keepMs)
+        .set(keys.handleRef(c.handleHash), encodeRef(ref), "PX", keepMs)
+        .exec();
+      const chPrefix = keys.challenge(c.appId, c.uid, "");
+      const cancelled = (await createScript(redis, [keys.pending(c.appId, c.uid), keyOf(ref)], [
+        chPrefix, keepMs, c.createdAt, c.id, ...challengeFields(c),
+      ])) as string;
+      return { cancelledTokenHash: cancelled || null };
+    },
+    load,
+    findByToken: (tokenHash) => follow(keys.tokenRef(tokenHash)),
+    findByHandle: (handleHash) => follow(keys.handleRef(handleHash)),
+    async pendingOf(appId, uid) {
+      const id = await redis.get(keys.pending(appId, uid));
+      return id ? load({ appId, uid, challengeId: id }) : null;
+    },
+    async end(c, to, { now, refuseLate, fields = {} }) {
+      return (await endScript(redis, [keyOf(c), keys.pending(c.appId, c.uid)], [
+        to, now, refuseLate ? "1" : "0", ...flatten(fields),
+      ])) as EndResult;
+    },
+    async resend(c, now, minIntervalMs, maxSends) {
+      const [reason, n] = (await resendScript(redis, [keyOf(c)], [now, minIntervalMs, maxSends])) as [string, number];
+      if (reason === "OK") return { ok: true, sendNo: n };
+      if (reason === "Wait") return { ok: false, reason, waitMs: n };
+      return { ok: false, reason: reason as "Max" };
+    },
+    async update(c, fields) {
+      return (await updateScript(redis, [keyOf(c)], flatten(fields))) === 1;
+    },
+  };
+}
+
+export { refOf };

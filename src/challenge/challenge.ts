@@ -1,0 +1,53 @@
+/** A login waiting for the phone: what Redis keeps of it (no raw token or handle), and its states. */
+
+export type ChallengeStatus = "Pending" | "Approved" | "Denied" | "Expired" | "Cancelled";
+export type DeliveryState = "Queued" | "Sent" | "Retrying" | "Failed";
+
+export interface Challenge {
+  id: string;
+  appId: string;
+  uid: string;
+  status: ChallengeStatus;
+  createdAt: number;
+  expiresAt: number;
+  /** SHA-256 of the browser's 2FA token: also names the Socket.IO room. */
+  tokenHash: string;
+  handleHash: string;
+  /** The device handle, sealed, for the worker that puts it in the push. */
+  handleSealed: string;
+  identifier: string;
+  browser: string;
+  location: string;
+  /** Number matching: the right number, and the options shown on the phone (PickOne). */
+  number: string;
+  numberOptions: string;
+  numberMode: "Off" | "PickOne" | "Typed";
+  /** How many times the push was sent (1 + resends). */
+  sends: number;
+  lastSendAt: number;
+  delivery: DeliveryState | "";
+  deviceCount: number;
+  /** The approved login response, sealed; served until `finalizeUntil`. */
+  loginSealed: string;
+  finalizeUntil: number;
+  endedAt: number;
+  reason: string;
+}
+
+/** The Socket.IO room of a challenge: derived from the token's hash, never the raw token, and never 20 chars. */
+export const roomOf = (tokenHash: string): string => `c:${tokenHash}`;
+
+const NUMERIC = new Set(["createdAt", "expiresAt", "sends", "lastSendAt", "deviceCount", "finalizeUntil", "endedAt"]);
+
+/** Redis hash fields → Challenge (null when the hash is gone). */
+export function parseChallenge(raw: Record<string, string>): Challenge | null {
+  if (!raw.id || !raw.status) return null;
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(raw)) out[k] = NUMERIC.has(k) ? Number(v) : v;
+  return out as unknown as Challenge;
+}
+
+/** Challenge → flat field/value list for HSET. */
+export function challengeFields(c: Challenge): string[] {
+  return Object.entries(c).flatMap(([k, v]) => [k, String(v)]);
+}

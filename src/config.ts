@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+/**
+ * Process configuration (contract 2.3), parsed once at start. Nothing else reads `process.env`.
+ * Every bad variable is named in one error.
+ */
+
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  /** Proxy hops to trust for the client IP (X-Forwarded-For), as Express's "trust proxy". */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  REDIS_CLUSTER: bool.default(false),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, "letters, digits, _ . - only, at most 40").default("pmg"),
+  BOOTSTRAP_API_KEY: z.uuid().optional(),
+  BOOTSTRAP_API_SECRET: z.string().min(16).max(200).optional(),
+  MASTER_KEY: base64Key.optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SNS_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  ALLOW_PRIVATE_WEBHOOKS: bool.optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Seconds a resend must wait after the previous send. */
+  RESEND_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(20),
+  /** Resends allowed per challenge. */
+  RESEND_MAX: z.coerce.number().int().min(0).max(100).default(3),
+  /** Seconds an approved login keeps answering pings with the same login response. */
+  FINALIZE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Lifetime of access tokens, seconds. */
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(3600),
+  ENROLLMENT_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  /** Seconds pushes and logins stay locked after a "not me" answer. */
+  FRAUD_LOCK_SECONDS: z.coerce.number().int().min(0).max(86_400 * 30).default(900),
+  PUSH_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
+});
+
+type Env = z.infer<typeof schema>;
+
+export interface Config extends Omit<Env, "PUBLIC_URL" | "ALLOW_PRIVATE_WEBHOOKS"> {
+  PUBLIC_URL: string;
+  ALLOW_PRIVATE_WEBHOOKS: boolean;
+  isDev: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parse the environment; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most twelve-factor apps.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const isDev = e.NODE_ENV !== "production";
+  if (!isDev && !e.MASTER_KEY) {
+    throw new ConfigError("invalid configuration:\n  MASTER_KEY: required when NODE_ENV=production (openssl rand -base64 32)");
+  }
+  if ((e.BOOTSTRAP_API_KEY === undefined) !== (e.BOOTSTRAP_API_SECRET === undefined)) {
+    throw new ConfigError("invalid configuration:\n  BOOTSTRAP_API_KEY, BOOTSTRAP_API_SECRET: set both or neither");
+  }
+  return {
+    ...e,
+    isDev,
+    PUBLIC_URL: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    ALLOW_PRIVATE_WEBHOOKS: e.ALLOW_PRIVATE_WEBHOOKS ?? isDev,
+  };
+}

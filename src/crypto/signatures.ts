@@ -1,0 +1,48 @@
+import { createPublicKey, verify, type KeyObject } from "node:crypto";
+
+/**
+ * Device keys and the answers they sign (contract 1.4). A key is registered as the hex of its X.509
+ * SubjectPublicKeyInfo DER: RSA of 2048 bits or more (what the LoginRadius Android SDK makes), or ECDSA P-256.
+ */
+
+export type DeviceKeyKind = "rsa" | "p256";
+
+export interface ParsedDeviceKey {
+  kind: DeviceKeyKind;
+  key: KeyObject;
+}
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+
+/** Parse and vet a registered public key; null when it is not an acceptable device key. */
+export function parseDeviceKey(hex: string): ParsedDeviceKey | null {
+  if (!HEX.test(hex) || hex.length > 4096) return null;
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.from(hex, "hex"), format: "der", type: "spki" });
+  } catch {
+    return null;
+  }
+  const details = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === "rsa" && (details?.modulusLength ?? 0) >= 2048 && (details?.modulusLength ?? 0) <= 8192) {
+    return { kind: "rsa", key };
+  }
+  if (key.asymmetricKeyType === "ec" && details?.namedCurve === "prime256v1") return { kind: "p256", key };
+  return null;
+}
+
+/**
+ * Check `signatureHex` over the UTF-8 text the phone signed: RSASSA-PKCS1-v1_5 with SHA-256 for RSA keys
+ * (Java's SHA256withRSA), ECDSA-SHA256 for P-256: DER as Java's SHA256withECDSA signs, or the 64-byte r||s
+ * that WebCrypto produces.
+ */
+export function verifyDeviceSignature(key: ParsedDeviceKey, signedText: string, signatureHex: string): boolean {
+  if (!HEX.test(signatureHex) || signatureHex.length > 2048) return false;
+  const signature = Buffer.from(signatureHex, "hex");
+  const dsaEncoding = key.kind === "p256" && signature.length === 64 ? "ieee-p1363" : "der";
+  try {
+    return verify("sha256", Buffer.from(signedText, "utf8"), { key: key.key, dsaEncoding }, signature);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,38 @@
+import { ApiError } from "../errors.js";
+import { isGuid } from "../crypto/tokens.js";
+import { parseDeviceKey } from "../crypto/signatures.js";
+import { refOf } from "../challenge/challenge-store.js";
+import type { NewDevice } from "../devices/device-store.js";
+import type { Services } from "../services.js";
+
+/**
+ * L6: a phone registers its public key and push token with a single-use enrollment token. If the token came
+ * with a login that is still waiting, that login's push goes to the new device at once.
+ */
+export async function registerDevice(s: Services, appId: string, token: string, device: NewDevice): Promise<{ isRegistered: true }> {
+  if (!parseDeviceKey(device.publicKey)) {
+    throw new ApiError(965, { fields: [{ FieldName: "publicKey", ErrorMessage: "must be the hex of an X.509 SubjectPublicKeyInfo: RSA of 2048 bits or more, or ECDSA P-256" }] });
+  }
+  // Validate everything before the token is used up, so a malformed request costs the phone nothing.
+  const grant = isGuid(token) ? await s.enrollment.consume(token) : null;
+  if (!grant || grant.appId !== appId) {
+    throw new ApiError(1103, { description: "The enrollment link is invalid, expired or already used; scan a fresh QR code." });
+  }
+  const added = await s.devices.add(grant.appId, grant.uid, device);
+  s.logger.info({ app: grant.appId, uid: grant.uid, device: added.id, type: added.type }, "push device enrolled");
+
+  const pending = await s.challenges.pendingOf(grant.appId, grant.uid);
+  if (pending && pending.status === "Pending" && s.now() < pending.expiresAt) {
+    const sendNo = Math.max(1, pending.sends);
+    await s.challenges.update(refOf(pending), {
+      sends: sendNo,
+      lastSendAt: s.now(),
+      delivery: "Queued",
+      deviceCount: pending.deviceCount + 1,
+    });
+    await s.queues.enqueueSends([{ appId: grant.appId, uid: grant.uid, challengeId: pending.id, deviceId: added.id, sendNo }]);
+    const updated = await s.challenges.load(refOf(pending));
+    if (updated) s.notifier.notify(updated);
+  }
+  return { isRegistered: true };
+}

@@ -1,0 +1,34 @@
+import express, { type Express } from "express";
+import helmet from "helmet";
+import type { Services } from "../services.js";
+import { errorHandler, notFound } from "./error-handler.js";
+import { healthRoutes } from "./routes/health.js";
+import { identityRoutes } from "./routes/identity.js";
+import { pushSettingsRoutes } from "./routes/push-settings.js";
+import { requestLog } from "./request-log.js";
+
+export interface HttpAppOptions {
+  /** False while starting or draining: /readyz answers 503. */
+  isAccepting: () => boolean;
+  /** Extra routers (demo pages, console, browser client) mounted before the 404. */
+  extra?: express.Router[];
+}
+
+/** The Express app: every REST endpoint of the contract, health, and one error path. */
+export function createHttpApp(s: Services, options: HttpAppOptions): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", s.config.TRUST_PROXY);
+  app.set("case sensitive routing", false);
+  app.use(helmet());
+  app.use(requestLog(s.logger));
+  app.use(healthRoutes(s.redis, options.isAccepting));
+  // Bodies are small JSON objects; anything larger is refused before it is read.
+  app.use(express.json({ limit: "16kb", strict: true, type: ["application/json", "application/*+json"] }));
+  app.use(identityRoutes(s));
+  app.use(pushSettingsRoutes(s));
+  for (const router of options.extra ?? []) app.use(router);
+  app.use(notFound);
+  app.use(errorHandler(s.logger));
+  return app;
+}

@@ -1,0 +1,37 @@
+import type { Request } from "express";
+import { ApiError } from "../errors.js";
+import { isGuid } from "../crypto/tokens.js";
+import type { AppRecord } from "../apps/app-store.js";
+import type { SessionOwner } from "../sessions/session-store.js";
+import type { Services } from "../services.js";
+import { credential, queryParam } from "./request-input.js";
+
+/** The app named by the request's apikey: 922 missing, 920 malformed, 901 unknown. */
+export async function requireApp(s: Services, req: Request): Promise<AppRecord> {
+  const apiKey = credential(req, "x-loginradius-apikey", "apikey");
+  if (!apiKey) throw new ApiError(922);
+  if (!isGuid(apiKey)) throw new ApiError(920);
+  const app = await s.apps.get(apiKey.toLowerCase());
+  if (!app) throw new ApiError(901);
+  return app;
+}
+
+/** The app, for management calls that also need its secret: 923 missing, 902 wrong. */
+export async function requireAppWithSecret(s: Services, req: Request): Promise<AppRecord> {
+  const app = await requireApp(s, req);
+  const secret = credential(req, "x-loginradius-apisecret", "apisecret");
+  if (!secret) throw new ApiError(923);
+  if (secret.length > 256 || !(await s.apps.verifySecret(app.apiKey, secret))) throw new ApiError(902);
+  return app;
+}
+
+/** The user behind the access token (Bearer header or access_token query): 1060 missing, 905/906 bad. */
+export async function requireUser(s: Services, req: Request): Promise<{ app: AppRecord; user: SessionOwner }> {
+  const app = await requireApp(s, req);
+  const auth = req.headers.authorization;
+  const bearer = typeof auth === "string" ? /^Bearer\s+(\S+)$/i.exec(auth)?.[1] : undefined;
+  const token = bearer ?? queryParam(req, "access_token");
+  if (!token) throw new ApiError(1060);
+  if (!isGuid(token)) throw new ApiError(905);
+  return { app, user: await s.sessions.resolve(app.apiKey, token) };
+}

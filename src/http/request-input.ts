@@ -1,0 +1,34 @@
+import type { Request } from "express";
+import type { z } from "zod";
+import { ApiError, type ErrorCode } from "../errors.js";
+
+/**
+ * Reading what a LoginRadius client sends: query and header names case-insensitively (the Node SDK sends
+ * `apiKey` and `X-LoginRadius-apiSecret`), bodies through a schema. A repeated or non-string parameter is a
+ * malformed one, never a crash.
+ */
+export function queryParam(req: Request, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(req.query as Record<string, unknown>)) {
+    if (k.toLowerCase() !== wanted) continue;
+    if (typeof v === "string") return v;
+    throw new ApiError(908, { fields: [{ FieldName: name, ErrorMessage: "must be given once, as text" }] });
+  }
+  return undefined;
+}
+
+/** Header first, then query: how LoginRadius accepts credentials. Node lowercases header names already. */
+export function credential(req: Request, header: string, query: string): string | undefined {
+  const h = req.headers[header.toLowerCase()];
+  if (typeof h === "string" && h !== "") return h;
+  return queryParam(req, query) || undefined;
+}
+
+/** Parse a JSON body with a schema; 965 with a field list when it does not fit. */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown, code: ErrorCode = 965): z.infer<T> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new ApiError(code, {
+    fields: parsed.error.issues.slice(0, 20).map((i) => ({ FieldName: i.path.join(".") || "body", ErrorMessage: i.message })),
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * Every Redis key the product uses, in one place. Keys that a Lua script or MULTI touches together share a
+ * hash tag, so the same code runs on a Redis Cluster: everything about one user of one app (profile, devices,
+ * challenges, pending pointer, lock) lives under `{u:<apikey>:<uid>}`. Lookups by a secret's hash are
+ * single-key reads and carry no tag. No key ever contains a raw token, handle or secret.
+ */
+export type Keys = ReturnType<typeof createKeys>;
+
+export function createKeys(prefix: string) {
+  const user = (appId: string, uid: string) => `${prefix}:{u:${appId}:${uid}}`;
+  return {
+    prefix,
+    /** Hash: the app record (secret hash, name). */
+    app: (appId: string) => `${prefix}:app:${appId}`,
+    /** Set of every apikey, for the admin CLI. */
+    apps: () => `${prefix}:apps`,
+    /** String: the app's push settings, secrets sealed. */
+    settings: (appId: string) => `${prefix}:app:${appId}:settings`,
+    /** String: uid of the account with this email, username or phone. */
+    identity: (appId: string, kind: "email" | "username" | "phone", value: string) =>
+      `${prefix}:id:${appId}:${kind}:${value}`,
+    /** Hash: profile JSON and password hash. */
+    profile: (appId: string, uid: string) => `${user(appId, uid)}:profile`,
+    /** Hash: deviceId → device JSON (token sealed). */
+    devices: (appId: string, uid: string) => `${user(appId, uid)}:devices`,
+    /** String: id of the user's pending challenge. */
+    pending: (appId: string, uid: string) => `${user(appId, uid)}:pending`,
+    /** String: set while pushes to the user are locked after a "not me" answer (error 1198). */
+    lock: (appId: string, uid: string) => `${user(appId, uid)}:lock`,
+    /** Hash: one challenge. */
+    challenge: (appId: string, uid: string, challengeId: string) => `${user(appId, uid)}:ch:${challengeId}`,
+    /** String: where the challenge of this browser-token hash is. */
+    tokenRef: (tokenHash: string) => `${prefix}:tok:${tokenHash}`,
+    /** String: where the challenge of this device-handle hash is. */
+    handleRef: (handleHash: string) => `${prefix}:hdl:${handleHash}`,
+    /** String: session JSON by access-token hash. */
+    session: (tokenHash: string) => `${prefix}:sess:${tokenHash}`,
+    /** String: session JSON by refresh-token hash. */
+    refresh: (tokenHash: string) => `${prefix}:rfr:${tokenHash}`,
+    /** String: pending enrollment by enrollment-token hash; consumed with GETDEL. */
+    enrollment: (tokenHash: string) => `${prefix}:enr:${tokenHash}`,
+    /** String: development-only generated master key. */
+    devMasterKey: () => `${prefix}:dev:master-key`,
+    /** String: development-only demo app credentials (secret sealed). */
+    devDemoApp: () => `${prefix}:dev:demo-app`,
+    /** String: set while the app's push provider is known to be misconfigured (error 1298). */
+    providerBroken: (appId: string) => `${prefix}:app:${appId}:provider-broken`,
+    /** Prefix for rate-limiter-flexible. */
+    rateLimits: () => `${prefix}:rl`,
+    /** Prefix for BullMQ queues (queue names carry their own hash tag). */
+    queues: () => `${prefix}:bull`,
+  };
+}

@@ -1,0 +1,121 @@
+import { ApiError } from "../errors.js";
+import { burnPasswordCheck, verifyPassword } from "../crypto/passwords.js";
+import { hashToken, newToken } from "../crypto/tokens.js";
+import type { AppRecord } from "../apps/app-store.js";
+import type { IdentifierKind } from "../accounts/account-store.js";
+import type { Challenge } from "../challenge/challenge.js";
+import { drawNumber } from "../challenge/number-matching.js";
+import type { PushQRCode } from "../enrollment/enrollment.js";
+import type { Services } from "../services.js";
+import { describeBrowser, describeLocation, type ClientContext } from "./client-context.js";
+import { loadPushSettings } from "./push-enabled.js";
+
+export interface FirstFactor {
+  kind: IdentifierKind;
+  value: string;
+  password: string;
+}
+
+/** Contract 1.1: what L2 answers when the first factor passed. */
+export interface SecondFactorResponse {
+  SecondFactorAuthentication: {
+    SecondFactorAuthenticationToken: string;
+    ExpireIn: string;
+    IsPushDeviceRegistered: boolean;
+    PushQRCode: PushQRCode | null;
+    PushNumber?: string;
+    IsAuthenticatorVerified: false;
+    IsOTPAuthenticatorVerified: false;
+    IsEmailOtpAuthenticatorVerified: false;
+    IsSecurityQuestionAuthenticatorVerified: false;
+  };
+  Profile: null;
+  access_token: "00000000-0000-0000-0000-000000000000";
+  expires_in: "0001-01-01T00:00:00";
+}
+
+/**
+ * L2: check the first factor, open a challenge (cancelling the user's older one), push it to every active
+ * device, or hand back an enrollment QR when there is none; the push then follows the enrollment.
+ */
+export async function startLogin(s: Services, app: AppRecord, input: FirstFactor, client: ClientContext): Promise<SecondFactorResponse> {
+  await s.limits.loginPerIp(client.ip);
+  await s.limits.loginPerAccount(hashToken(`${app.apiKey}|${input.kind}|${input.value.toLowerCase()}`));
+  const settings = await loadPushSettings(s, app);
+
+  const uid = await s.accounts.findUid(app.apiKey, input.kind, input.value);
+  const account = uid ? await s.accounts.get(app.apiKey, uid) : null;
+  if (!uid || !account) {
+    await burnPasswordCheck(input.password);
+    throw new ApiError(966);
+  }
+  if (!(await verifyPassword(input.password, account.passwordHash))) throw new ApiError(966);
+  if (await s.redis.exists(s.keys.lock(app.apiKey, uid))) throw new ApiError(1198);
+
+  const devices = (await s.devices.list(app.apiKey, uid)).filter((d) => d.active);
+  const now = s.now();
+  const token = newToken();
+  const handle = newToken();
+  const { number, options } = drawNumber(settings.NumberMatching);
+  const ttlMs = settings.ChallengeTtlSeconds * 1000;
+  const challenge: Challenge = {
+    id: newToken(),
+    appId: app.apiKey,
+    uid,
+    status: "Pending",
+    createdAt: now,
+    expiresAt: now + ttlMs,
+    tokenHash: hashToken(token),
+    handleHash: hashToken(handle),
+    handleSealed: "",
+    identifier: account.profile.Email[0]?.Value ?? account.profile.UserName ?? account.profile.PhoneId ?? "",
+    browser: describeBrowser(client.userAgent),
+    location: describeLocation(client.ip),
+    number,
+    numberOptions: options,
+    numberMode: settings.NumberMatching,
+    sends: devices.length ? 1 : 0,
+    lastSendAt: devices.length ? now : 0,
+    delivery: devices.length ? "Queued" : "",
+    deviceCount: devices.length,
+    loginSealed: "",
+    finalizeUntil: 0,
+    endedAt: 0,
+    reason: "",
+  };
+  challenge.handleSealed = s.sealer.seal(handle, `handle:${challenge.id}`);
+
+  const keepMs = ttlMs + s.config.FINALIZE_WINDOW_SECONDS * 1000 + 60_000;
+  const { cancelledTokenHash } = await s.challenges.create(challenge, keepMs);
+  await s.queues.scheduleExpiry({ appId: app.apiKey, uid, challengeId: challenge.id }, ttlMs);
+  if (cancelledTokenHash) {
+    const cancelled = await s.challenges.findByToken(cancelledTokenHash);
+    if (cancelled) s.notifier.notify(cancelled);
+  }
+
+  let qr: PushQRCode | null = null;
+  if (devices.length) {
+    await s.queues.enqueueSends(devices.map((d) => ({ appId: app.apiKey, uid, challengeId: challenge.id, deviceId: d.id, sendNo: 1 })));
+  } else {
+    qr = await s.enrollment.issue({ appId: app.apiKey, uid, challengeId: challenge.id }, settings);
+  }
+  s.logger.info({ app: app.apiKey, uid, challenge: challenge.id, devices: devices.length }, "login started");
+
+  const sfa: SecondFactorResponse["SecondFactorAuthentication"] = {
+    SecondFactorAuthenticationToken: token,
+    ExpireIn: new Date(challenge.expiresAt).toISOString(),
+    IsPushDeviceRegistered: devices.length > 0,
+    PushQRCode: qr,
+    IsAuthenticatorVerified: false,
+    IsOTPAuthenticatorVerified: false,
+    IsEmailOtpAuthenticatorVerified: false,
+    IsSecurityQuestionAuthenticatorVerified: false,
+  };
+  if (number) sfa.PushNumber = number;
+  return {
+    SecondFactorAuthentication: sfa,
+    Profile: null,
+    access_token: "00000000-0000-0000-0000-000000000000",
+    expires_in: "0001-01-01T00:00:00",
+  };
+}

@@ -1,0 +1,71 @@
+import { ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { RedisUnavailableError, startRuntime } from "./runtime.js";
+
+/**
+ * `tsx src/main.ts all|gateway|worker`: parse the configuration once, start the roles, stop gracefully on
+ * SIGTERM/SIGINT. Start-up failures print one clear line, never a stack trace.
+ */
+const role = process.argv[2] ?? "all";
+if (!["all", "gateway", "worker"].includes(role)) {
+  console.error(`usage: main.ts all|gateway|worker (got "${role}")`);
+  process.exit(2);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`push-mfa-gateway: ${err.message}`);
+  process.exit(1);
+}
+
+const logger = createLogger(config.LOG_LEVEL);
+const redacted = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@");
+
+try {
+  const runtime = await startRuntime(config, { gateway: role !== "worker", worker: role !== "gateway", logger });
+  if (runtime.port) logger.info({ url: config.PUBLIC_URL, port: runtime.port, role }, "push-mfa-gateway listening");
+  else logger.info({ role }, "push-mfa-gateway worker running");
+  if (config.isDev) {
+    logger.warn("development mode (NODE_ENV is not production): demo pages on, private webhooks allowed, dev master key");
+  }
+  if (runtime.bootstrap.demo) {
+    const { apiKey, apiSecret } = runtime.bootstrap.demo;
+    // To the terminal of whoever started the gateway in development, never to the structured log.
+    console.log(`\n  Demo app  apikey:    ${apiKey}\n            apisecret: ${apiSecret}\n`);
+  }
+  if (runtime.port && config.isDev) console.log(`  Open ${config.PUBLIC_URL}/demo/ to try a login.\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const timer = setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+    timer.unref();
+    runtime.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+} catch (err) {
+  if (err instanceof RedisUnavailableError) {
+    console.error(
+      `push-mfa-gateway: cannot reach Redis at REDIS_URL=${redacted(config.REDIS_URL)} (${err.message}). ` +
+        "Start one (redis-server, or docker run -p 6379:6379 redis:7) or point REDIS_URL at yours.",
+    );
+    process.exit(1);
+  }
+  if (err instanceof Error && "code" in err && err.code === "EADDRINUSE") {
+    console.error(`push-mfa-gateway: port ${config.PORT} is already in use; set PORT to another one.`);
+    process.exit(1);
+  }
+  throw err;
+}

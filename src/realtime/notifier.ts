@@ -1,0 +1,23 @@
+import type { Sealer } from "../crypto/sealed.js";
+import { roomOf, type Challenge } from "../challenge/challenge.js";
+import { openLogin } from "../challenge/login-response.js";
+import { STATUS_EVENT, statusOf } from "./status.js";
+
+/** What both a Socket.IO server (gateway) and a Redis emitter (worker) offer: emit to a room on any node. */
+export interface RoomEmitter {
+  to(room: string): { emit(event: string, ...args: unknown[]): unknown };
+}
+
+export interface Notifier {
+  /** Tell every page waiting on this challenge, on any gateway node, its current state. */
+  notify(c: Challenge): void;
+}
+
+export function createNotifier(emitter: RoomEmitter, sealer: Sealer, now: () => number = Date.now): Notifier {
+  return {
+    notify(c) {
+      const login = c.status === "Approved" ? openLogin(sealer, c) : null;
+      emitter.to(roomOf(c.tokenHash)).emit(STATUS_EVENT, statusOf(c, login, now()));
+    },
+  };
+}

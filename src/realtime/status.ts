@@ -1,0 +1,30 @@
+import { errorBody, type ErrorBody } from "../errors.js";
+import type { Challenge, ChallengeStatus, DeliveryState } from "../challenge/challenge.js";
+import type { LoginResponse } from "../challenge/login-response.js";
+
+/** The one realtime event of contract 2.1. */
+export const STATUS_EVENT = "push:status";
+
+export interface PushStatus {
+  Status: ChallengeStatus;
+  Delivery?: { State: DeliveryState; Devices: number };
+  ExpireIn: string;
+  Number?: string;
+  Login?: LoginResponse;
+  Error?: ErrorBody;
+}
+
+/**
+ * What a waiting page is told about a challenge. `now` decides whether a pending challenge past its deadline
+ * already reads as Expired (the expiry job may be a few milliseconds behind).
+ */
+export function statusOf(c: Challenge, login: LoginResponse | null, now: number): PushStatus {
+  const status: ChallengeStatus = c.status === "Pending" && now >= c.expiresAt ? "Expired" : c.status;
+  const out: PushStatus = { Status: status, ExpireIn: new Date(c.expiresAt).toISOString() };
+  if (c.delivery) out.Delivery = { State: c.delivery, Devices: c.deviceCount };
+  if (c.number && status === "Pending") out.Number = c.number;
+  if (status === "Approved" && login) out.Login = login;
+  if (status === "Denied") out.Error = errorBody(1312);
+  if (status === "Expired" || status === "Cancelled") out.Error = errorBody(1104);
+  return out;
+}

@@ -1,0 +1,73 @@
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+import type { RedisClient } from "./redis.js";
+import { createKeys, type Keys } from "./keys.js";
+import type { Sealer } from "./crypto/sealed.js";
+import { createAppStore, type AppStore } from "./apps/app-store.js";
+import { createAccountStore, type AccountStore } from "./accounts/account-store.js";
+import { createSessionStore, type SessionStore } from "./sessions/session-store.js";
+import { createSettingsStore, type SettingsStore } from "./settings/settings-store.js";
+import { createDeviceStore, type DeviceStore } from "./devices/device-store.js";
+import { createChallengeStore, type ChallengeStore } from "./challenge/challenge-store.js";
+import { createEnrollment, type Enrollment } from "./enrollment/enrollment.js";
+import { createRateLimits, defaultRateLimits, type RateLimitOptions, type RateLimits } from "./rate-limits.js";
+import type { PushQueues } from "./push/queues.js";
+import type { Notifier } from "./realtime/notifier.js";
+
+/**
+ * The composition root's product: every store and service a request handler or worker needs, built from
+ * explicit dependencies (no singletons), so a test builds its own with its own Redis prefix and clock.
+ */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  redis: RedisClient;
+  keys: Keys;
+  sealer: Sealer;
+  apps: AppStore;
+  accounts: AccountStore;
+  sessions: SessionStore;
+  settings: SettingsStore;
+  devices: DeviceStore;
+  challenges: ChallengeStore;
+  enrollment: Enrollment;
+  limits: RateLimits;
+  queues: PushQueues;
+  notifier: Notifier;
+  now: () => number;
+}
+
+export interface ServiceDeps {
+  config: Config;
+  logger: Logger;
+  redis: RedisClient;
+  sealer: Sealer;
+  queues: PushQueues;
+  notifier: Notifier;
+  rateLimits?: Partial<RateLimitOptions>;
+  now?: () => number;
+}
+
+export function createServices(d: ServiceDeps): Services {
+  const now = d.now ?? Date.now;
+  const date = () => new Date(now());
+  const keys = createKeys(d.config.REDIS_PREFIX);
+  return {
+    config: d.config,
+    logger: d.logger,
+    redis: d.redis,
+    keys,
+    sealer: d.sealer,
+    apps: createAppStore(d.redis, keys, date),
+    accounts: createAccountStore(d.redis, keys, date),
+    sessions: createSessionStore(d.redis, keys, d.config.SESSION_TTL_SECONDS, date),
+    settings: createSettingsStore(d.redis, keys, d.sealer, { allowPrivateWebhooks: d.config.ALLOW_PRIVATE_WEBHOOKS }),
+    devices: createDeviceStore(d.redis, keys, d.sealer, date),
+    challenges: createChallengeStore(d.redis, keys),
+    enrollment: createEnrollment(d.redis, keys, { publicUrl: d.config.PUBLIC_URL, ttlSeconds: d.config.ENROLLMENT_TTL_SECONDS }, date),
+    limits: createRateLimits(d.redis, keys, { ...defaultRateLimits, ...d.rateLimits }),
+    queues: d.queues,
+    notifier: d.notifier,
+    now,
+  };
+}

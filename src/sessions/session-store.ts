@@ -1,0 +1,57 @@
+import { ApiError } from "../errors.js";
+import { hashToken, newToken } from "../crypto/tokens.js";
+import type { Keys } from "../keys.js";
+import type { RedisClient } from "../redis.js";
+
+/** The token trio of a LoginRadius login response. */
+export interface TokenTrio {
+  access_token: string;
+  refresh_token: string;
+  expires_in: string;
+}
+
+export interface SessionOwner {
+  appId: string;
+  uid: string;
+}
+
+export interface SessionStore {
+  /** Mint an access and a refresh token for a user; Redis keeps only their hashes. */
+  mint(owner: SessionOwner): Promise<TokenTrio>;
+  /** The owner of a live access token of this app; 905 when unknown or of another app. */
+  resolve(appId: string, accessToken: string): Promise<SessionOwner>;
+  revoke(accessToken: string): Promise<void>;
+}
+
+export function createSessionStore(
+  redis: RedisClient,
+  keys: Keys,
+  ttlSeconds: number,
+  now: () => Date = () => new Date(),
+): SessionStore {
+  return {
+    async mint(owner) {
+      const access = newToken();
+      const refresh = newToken();
+      const expiresAt = new Date(now().getTime() + ttlSeconds * 1000);
+      const record = JSON.stringify({ ...owner, expiresAt: expiresAt.toISOString() });
+      await redis
+        .multi()
+        .set(keys.session(hashToken(access)), record, "EX", ttlSeconds)
+        .set(keys.refresh(hashToken(refresh)), record, "EX", ttlSeconds * 24)
+        .exec();
+      return { access_token: access, refresh_token: refresh, expires_in: expiresAt.toISOString() };
+    },
+    async resolve(appId, accessToken) {
+      const raw = await redis.get(keys.session(hashToken(accessToken)));
+      if (!raw) throw new ApiError(905);
+      const record = JSON.parse(raw) as SessionOwner & { expiresAt: string };
+      if (record.appId !== appId) throw new ApiError(905);
+      if (Date.parse(record.expiresAt) <= now().getTime()) throw new ApiError(906);
+      return { appId: record.appId, uid: record.uid };
+    },
+    async revoke(accessToken) {
+      await redis.del(keys.session(hashToken(accessToken)));
+    },
+  };
+}

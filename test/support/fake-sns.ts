@@ -1,0 +1,291 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A local stand-in for Amazon SNS mobile push, speaking the AWS Query protocol exactly as the real `SNSClient`
+ * sends it (form-encoded `Action=…&Version=2010-03-31&…`) and answering in the XML the SDK parses. Tests point a
+ * real client at it, so serialization, signing, error parsing and the SDK's retry behaviour are all exercised.
+ * Behaviour copies AWS where tests depend on it: CreatePlatformEndpoint is idempotent per (platform, token),
+ * publishing to a disabled endpoint answers EndpointDisabled, an unknown platform answers NotFound.
+ */
+
+/** Platform applications the fake knows from the start (tests may add more to `platformApplications`). */
+export const FAKE_GCM_PLATFORM_ARN = "arn:aws:sns:us-east-1:123456789012:app/GCM/push-mfa";
+export const FAKE_APNS_PLATFORM_ARN = "arn:aws:sns:us-east-1:123456789012:app/APNS/push-mfa";
+
+export type FakeSnsFault =
+  | "Throttling"
+  | "InternalError"
+  | "EndpointDisabled"
+  | "InvalidParameter"
+  | "NotFound"
+  | "InvalidClientTokenId";
+
+export interface FakePublished {
+  targetArn: string;
+  /** Parsed JSON when MessageStructure=json, the raw string otherwise. */
+  message: unknown;
+  attributes: Record<string, string>;
+  messageId: string;
+}
+
+export interface FakeEndpoint {
+  token: string;
+  enabled: boolean;
+  platformArn: string;
+  customUserData?: string;
+}
+
+export interface FakeSns {
+  /** `http://127.0.0.1:PORT`, for `SNSClient({ endpoint })`. */
+  readonly url: string;
+  readonly published: FakePublished[];
+  readonly endpoints: Map<string, FakeEndpoint>;
+  /** Every request received, faulted ones included: lets a test count the SDK's attempts. */
+  readonly requests: Array<{ action: string; params: Record<string, string> }>;
+  readonly platformApplications: Set<string>;
+  /** Added before every answer, in milliseconds. */
+  latencyMs: number;
+  /** The next `times` (default 1) calls of `action` (or `"*"` for any) answer `fault`; `message` overrides AWS's text. */
+  fail(action: string, fault: FakeSnsFault, times?: number, message?: string): void;
+  disableEndpoint(arn: string): void;
+  /** Forget everything recorded and injected; known platform applications go back to the defaults. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** HTTP status, AWS error Type and default message of each fault, as AWS answers them. */
+const FAULTS: Record<FakeSnsFault, { status: number; type: "Sender" | "Receiver"; message: string }> = {
+  Throttling: { status: 400, type: "Sender", message: "Rate exceeded" },
+  InternalError: { status: 500, type: "Receiver", message: "Internal Error" },
+  EndpointDisabled: { status: 400, type: "Sender", message: "Endpoint is disabled" },
+  InvalidParameter: { status: 400, type: "Sender", message: "Invalid parameter" },
+  NotFound: { status: 404, type: "Sender", message: "Resource does not exist" },
+  InvalidClientTokenId: {
+    status: 403,
+    type: "Sender",
+    message: "The security token included in the request is invalid.",
+  },
+};
+
+const NS = "http://sns.amazonaws.com/doc/2010-03-31/";
+
+class SnsError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly type: "Sender" | "Receiver" = "Sender",
+  ) {
+    super(message);
+  }
+}
+
+function xmlEscape(value: string): string {
+  return value.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Collects `Prefix.entry.N.<nameKey>` / `Prefix.entry.N.<valueKey>` pairs, the Query encoding of a map. */
+function readMap(params: Record<string, string>, prefix: string, nameKey: string, valueKey: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let n = 1; params[`${prefix}.entry.${n}.${nameKey}`] !== undefined; n++) {
+    const name = params[`${prefix}.entry.${n}.${nameKey}`] ?? "";
+    out[name] = params[`${prefix}.entry.${n}.${valueKey}`] ?? "";
+  }
+  return out;
+}
+
+function required(params: Record<string, string>, name: string): string {
+  const value = params[name];
+  if (value === undefined || value === "") {
+    throw new SnsError("InvalidParameter", 400, `Invalid parameter: ${name} Reason: cannot be empty`);
+  }
+  return value;
+}
+
+/** Starts the fake on 127.0.0.1 and an ephemeral port. */
+export async function startFakeSns(): Promise<FakeSns> {
+  const published: FakePublished[] = [];
+  const endpoints = new Map<string, FakeEndpoint>();
+  const requests: Array<{ action: string; params: Record<string, string> }> = [];
+  const platformApplications = new Set<string>();
+  const faults: Array<{ action: string; fault: FakeSnsFault; left: number; message?: string }> = [];
+
+  const takeFault = (action: string): SnsError | undefined => {
+    const index = faults.findIndex((f) => f.action === action || f.action === "*");
+    const found = faults[index];
+    if (!found) return undefined;
+    found.left -= 1;
+    if (found.left <= 0) faults.splice(index, 1);
+    const spec = FAULTS[found.fault];
+    return new SnsError(found.fault, spec.status, found.message ?? spec.message, spec.type);
+  };
+
+  /** Each action answers the inner XML of its `<ActionResult>`. */
+  const actions: Record<string, (params: Record<string, string>) => string> = {
+    CreatePlatformEndpoint(params) {
+      const platformArn = required(params, "PlatformApplicationArn");
+      const token = required(params, "Token");
+      if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:app\/[\w-]+\/[\w.-]+$/.test(platformArn)) {
+        throw new SnsError("InvalidParameter", 400, "Invalid parameter: PlatformApplicationArn Reason: not a valid ARN");
+      }
+      if (!platformApplications.has(platformArn)) {
+        throw new SnsError("NotFound", 404, "PlatformApplication does not exist");
+      }
+      const customUserData = params.CustomUserData;
+      for (const [arn, endpoint] of endpoints) {
+        if (endpoint.platformArn !== platformArn || endpoint.token !== token) continue;
+        // AWS: same token and attributes answer the existing endpoint; different attributes are refused.
+        if (customUserData !== undefined && customUserData !== endpoint.customUserData) {
+          throw new SnsError(
+            "InvalidParameter",
+            400,
+            `Invalid parameter: Token Reason: Endpoint ${arn} already exists with the same Token, but different attributes.`,
+          );
+        }
+        return `<EndpointArn>${xmlEscape(arn)}</EndpointArn>`;
+      }
+      const arn = `${platformArn.replace(":app/", ":endpoint/")}/${randomUUID()}`;
+      endpoints.set(arn, { token, enabled: true, platformArn, ...(customUserData !== undefined && { customUserData }) });
+      return `<EndpointArn>${xmlEscape(arn)}</EndpointArn>`;
+    },
+
+    Publish(params) {
+      const targetArn = required(params, "TargetArn");
+      const raw = required(params, "Message");
+      const endpoint = endpoints.get(targetArn);
+      if (!endpoint) {
+        throw new SnsError("InvalidParameter", 400, "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified");
+      }
+      if (!endpoint.enabled) throw new SnsError("EndpointDisabled", 400, "Endpoint is disabled");
+      let message: unknown = raw;
+      if (params.MessageStructure === "json") {
+        try {
+          message = JSON.parse(raw);
+        } catch {
+          throw new SnsError("InvalidParameter", 400, "Invalid parameter: Message Structure - JSON message body failed to parse");
+        }
+        // AWS requires a string "default" and string values for every platform key.
+        if (typeof message !== "object" || message === null || Array.isArray(message)) {
+          throw new SnsError("InvalidParameter", 400, "Invalid parameter: Message Structure - JSON message body failed to parse");
+        }
+        if (typeof (message as Record<string, unknown>).default !== "string") {
+          throw new SnsError("InvalidParameter", 400, "Invalid parameter: Message Structure - No default entry in JSON message body");
+        }
+        if (Object.values(message).some((v) => typeof v !== "string")) {
+          throw new SnsError("InvalidParameter", 400, "Invalid parameter: Message Structure - JSON message values must be strings");
+        }
+      }
+      const attributes = readMap(params, "MessageAttributes", "Name", "Value.StringValue");
+      const messageId = randomUUID();
+      published.push({ targetArn, message, attributes, messageId });
+      return `<MessageId>${messageId}</MessageId>`;
+    },
+
+    DeleteEndpoint(params) {
+      // AWS: deleting an endpoint that does not exist succeeds (the call is idempotent).
+      endpoints.delete(required(params, "EndpointArn"));
+      return "";
+    },
+
+    GetEndpointAttributes(params) {
+      const endpoint = endpoints.get(required(params, "EndpointArn"));
+      if (!endpoint) throw new SnsError("NotFound", 404, "Endpoint does not exist");
+      const attributes: Record<string, string> = { Enabled: String(endpoint.enabled), Token: endpoint.token };
+      if (endpoint.customUserData !== undefined) attributes.CustomUserData = endpoint.customUserData;
+      const entries = Object.entries(attributes)
+        .map(([k, v]) => `<entry><key>${xmlEscape(k)}</key><value>${xmlEscape(v)}</value></entry>`)
+        .join("");
+      return `<Attributes>${entries}</Attributes>`;
+    },
+  };
+
+  const answer = (res: ServerResponse, status: number, body: string, requestId: string): void => {
+    if (res.destroyed) return; // the client gave up (abort, timeout): nothing to answer
+    res.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": requestId });
+    res.end(body);
+  };
+
+  let fake: FakeSns;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
+    const action = params.Action ?? "";
+    requests.push({ action, params });
+    const requestId = randomUUID();
+    if (fake.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.latencyMs));
+    try {
+      if (req.method !== "POST") throw new SnsError("InvalidAction", 400, "Only POST is supported by this fake");
+      const run = actions[action];
+      if (!run) throw new SnsError("InvalidAction", 400, `The action ${action} is not valid for this web service.`);
+      const fault = takeFault(action);
+      if (fault) throw fault;
+      const result = run(params);
+      answer(
+        res,
+        200,
+        `<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result>` +
+          `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+        requestId,
+      );
+    } catch (error) {
+      const e = error instanceof SnsError ? error : new SnsError("InternalError", 500, String(error), "Receiver");
+      answer(
+        res,
+        e.status,
+        `<ErrorResponse xmlns="${NS}"><Error><Type>${e.type}</Type><Code>${xmlEscape(e.code)}</Code>` +
+          `<Message>${xmlEscape(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+        requestId,
+      );
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  const defaults = (): void => {
+    platformApplications.clear();
+    platformApplications.add(FAKE_GCM_PLATFORM_ARN).add(FAKE_APNS_PLATFORM_ARN);
+  };
+  defaults();
+
+  fake = {
+    url: `http://127.0.0.1:${port}`,
+    published,
+    endpoints,
+    requests,
+    platformApplications,
+    latencyMs: 0,
+    fail(action, fault, times = 1, message) {
+      faults.push({ action, fault, left: times, ...(message !== undefined && { message }) });
+    },
+    disableEndpoint(arn) {
+      const endpoint = endpoints.get(arn);
+      if (!endpoint) throw new Error(`fake SNS: no endpoint ${arn}`);
+      endpoint.enabled = false;
+    },
+    reset() {
+      published.length = 0;
+      requests.length = 0;
+      faults.length = 0;
+      endpoints.clear();
+      fake.latencyMs = 0;
+      defaults();
+    },
+    close() {
+      // The SDK keeps sockets alive: drop them, or close() waits for their idle timeout.
+      server.closeAllConnections();
+      return new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+  return fake;
+}

@@ -1,0 +1,20 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import type { DeleteEndpointJob } from "../src/push/queues.js";
+import type { Services } from "../src/services.js";
+import { ConfigDeliveryError, PermanentDeliveryError } from "./providers/provider.js";
+import type { ProviderSelector } from "./providers/select-provider.js";
+
+/** After a reset: delete the removed device's SNS platform endpoint with the app's credentials. */
+export async function deleteEndpoint(s: Services, providers: ProviderSelector, job: Job<DeleteEndpointJob>): Promise<string> {
+  const app = await s.apps.get(job.data.appId);
+  if (!app) return "skipped: app gone";
+  const settings = await s.settings.get(app.apiKey, app.name);
+  if (!settings.AWSsettings.AccessKeyId) return "skipped: no AWS settings";
+  try {
+    await providers.sns(app.apiKey, settings).deleteEndpoint(job.data.endpointArn);
+  } catch (err) {
+    if (err instanceof PermanentDeliveryError || err instanceof ConfigDeliveryError) throw new UnrecoverableError(err.message);
+    throw err;
+  }
+  return "deleted";
+}
