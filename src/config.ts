@@ -49,6 +49,8 @@ type Env = z.infer<typeof schema>;
 
 export interface Config extends Omit<Env, "PUBLIC_URL" | "ALLOW_PRIVATE_WEBHOOKS"> {
   PUBLIC_URL: string;
+  /** False when PUBLIC_URL is the default, which then follows the port actually bound. */
+  PUBLIC_URL_SET: boolean;
   ALLOW_PRIVATE_WEBHOOKS: boolean;
   isDev: boolean;
 }
@@ -78,6 +80,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...e,
     isDev,
     PUBLIC_URL: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    PUBLIC_URL_SET: e.PUBLIC_URL !== undefined,
     ALLOW_PRIVATE_WEBHOOKS: e.ALLOW_PRIVATE_WEBHOOKS ?? isDev,
   };
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, type RequestListener, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Emitter } from "@socket.io/redis-emitter";
 import { createAdapter } from "@socket.io/redis-adapter";
@@ -46,8 +46,9 @@ export class RedisUnavailableError extends Error {
  * The composition root: Redis clients, the master key, stores, queues, the HTTP and Socket.IO servers and the
  * workers, wired by hand. `npm start` runs both roles in one process; `npm run gateway` / `worker` one each.
  */
-export async function startRuntime(config: Config, o: RuntimeOptions): Promise<Runtime> {
+export async function startRuntime(configured: Config, o: RuntimeOptions): Promise<Runtime> {
   const logger = o.logger;
+  let config = configured;
   const clients: RedisClient[] = [];
   const client = (blocking = false) => {
     const c = createRedis(config, { blocking });
@@ -71,19 +72,34 @@ export async function startRuntime(config: Config, o: RuntimeOptions): Promise<R
   const queues = createPushQueues(queueConnection, keys, { attempts: config.PUSH_ATTEMPTS });
   const emitterClient = client();
   const emitter = new Emitter(emitterClient, { key: `${config.REDIS_PREFIX}:sio` }) as unknown as RoomEmitter;
-  const base = { config, logger, redis, sealer, queues, ...(o.rateLimits && { rateLimits: o.rateLimits }) };
-  // Workers tell pages through the Redis emitter; the gateway through its own Socket.IO server (below).
-  const workerServices = createServices({ ...base, notifier: createNotifier(emitter, sealer) });
 
   let accepting = false;
   let http: HttpServer | undefined;
   let io: IoServer | undefined;
-  let services = workerServices;
+  let port = 0;
+  // Listen before building the app, so PUBLIC_URL's default can name the real port (PORT=0 in tests).
+  let handle: RequestListener = (_req, res) => res.writeHead(503, { "content-type": "application/json" }).end('{"Status":"starting"}');
   if (o.gateway) {
+    const server = createServer((req, res) => handle(req, res));
+    http = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.PORT, config.HOST, () => resolve());
+    }).catch(async (err: unknown) => {
+      await quitAll();
+      throw err;
+    });
+    port = (server.address() as AddressInfo).port;
+    if (!config.PUBLIC_URL_SET) config = { ...config, PUBLIC_URL: `http://localhost:${port}` };
+  }
+  const base = { config, logger, redis, sealer, queues, ...(o.rateLimits && { rateLimits: o.rateLimits }) };
+  // Workers tell pages through the Redis emitter; the gateway through its own Socket.IO server (below).
+  const workerServices = createServices({ ...base, notifier: createNotifier(emitter, sealer) });
+  let services = workerServices;
+  if (http) {
     const roomEmitter: RoomEmitter = { to: (room) => (io ? io.to(room) : emitter.to(room)) };
     services = createServices({ ...base, notifier: createNotifier(roomEmitter, sealer) });
-    const app = createHttpApp(services, { isAccepting: () => accepting });
-    http = createServer(app);
+    handle = createHttpApp(services, { isAccepting: () => accepting });
     const pub = client();
     const sub = client(true);
     io = createSocketServer(services, http, { adapter: createAdapter(pub, sub, { key: `${config.REDIS_PREFIX}:sio` }) });
@@ -96,15 +112,6 @@ export async function startRuntime(config: Config, o: RuntimeOptions): Promise<R
     workers = startWorkers(workerServices, client(true), providers, { concurrency: config.WORKER_CONCURRENCY });
   }
 
-  let port = 0;
-  if (http) {
-    const server = http;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(config.PORT, config.HOST, () => resolve());
-    });
-    port = (server.address() as AddressInfo).port;
-  }
   accepting = true;
 
   return {

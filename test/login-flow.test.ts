@@ -1,0 +1,249 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deletePrefix, dumpPrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
+import { call } from "./support/http.js";
+import { TestPhone } from "./support/phone.js";
+import { createAccount, login, ping, secretHeaders, useWebhook, waitForOutcome } from "./support/scenario.js";
+import { WebhookReceiver } from "./support/webhook-receiver.js";
+
+let gw: TestGateway;
+let receiver: WebhookReceiver;
+let n = 0;
+const email = () => `user${++n}-${Date.now()}@example.com`;
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  receiver = await new WebhookReceiver("whsec-test-signing-secret-0123").start();
+  await useWebhook(gw, receiver);
+});
+afterAll(async () => {
+  await gw.stop();
+  await receiver.close();
+  await deletePrefix(gw.config.REDIS_PREFIX);
+});
+
+/** Account → L2 (QR) → enroll → L2 again → the push arrives. */
+async function enrolledLogin(phone = new TestPhone()) {
+  const user = email();
+  await createAccount(gw, user);
+  const first = await login(gw, user);
+  expect(first.status).toBe(200);
+  const qr = first.body.SecondFactorAuthentication.PushQRCode!;
+  expect((await phone.enroll(qr.Url)).body).toEqual({ isRegistered: true });
+  // The enrollment pushed the first login at once; a fresh login cancels it and pushes again.
+  const before = receiver.pushes.length;
+  const second = await login(gw, user);
+  expect(second.status).toBe(200);
+  const pushes = await receiver.waitFor(before + 2);
+  const push = pushes.at(-1)!;
+  return { user, phone, token: second.body.SecondFactorAuthentication.SecondFactorAuthenticationToken, push, first, second };
+}
+
+describe("the whole flow", () => {
+  it("L2 returns a QR for a user without a device, and the enrollment pushes that same login", async () => {
+    const user = email();
+    await createAccount(gw, user);
+    const res = await login(gw, user);
+    expect(res.status).toBe(200);
+    const sfa = res.body.SecondFactorAuthentication;
+    expect(sfa.IsPushDeviceRegistered).toBe(false);
+    expect(sfa.PushQRCode!.Image).toMatch(/^data:image\/png;base64,/);
+    expect(sfa.PushQRCode!.AppName).toBe("Acme Authenticator");
+    expect(res.body).toMatchObject({ Profile: null, access_token: "00000000-0000-0000-0000-000000000000", expires_in: "0001-01-01T00:00:00" });
+
+    const before = receiver.pushes.length;
+    const phone = new TestPhone();
+    expect((await phone.enroll(sfa.PushQRCode!.Url)).status).toBe(200);
+    const [push] = (await receiver.waitFor(before + 1)).slice(before);
+    expect(push!.data.identifier).toBe(user);
+    const handle = push!.data.secondfactorauthenticationtoken!;
+    expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes")).status).toBe(200);
+    expect((await ping(gw, sfa.SecondFactorAuthenticationToken)).status).toBe(200);
+  });
+
+  it("enrolls, pushes the device handle (not the browser token), approves, and the session works on L9 and L7", async () => {
+    const { phone, token, push } = await enrolledLogin();
+    expect(push.signatureValid).toBe(true);
+    expect(push.idempotencyKey).toBe(push.id);
+    const handle = push.data.secondfactorauthenticationtoken!;
+    expect(handle).not.toBe(token);
+    expect(Object.keys(push.data).sort()).toEqual(["apikey", "browser", "expiresAt", "identifier", "location", "secondfactorauthenticationtoken", "timestamp"]);
+    expect(push.data.browser).toBe("Chrome on Windows");
+    expect(push.data.apikey).toBe(gw.apiKey);
+    expect(push.device.token).toBe(phone.deviceToken);
+    expect(push.ttlSeconds).toBeGreaterThan(100);
+
+    expect((await ping(gw, token)).body).toMatchObject({ ErrorCode: 1295 });
+    const answered = await phone.answer(gw.url, gw.apiKey, handle, "Yes");
+    expect(answered.status).toBe(200);
+    expect(answered.body).toEqual({ IsPosted: true });
+
+    const res = await ping(gw, token, "/identity/v2/auth/login/2fa/push/ping");
+    expect(res.status).toBe(200);
+    const body = res.body as { access_token: string; refresh_token: string; expires_in: string; Profile: { Uid: string } };
+    expect(body.Profile.Uid).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.access_token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Date.parse(body.expires_in)).toBeGreaterThan(Date.now());
+    // The same login response until the finalize window closes.
+    expect((await ping(gw, token)).body).toEqual(body);
+
+    const auth = { Authorization: `Bearer ${body.access_token}` };
+    const mfa = await call(gw.url, "GET", "/identity/v2/auth/account/2fa", { query: { apikey: gw.apiKey }, headers: auth });
+    expect(mfa.status).toBe(200);
+    expect(mfa.body).toMatchObject({ IsPushDeviceRegistered: true, IsAuthenticatorVerified: false });
+    expect((mfa.body as { PushQRCode: { Url: string } }).PushQRCode.Url).toContain("/push/enroll/");
+
+    const reset = await call(gw.url, "DELETE", "/identity/v2/auth/account/2fa/authenticator/push", { query: { apikey: gw.apiKey, access_token: body.access_token } });
+    expect(reset.body).toEqual({ IsDeleted: true });
+    const after = await call(gw.url, "GET", "/identity/v2/auth/account/2fa", { query: { apikey: gw.apiKey }, headers: auth });
+    expect(after.body).toMatchObject({ IsPushDeviceRegistered: false });
+  });
+
+  it("accepts P-256 device keys too", async () => {
+    const { phone, token, push } = await enrolledLogin(new TestPhone("p256"));
+    expect((await phone.answer(gw.url, gw.apiKey, push.data.secondfactorauthenticationtoken!, "Yes")).status).toBe(200);
+    expect((await ping(gw, token)).status).toBe(200);
+  });
+});
+
+describe("answers and their errors", () => {
+  it("denied gives 1312 on ping", async () => {
+    const { phone, token, push } = await enrolledLogin();
+    expect((await phone.answer(gw.url, gw.apiKey, push.data.secondfactorauthenticationtoken!, "No")).status).toBe(200);
+    const res = await ping(gw, token);
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ ErrorCode: 1312, Message: "Push Notification Verification Denied", IsProviderError: false, ProviderErrorResponse: null });
+  });
+
+  it("a wrong signature gives 1297 and the challenge stays pending", async () => {
+    const { phone, token, push } = await enrolledLogin();
+    const handle = push.data.secondfactorauthenticationtoken!;
+    const stranger = new TestPhone();
+    const bad = await phone.answer(gw.url, gw.apiKey, handle, "Yes", { signature: stranger.sign(`Yes${handle}`) });
+    expect(bad.status).toBe(403);
+    expect(bad.body).toMatchObject({ ErrorCode: 1297 });
+    // Signed "No" but sent "Yes": the signature covers the verdict.
+    expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes", { signature: phone.sign(`No${handle}`) })).body).toMatchObject({ ErrorCode: 1297 });
+    expect((await ping(gw, token)).body).toMatchObject({ ErrorCode: 1295 });
+    expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes")).status).toBe(200);
+  });
+
+  it("a second answer gives 1311", async () => {
+    const { phone, push } = await enrolledLogin();
+    const handle = push.data.secondfactorauthenticationtoken!;
+    expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes")).status).toBe(200);
+    expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes")).body).toMatchObject({ ErrorCode: 1311 });
+    expect((await phone.answer(gw.url, gw.apiKey, handle, "No")).body).toMatchObject({ ErrorCode: 1311 });
+  });
+
+  it("two answers racing on two connections give exactly one 200", async () => {
+    for (let round = 0; round < 5; round++) {
+      const { phone, push, token } = await enrolledLogin();
+      const handle = push.data.secondfactorauthenticationtoken!;
+      const results = await Promise.all([
+        phone.answer(gw.url, gw.apiKey, handle, "Yes"),
+        phone.answer(gw.url, gw.apiKey, handle, "No"),
+        phone.answer(gw.url, gw.apiKey, handle, "Yes"),
+      ]);
+      const ok = results.filter((r) => r.status === 200);
+      expect(ok).toHaveLength(1);
+      expect(results.filter((r) => (r.body as { ErrorCode?: number }).ErrorCode === 1311)).toHaveLength(2);
+      const outcome = await ping(gw, token);
+      expect([200, 403]).toContain(outcome.status);
+    }
+  });
+
+  it("an unknown token gives 1103 and an unknown handle 1296", async () => {
+    expect((await ping(gw, "b1fbbba5-2a5e-41a2-96da-c216df36e6f4")).body).toMatchObject({ ErrorCode: 1103 });
+    const phone = new TestPhone();
+    expect((await phone.answer(gw.url, gw.apiKey, "b1fbbba5-2a5e-41a2-96da-c216df36e6f4", "Yes")).body).toMatchObject({ ErrorCode: 1296 });
+  });
+
+  it("a newer login cancels the older one: its ping gives 1104 and its handle can no longer answer", async () => {
+    const { phone, push, token, user } = await enrolledLogin();
+    const newer = await login(gw, user);
+    expect(newer.status).toBe(200);
+    expect((await ping(gw, token)).body).toMatchObject({ ErrorCode: 1104 });
+    expect((await phone.answer(gw.url, gw.apiKey, push.data.secondfactorauthenticationtoken!, "Yes")).body).toMatchObject({ ErrorCode: 1104 });
+  });
+
+  it("wrong credentials give 966 and push switched off gives 1299", async () => {
+    const user = email();
+    await createAccount(gw, user);
+    expect((await login(gw, user, "wrong password!")).body).toMatchObject({ ErrorCode: 966 });
+    expect((await login(gw, "nobody@example.com", "whatever")).body).toMatchObject({ ErrorCode: 966 });
+    expect((await login(gw, user, "wrong password!")).status).toBe(401);
+  });
+});
+
+describe("expiry", () => {
+  let short: TestGateway;
+  let shortReceiver: WebhookReceiver;
+  beforeAll(async () => {
+    short = await startTestGateway();
+    shortReceiver = await new WebhookReceiver("whsec-short-signing-secret-01").start();
+    await useWebhook(short, shortReceiver, { ChallengeTtlSeconds: 30 });
+  });
+  afterAll(async () => {
+    await short.stop();
+    await shortReceiver.close();
+    await deletePrefix(short.config.REDIS_PREFIX);
+  });
+
+  it("the delayed job expires the challenge at its deadline: ping gives 1104, answers give 1104", async () => {
+    const user = `exp-${Date.now()}@example.com`;
+    await createAccount(short, user);
+    const first = await login(short, user);
+    const phone = new TestPhone();
+    await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
+    const [push] = await shortReceiver.waitFor(1);
+    const token = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+    // Move the expiry job to now instead of waiting 30 s: the worker's own job does the expiring.
+    const c = await short.services.challenges.findByHandle((await import("../src/crypto/tokens.js")).hashToken(push!.data.secondfactorauthenticationtoken!));
+    const job = await short.services.queues.expiry.getJob(`expire.${c!.id}`);
+    expect(job).toBeTruthy();
+    expect(await job!.getState()).toBe("delayed");
+    await short.services.challenges.update({ appId: c!.appId, uid: c!.uid, challengeId: c!.id }, { expiresAt: Date.now() });
+    await job!.promote();
+    const res = await waitForOutcome(short, token);
+    expect(res.body).toMatchObject({ ErrorCode: 1104, Message: "Two factor authentication token has expired" });
+    const stored = await short.services.challenges.load({ appId: c!.appId, uid: c!.uid, challengeId: c!.id });
+    expect(stored!.status).toBe("Expired");
+    expect((await phone.answer(short.url, short.apiKey, push!.data.secondfactorauthenticationtoken!, "Yes")).body).toMatchObject({ ErrorCode: 1104 });
+  });
+});
+
+describe("resets and resends", () => {
+  it("L8 removes the user's devices and cancels the pending login", async () => {
+    const { token, phone, push } = await enrolledLogin();
+    const uid = (await gw.services.challenges.findByHandle((await import("../src/crypto/tokens.js")).hashToken(push.data.secondfactorauthenticationtoken!)))!.uid;
+    const res = await call(gw.url, "DELETE", `/identity/v2/manage/account/2FA/authenticator/push/${uid}`, { headers: secretHeaders(gw) });
+    expect(res.body).toEqual({ IsDeleted: true });
+    expect((await ping(gw, token)).body).toMatchObject({ ErrorCode: 1104 });
+    expect((await phone.answer(gw.url, gw.apiKey, push.data.secondfactorauthenticationtoken!, "Yes")).body).toMatchObject({ ErrorCode: 1104 });
+    expect((await gw.services.devices.list(gw.apiKey, uid))).toHaveLength(0);
+    const unknown = await call(gw.url, "DELETE", `/identity/v2/manage/account/2FA/authenticator/push/${"0".repeat(32)}`, { headers: secretHeaders(gw) });
+    expect(unknown.body).toMatchObject({ ErrorCode: 938 });
+  });
+
+  it("L3 resends at most every 20 s, answering 429 with Retry-After in between", async () => {
+    const { token } = await enrolledLogin();
+    const res = await call(gw.url, "POST", "/identity/v2/auth/login/2FA", { query: { apikey: gw.apiKey, secondfactorauthenticationtoken: token } });
+    expect(res.status).toBe(429);
+    expect(res.body).toMatchObject({ ErrorCode: 429, Message: "Too many requests in a particular time frame" });
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+});
+
+describe("secrets at rest", () => {
+  it("after full flows, no raw token, handle, password, device token or secret is in Redis", async () => {
+    const { phone, token, push } = await enrolledLogin();
+    const handle = push.data.secondfactorauthenticationtoken!;
+    await phone.answer(gw.url, gw.apiKey, handle, "Yes");
+    const login = (await ping(gw, token)).body as { access_token: string; refresh_token: string };
+    const dump = await dumpPrefix(gw.config.REDIS_PREFIX);
+    expect(dump.length).toBeGreaterThan(1000);
+    for (const secret of [token, handle, login.access_token, login.refresh_token, "correct horse battery", phone.deviceToken, gw.apiSecret, receiver.secret]) {
+      expect(dump).not.toContain(secret);
+    }
+  });
+});

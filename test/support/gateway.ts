@@ -1,0 +1,115 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { Writable } from "node:stream";
+import { Redis } from "ioredis";
+import { loadConfig, type Config } from "../../src/config.js";
+import { createLogger } from "../../src/logger.js";
+import { startRuntime, type Runtime } from "../../src/runtime.js";
+import type { RateLimitOptions } from "../../src/rate-limits.js";
+
+export const REDIS_URL = "redis://127.0.0.1:6379";
+
+/** A key prefix of its own for each test run, so runs share one Redis without seeing each other. */
+export const testPrefix = (): string => `pmgtest-${randomBytes(4).toString("hex")}`;
+
+export interface TestGateway extends Runtime {
+  config: Config;
+  apiKey: string;
+  apiSecret: string;
+  /** Everything the process logged, as raw lines. */
+  logs: string[];
+  /** Stop the runtime (keys stay, so a second node can share them). */
+  stop(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  prefix?: string;
+  gateway?: boolean;
+  worker?: boolean;
+  env?: Record<string, string>;
+  rateLimits?: Partial<RateLimitOptions>;
+  /** Share credentials with another node of the same deployment. */
+  apiKey?: string;
+  apiSecret?: string;
+  masterKey?: string;
+}
+
+/** Generous limits so a test's many calls from 127.0.0.1 are not refused, unless a test is about limits. */
+export const relaxedLimits: RateLimitOptions = {
+  loginPerIp: 10_000, loginPerAccount: 10_000, pingPerToken: 10_000, answerPerHandle: 10_000, strangerPerIp: 100_000, handshakePerIp: 100_000,
+};
+
+/** A real gateway (and worker) on port 0 against the real Redis, with its own prefix and a bootstrap app. */
+export async function startTestGateway(o: TestGatewayOptions = {}): Promise<TestGateway> {
+  const apiKey = o.apiKey ?? randomUUID();
+  const apiSecret = o.apiSecret ?? randomBytes(24).toString("base64url");
+  const config = loadConfig({
+    NODE_ENV: "test",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    REDIS_URL,
+    REDIS_PREFIX: o.prefix ?? testPrefix(),
+    MASTER_KEY: o.masterKey ?? TEST_MASTER_KEY,
+    BOOTSTRAP_API_KEY: apiKey,
+    BOOTSTRAP_API_SECRET: apiSecret,
+    ALLOW_PRIVATE_WEBHOOKS: "true",
+    LOG_LEVEL: "debug",
+    ...o.env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const runtime = await startRuntime(config, {
+    gateway: o.gateway ?? true,
+    worker: o.worker ?? true,
+    logger: createLogger(config.LOG_LEVEL, sink),
+    rateLimits: { ...relaxedLimits, ...o.rateLimits },
+  });
+  return { ...runtime, config, apiKey, apiSecret, logs, stop: () => runtime.close() };
+}
+
+export const TEST_MASTER_KEY = randomBytes(32).toString("base64");
+
+/** Delete every key of a prefix (SCAN, never KEYS). */
+export async function deletePrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    await redis.quit();
+  }
+}
+
+/** Every key and value under a prefix, as text, for "no secret in Redis" scans. */
+export async function dumpPrefix(prefix: string): Promise<string> {
+  const redis = new Redis(REDIS_URL);
+  const out: string[] = [];
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      cursor = next;
+      for (const key of keys) {
+        const type = await redis.type(key);
+        out.push(key);
+        if (type === "string") out.push((await redis.get(key)) ?? "");
+        else if (type === "hash") out.push(JSON.stringify(await redis.hgetall(key)));
+        else if (type === "list") out.push(JSON.stringify(await redis.lrange(key, 0, -1)));
+        else if (type === "set") out.push(JSON.stringify(await redis.smembers(key)));
+        else if (type === "zset") out.push(JSON.stringify(await redis.zrange(key, "0", "-1", "WITHSCORES")));
+        else if (type === "stream") out.push(JSON.stringify(await redis.xrange(key, "-", "+")));
+      }
+    } while (cursor !== "0");
+  } finally {
+    await redis.quit();
+  }
+  return out.join("\n");
+}
