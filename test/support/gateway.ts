@@ -90,8 +90,13 @@ export async function deletePrefix(prefix: string): Promise<void> {
 
 /** Every key and value under a prefix, as text, for "no secret in Redis" scans. */
 export async function dumpPrefix(prefix: string): Promise<string> {
+  return (await dumpEntries(prefix)).flat().join("\n");
+}
+
+/** Every key under a prefix with its value as text. */
+export async function dumpEntries(prefix: string): Promise<Array<[string, string]>> {
   const redis = new Redis(REDIS_URL);
-  const out: string[] = [];
+  const out: Array<[string, string]> = [];
   try {
     let cursor = "0";
     do {
@@ -99,17 +104,19 @@ export async function dumpPrefix(prefix: string): Promise<string> {
       cursor = next;
       for (const key of keys) {
         const type = await redis.type(key);
-        out.push(key);
-        if (type === "string") out.push((await redis.get(key)) ?? "");
-        else if (type === "hash") out.push(JSON.stringify(await redis.hgetall(key)));
-        else if (type === "list") out.push(JSON.stringify(await redis.lrange(key, 0, -1)));
-        else if (type === "set") out.push(JSON.stringify(await redis.smembers(key)));
-        else if (type === "zset") out.push(JSON.stringify(await redis.zrange(key, "0", "-1", "WITHSCORES")));
-        else if (type === "stream") out.push(JSON.stringify(await redis.xrange(key, "-", "+")));
+        const value =
+          type === "string" ? ((await redis.get(key)) ?? "")
+          : type === "hash" ? JSON.stringify(await redis.hgetall(key))
+          : type === "list" ? JSON.stringify(await redis.lrange(key, 0, -1))
+          : type === "set" ? JSON.stringify((await redis.smembers(key)).sort())
+          : type === "zset" ? JSON.stringify(await redis.zrange(key, "0", "-1", "WITHSCORES"))
+          : type === "stream" ? JSON.stringify(await redis.xrange(key, "-", "+"))
+          : "";
+        out.push([key, value]);
       }
     } while (cursor !== "0");
   } finally {
     await redis.quit();
   }
-  return out.join("\n");
+  return out;
 }
