@@ -40,9 +40,31 @@ const schema = z.object({
   ENROLLMENT_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   /** Seconds pushes and logins stay locked after a "not me" answer. */
   FRAUD_LOCK_SECONDS: z.coerce.number().int().min(0).max(86_400 * 30).default(900),
+  /** Attempts per push, the first included; retries stop earlier at the challenge's deadline. */
+  /** Audit events kept per app. */
+  AUDIT_MAX_EVENTS: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+  /** Optional: every audit event is also POSTed here, signed like the push webhook. */
+  AUDIT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUDIT_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** Wrong passwords per account before it is locked (error 1198) for LOGIN_LOCK_SECONDS. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   PUSH_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** Delay before the first retry, in ms; it doubles on each later one, with jitter. */
+  PUSH_BACKOFF_MS: z.coerce.number().int().min(1).max(600_000).default(500),
+  /** Pushes per second per app across every worker (SNS quotas are per account and region); 0 = no limit. */
+  PUSH_RATE_PER_APP: z.coerce.number().int().min(0).max(100_000).default(100),
+  /** Job lock, in ms: a worker that dies mid-send has its job taken over about this long after. */
+  WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
+  /**
+   * Socket.IO's Redis adapter: "sharded" (Redis 7 SPUBLISH, a room's message reaches only the nodes that hold it)
+   * or "classic" (PUBLISH to every node; for Redis before 7 or a proxy without sharded pub/sub).
+   */
+  SOCKET_ADAPTER: z.enum(["sharded", "classic"]).default("sharded"),
 });
 
 type Env = z.infer<typeof schema>;
@@ -72,6 +94,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const isDev = e.NODE_ENV !== "production";
   if (!isDev && !e.MASTER_KEY) {
     throw new ConfigError("invalid configuration:\n  MASTER_KEY: required when NODE_ENV=production (openssl rand -base64 32)");
+  }
+  if ((e.AUDIT_WEBHOOK_URL === undefined) !== (e.AUDIT_WEBHOOK_SECRET === undefined)) {
+    throw new ConfigError("invalid configuration:\n  AUDIT_WEBHOOK_URL, AUDIT_WEBHOOK_SECRET: set both or neither");
   }
   if ((e.BOOTSTRAP_API_KEY === undefined) !== (e.BOOTSTRAP_API_SECRET === undefined)) {
     throw new ConfigError("invalid configuration:\n  BOOTSTRAP_API_KEY, BOOTSTRAP_API_SECRET: set both or neither");

@@ -27,6 +27,8 @@ export function createKeys(prefix: string) {
     pending: (appId: string, uid: string) => `${user(appId, uid)}:pending`,
     /** String: set while pushes to the user are locked after a "not me" answer (error 1198). */
     lock: (appId: string, uid: string) => `${user(appId, uid)}:lock`,
+    /** String: wrong passwords counted toward the lockout, expiring with it. */
+    passwordFailures: (appId: string, uid: string) => `${user(appId, uid)}:pwfail`,
     /** Hash: one challenge. */
     challenge: (appId: string, uid: string, challengeId: string) => `${user(appId, uid)}:ch:${challengeId}`,
     /** String: where the challenge of this browser-token hash is. */
@@ -45,6 +47,8 @@ export function createKeys(prefix: string) {
     devDemoApp: () => `${prefix}:dev:demo-app`,
     /** String: set while the app's push provider is known to be misconfigured (error 1298). */
     providerBroken: (appId: string) => `${prefix}:app:${appId}:provider-broken`,
+    /** Stream: the app's audit events, bounded. */
+    audit: (appId: string) => `${prefix}:app:${appId}:audit`,
     /** Prefix for rate-limiter-flexible. */
     rateLimits: () => `${prefix}:rl`,
     /** Prefix for BullMQ queues (queue names carry their own hash tag). */

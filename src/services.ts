@@ -13,6 +13,8 @@ import { createEnrollment, type Enrollment } from "./enrollment/enrollment.js";
 import { createRateLimits, defaultRateLimits, type RateLimitOptions, type RateLimits } from "./rate-limits.js";
 import type { PushQueues } from "./push/queues.js";
 import type { Notifier } from "./realtime/notifier.js";
+import { createAuditLog, type AuditLog } from "./audit/audit-log.js";
+import { createMetrics, type Metrics } from "./metrics/metrics.js";
 
 /**
  * The composition root's product: every store and service a request handler or worker needs, built from
@@ -32,6 +34,8 @@ export interface Services {
   challenges: ChallengeStore;
   enrollment: Enrollment;
   limits: RateLimits;
+  audit: AuditLog;
+  metrics: Metrics;
   queues: PushQueues;
   notifier: Notifier;
   now: () => number;
@@ -45,6 +49,8 @@ export interface ServiceDeps {
   queues: PushQueues;
   notifier: Notifier;
   rateLimits?: Partial<RateLimitOptions>;
+  /** Shared by the roles of one process; a fresh registry when absent. */
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -66,6 +72,11 @@ export function createServices(d: ServiceDeps): Services {
     challenges: createChallengeStore(d.redis, keys),
     enrollment: createEnrollment(d.redis, keys, { publicUrl: d.config.PUBLIC_URL, ttlSeconds: d.config.ENROLLMENT_TTL_SECONDS }, date),
     limits: createRateLimits(d.redis, keys, { ...defaultRateLimits, ...d.rateLimits }),
+    audit: createAuditLog(d.redis, keys, d.logger, {
+      maxLength: d.config.AUDIT_MAX_EVENTS,
+      webhook: d.config.AUDIT_WEBHOOK_URL && d.config.AUDIT_WEBHOOK_SECRET ? { url: d.config.AUDIT_WEBHOOK_URL, secret: d.config.AUDIT_WEBHOOK_SECRET } : undefined,
+    }),
+    metrics: d.metrics ?? createMetrics({ defaultMetrics: false }),
     queues: d.queues,
     notifier: d.notifier,
     now,

@@ -37,14 +37,17 @@ export async function answerPush(s: Services, app: AppRecord, handle: string, an
 
   if (answer.verify === "Yes" && matching && answer.number !== c.number) {
     await end(s, c, "Denied", { reason: "wrong-number" });
+    await s.audit.record(c.appId, { type: "challenge.denied", uid: c.uid, challenge: c.id, detail: "wrong number" });
     throw new ApiError(1297);
   }
   if (answer.verify === "No") {
     const fraud = answer.reason === "fraud";
     await end(s, c, "Denied", { reason: fraud ? "fraud" : "denied" });
+    await s.audit.record(c.appId, { type: fraud ? "challenge.fraud_reported" : "challenge.denied", uid: c.uid, challenge: c.id });
     if (fraud && s.config.FRAUD_LOCK_SECONDS > 0) {
       await s.redis.set(s.keys.lock(c.appId, c.uid), "fraud", "EX", s.config.FRAUD_LOCK_SECONDS);
       s.logger.warn({ app: c.appId, uid: c.uid, challenge: c.id }, "login reported as fraud: user locked");
+      await s.audit.record(c.appId, { type: "user.locked", uid: c.uid, challenge: c.id, detail: `fraud reported; ${s.config.FRAUD_LOCK_SECONDS} s` });
     }
     return { IsPosted: true };
   }
@@ -60,6 +63,7 @@ export async function answerPush(s: Services, app: AppRecord, handle: string, an
     await s.sessions.revoke(tokens.access_token);
     throw err;
   }
+  await s.audit.record(c.appId, { type: "challenge.approved", uid: c.uid, challenge: c.id });
   return { IsPosted: true };
 }
 
@@ -74,6 +78,7 @@ async function signedByUserDevice(s: Services, c: Challenge, text: string, signa
 async function end(s: Services, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>): Promise<void> {
   const result = await s.challenges.end(refOf(c), to, { now: s.now(), refuseLate: true, fields });
   if (result !== "OK") throw alreadyEnded(result);
+  s.metrics.challenges.inc({ outcome: fields.reason === "fraud" ? "fraud" : to.toLowerCase() });
   const updated = await s.challenges.load(refOf(c));
   if (updated) s.notifier.notify(updated);
   s.logger.info({ app: c.appId, challenge: c.id, outcome: to }, "push answered");

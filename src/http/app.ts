@@ -6,6 +6,8 @@ import { healthRoutes } from "./routes/health.js";
 import { identityRoutes } from "./routes/identity.js";
 import { pushSettingsRoutes } from "./routes/push-settings.js";
 import { requestLog } from "./request-log.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { adminRoutes } from "./routes/admin.js";
 
 export interface HttpAppOptions {
   /** False while starting or draining: /readyz answers 503. */
@@ -21,12 +23,14 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.set("trust proxy", s.config.TRUST_PROXY);
   app.set("case sensitive routing", false);
   app.use(helmet());
-  app.use(requestLog(s.logger));
+  app.use(requestLog(s.logger, s.metrics));
   app.use(healthRoutes(s.redis, options.isAccepting));
+  app.use(metricsRoutes(s));
   // Bodies are small JSON objects; anything larger is refused before it is read.
   app.use(express.json({ limit: "16kb", strict: true, type: ["application/json", "application/*+json"] }));
   app.use(identityRoutes(s));
   app.use(pushSettingsRoutes(s));
+  app.use(adminRoutes(s));
   for (const router of options.extra ?? []) app.use(router);
   app.use(notFound);
   app.use(errorHandler(s.logger));

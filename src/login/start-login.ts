@@ -49,8 +49,16 @@ export async function startLogin(s: Services, app: AppRecord, input: FirstFactor
     await burnPasswordCheck(input.password);
     throw new ApiError(966);
   }
-  if (!(await verifyPassword(input.password, account.passwordHash))) throw new ApiError(966);
-  if (await s.redis.exists(s.keys.lock(app.apiKey, uid))) throw new ApiError(1198);
+  const locked = await s.redis.get(s.keys.lock(app.apiKey, uid));
+  if (locked) {
+    await s.audit.record(app.apiKey, { type: "login.refused", uid, detail: `locked: ${locked}` });
+    throw new ApiError(1198);
+  }
+  if (!(await verifyPassword(input.password, account.passwordHash))) {
+    await countPasswordFailure(s, app.apiKey, uid);
+    throw new ApiError(966);
+  }
+  await s.redis.del(s.keys.passwordFailures(app.apiKey, uid));
 
   const devices = (await s.devices.list(app.apiKey, uid)).filter((d) => d.active);
   const now = s.now();
@@ -88,7 +96,9 @@ export async function startLogin(s: Services, app: AppRecord, input: FirstFactor
   const keepMs = ttlMs + s.config.FINALIZE_WINDOW_SECONDS * 1000 + 60_000;
   const { cancelledTokenHash } = await s.challenges.create(challenge, keepMs);
   await s.queues.scheduleExpiry({ appId: app.apiKey, uid, challengeId: challenge.id }, ttlMs);
+  s.metrics.challenges.inc({ outcome: "started" });
   if (cancelledTokenHash) {
+    s.metrics.challenges.inc({ outcome: "cancelled" });
     const cancelled = await s.challenges.findByToken(cancelledTokenHash);
     if (cancelled) s.notifier.notify(cancelled);
   }
@@ -100,6 +110,7 @@ export async function startLogin(s: Services, app: AppRecord, input: FirstFactor
     qr = await s.enrollment.issue({ appId: app.apiKey, uid, challengeId: challenge.id }, settings);
   }
   s.logger.info({ app: app.apiKey, uid, challenge: challenge.id, devices: devices.length }, "login started");
+  await s.audit.record(app.apiKey, { type: "login.started", uid, challenge: challenge.id, detail: devices.length ? `${devices.length} device(s)` : "enrollment" });
 
   const sfa: SecondFactorResponse["SecondFactorAuthentication"] = {
     SecondFactorAuthenticationToken: token,
@@ -118,4 +129,14 @@ export async function startLogin(s: Services, app: AppRecord, input: FirstFactor
     access_token: "00000000-0000-0000-0000-000000000000",
     expires_in: "0001-01-01T00:00:00",
   };
+}
+
+/** After LOGIN_MAX_FAILURES wrong passwords within LOGIN_LOCK_SECONDS, the account is locked for as long (1198). */
+async function countPasswordFailure(s: Services, appId: string, uid: string): Promise<void> {
+  const key = s.keys.passwordFailures(appId, uid);
+  const [[, failures]] = (await s.redis.multi().incr(key).expire(key, s.config.LOGIN_LOCK_SECONDS, "NX").exec()) as [[Error | null, number]];
+  if (failures < s.config.LOGIN_MAX_FAILURES) return;
+  await s.redis.multi().set(s.keys.lock(appId, uid), "password", "EX", s.config.LOGIN_LOCK_SECONDS).del(key).exec();
+  s.logger.warn({ app: appId, uid }, "too many wrong passwords: account locked");
+  await s.audit.record(appId, { type: "user.locked", uid, detail: "wrong passwords" });
 }

@@ -15,6 +15,7 @@ export function pushSettingsRoutes(s: Services): Router {
     const app = await requireAppWithSecret(s, req);
     const saved = await s.settings.put(app.apiKey, app.name, req.body);
     s.logger.info({ app: app.apiKey }, "push settings changed");
+    await s.audit.record(app.apiKey, { type: "settings.changed", detail: `${saved.NotificationService}, push ${saved.IsEnabled ? "on" : "off"}` });
     res.json(saved);
   });
   return r;

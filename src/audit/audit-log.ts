@@ -1,0 +1,89 @@
+import type { Keys } from "../keys.js";
+import type { Logger } from "../logger.js";
+import type { RedisClient } from "../redis.js";
+import { signWebhook } from "../../workers/providers/webhook.js";
+
+/** What happened, per app: the trail an operator reads to see why a user was locked or a push was refused. */
+export type AuditEventType =
+  | "login.started"
+  | "login.refused"
+  | "push.sent"
+  | "push.failed"
+  | "challenge.approved"
+  | "challenge.denied"
+  | "challenge.fraud_reported"
+  | "device.enrolled"
+  | "device.removed"
+  | "settings.changed"
+  | "user.locked"
+  | "user.unlocked";
+
+/** An event: ids and reasons only, never a token, handle, password or secret. */
+export interface AuditEvent {
+  type: AuditEventType;
+  uid?: string;
+  challenge?: string;
+  device?: string;
+  /** A short reason or detail ("wrong-number", "rate-limited", "webhook answered 410"). */
+  detail?: string;
+}
+
+export interface AuditEntry extends AuditEvent {
+  id: string;
+  at: string;
+}
+
+export interface AuditLog {
+  record(appId: string, event: AuditEvent): Promise<void>;
+  /** Newest first; `before` is an entry id to page back from. */
+  list(appId: string, options?: { count?: number; before?: string }): Promise<AuditEntry[]>;
+}
+
+export interface AuditOptions {
+  /** Entries kept per app (approximate trimming, as Redis streams do it cheaply). @default 10000 */
+  maxLength: number;
+  /** Optional: every event is also POSTed here, signed like contract 2.2. */
+  webhook?: { url: string; secret: string } | undefined;
+}
+
+/**
+ * Audit events per app in a Redis Stream of bounded length, readable by the admin endpoint and the console, and
+ * optionally forwarded to an audit webhook. Recording never fails the request that caused it.
+ */
+export function createAuditLog(redis: RedisClient, keys: Keys, logger: Logger, o: AuditOptions): AuditLog {
+  return {
+    async record(appId, event) {
+      const fields = Object.entries(event).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
+      try {
+        const id = await redis.xadd(keys.audit(appId), "MAXLEN", "~", o.maxLength, "*", ...fields);
+        if (o.webhook && id) void forward(o.webhook, { id, at: new Date(Number(id.split("-")[0])).toISOString(), app: appId, ...event });
+      } catch (err) {
+        logger.warn({ err: { message: (err as Error).message }, type: event.type }, "audit event not recorded");
+      }
+    },
+    async list(appId, options = {}) {
+      const count = Math.min(Math.max(options.count ?? 50, 1), 500);
+      const end = options.before ? `(${options.before}` : "+";
+      const rows = await redis.xrevrange(keys.audit(appId), end, "-", "COUNT", count);
+      return rows.map(([id, flat]) => {
+        const entry: Record<string, string> = { id, at: new Date(Number(id.split("-")[0])).toISOString() };
+        for (let i = 0; i + 1 < flat.length; i += 2) entry[flat[i]!] = flat[i + 1]!;
+        return entry as unknown as AuditEntry;
+      });
+    },
+  };
+
+  async function forward(hook: { url: string; secret: string }, payload: Record<string, unknown>): Promise<void> {
+    const body = JSON.stringify(payload);
+    try {
+      await fetch(hook.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-pushmfa-signature": signWebhook(hook.secret, body, Math.floor(Date.now() / 1000)), "idempotency-key": String(payload.id) },
+        body,
+        signal: AbortSignal.timeout(5000),
+      });
+    } catch (err) {
+      logger.warn({ err: { name: (err as Error).name } }, "audit webhook unreachable");
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { Router } from "express";
+import { z } from "zod";
+import { ApiError } from "../../errors.js";
+import type { Services } from "../../services.js";
+import { requireAppWithSecret } from "../credentials.js";
+import { parseBody, queryParam } from "../request-input.js";
+
+/** (ext) What an operator needs beyond the LoginRadius surface: the audit trail, unlocking a user, their devices. */
+export function adminRoutes(s: Services): Router {
+  const r = Router({ caseSensitive: false });
+  const uidParam = (raw: unknown) => {
+    const uid = String(raw).toLowerCase();
+    if (!/^[0-9a-f]{32}$/.test(uid)) throw new ApiError(938);
+    return uid;
+  };
+  const existingUser = async (appId: string, raw: unknown) => {
+    const uid = uidParam(raw);
+    if (!(await s.accounts.get(appId, uid))) throw new ApiError(938);
+    return uid;
+  };
+
+  // The audit stream, newest first; page back with ?before=<id>.
+  r.get("/v2/manage/push/audit", async (req, res) => {
+    const app = await requireAppWithSecret(s, req);
+    const q = parseBody(
+      z.object({ count: z.coerce.number().int().min(1).max(500).optional(), before: z.string().regex(/^\d+-\d+$/).optional() }),
+      { count: queryParam(req, "count"), before: queryParam(req, "before") },
+      908,
+    );
+    res.json({ Data: await s.audit.list(app.apiKey, q) });
+  });
+
+  // Lift a lock from "not me" or too many wrong passwords.
+  r.delete("/v2/manage/account/:uid/push/lock", async (req, res) => {
+    const app = await requireAppWithSecret(s, req);
+    const uid = await existingUser(app.apiKey, req.params.uid);
+    const removed = await s.redis.del(s.keys.lock(app.apiKey, uid), s.keys.passwordFailures(app.apiKey, uid));
+    if (removed) await s.audit.record(app.apiKey, { type: "user.unlocked", uid, detail: "by an admin" });
+    res.json({ IsDeleted: true });
+  });
+
+  // A user's push devices, as an admin sees them (no key material, no push token).
+  r.get("/v2/manage/account/:uid/push/devices", async (req, res) => {
+    const app = await requireAppWithSecret(s, req);
+    const uid = await existingUser(app.apiKey, req.params.uid);
+    res.json({ Data: (await s.devices.list(app.apiKey, uid)).map(publicDevice) });
+  });
+
+  return r;
+}
+
+/** A device as shown to its owner or an admin. */
+export const publicDevice = (d: { id: string; name: string; type: string; active: boolean; createdAt: string }) => ({
+  Id: d.id,
+  Name: d.name,
+  Type: d.type,
+  IsActive: d.active,
+  CreatedDate: d.createdAt,
+});
