@@ -8,10 +8,14 @@ import { pushSettingsRoutes } from "./routes/push-settings.js";
 import { requestLog } from "./request-log.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { adminRoutes } from "./routes/admin.js";
+import { openApiRoutes } from "./routes/openapi.js";
+import type { Operation } from "./openapi.js";
 
 export interface HttpAppOptions {
   /** False while starting or draining: /readyz answers 503. */
   isAccepting: () => boolean;
+  /** OpenAPI operations of the extra routers, so /openapi.json covers every mounted route. */
+  operations?: Operation[];
   /** Extra routers (demo pages, console, browser client) mounted before the 404. */
   extra?: express.Router[];
 }
@@ -26,6 +30,7 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(requestLog(s.logger, s.metrics));
   app.use(healthRoutes(s.redis, options.isAccepting));
   app.use(metricsRoutes(s));
+  app.use(openApiRoutes(s.config.PUBLIC_URL, options.operations ?? []));
   // Bodies are small JSON objects; anything larger is refused before it is read.
   app.use(express.json({ limit: "16kb", strict: true, type: ["application/json", "application/*+json"] }));
   app.use(identityRoutes(s));

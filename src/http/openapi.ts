@@ -1,0 +1,92 @@
+/**
+ * The OpenAPI 3.1 document served at /openapi.json. Operations are listed here, one line each, so the whole
+ * surface reads in one place; a test checks that every route Express has mounted appears in it.
+ */
+
+type Auth = "apikey" | "apisecret" | "access_token" | "none" | "admin";
+
+interface Operation {
+  method: "get" | "post" | "put" | "delete";
+  path: string;
+  summary: string;
+  tag: string;
+  auth: Auth;
+  query?: string[];
+  body?: string;
+}
+
+const ERROR = { $ref: "#/components/schemas/Error" };
+
+const ops: Operation[] = [
+  { method: "post", path: "/identity/v2/manage/account", summary: "L1: create an account", tag: "LoginRadius", auth: "apisecret", body: "NewAccount" },
+  { method: "post", path: "/identity/v2/auth/login/2fa", summary: "L2: first factor, sends the push; with secondfactorauthenticationtoken and no body (L3): resend", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"], body: "FirstFactor" },
+  { method: "get", path: "/login/2fa/push/ping", summary: "L4: poll the outcome", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"] },
+  { method: "get", path: "/identity/v2/auth/login/2fa/push/ping", summary: "L4 (alias): poll the outcome", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"] },
+  { method: "put", path: "/identity/v2/auth/login/2fa/verification/push", summary: "L5: the phone answers, signed", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"], body: "DeviceAnswer" },
+  { method: "post", path: "/identity/v2/auth/account/2fa/push/enroll/{token}", summary: "L6: the phone registers its key (the enrollment URL)", tag: "LoginRadius", auth: "apikey", body: "DeviceRegistration" },
+  { method: "delete", path: "/identity/v2/auth/account/2fa/authenticator/push", summary: "L7: remove my push devices", tag: "LoginRadius", auth: "access_token" },
+  { method: "delete", path: "/identity/v2/manage/account/2fa/authenticator/push/{uid}", summary: "L8: remove a user's push devices", tag: "LoginRadius", auth: "apisecret" },
+  { method: "get", path: "/identity/v2/auth/account/2fa", summary: "L9: my MFA settings, with a fresh enrollment QR", tag: "LoginRadius", auth: "access_token" },
+  { method: "get", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: push settings, secrets masked", tag: "LoginRadius", auth: "apisecret" },
+  { method: "put", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: change push settings", tag: "LoginRadius", auth: "apisecret", body: "PushSettings" },
+  { method: "get", path: "/v2/manage/push/audit", summary: "Audit events, newest first", tag: "Admin", auth: "apisecret", query: ["count", "before"] },
+  { method: "delete", path: "/v2/manage/account/{uid}/push/lock", summary: "Unlock a user", tag: "Admin", auth: "apisecret" },
+  { method: "get", path: "/v2/manage/account/{uid}/push/devices", summary: "A user's push devices", tag: "Admin", auth: "apisecret" },
+  { method: "get", path: "/healthz", summary: "Alive", tag: "Operations", auth: "none" },
+  { method: "get", path: "/readyz", summary: "Ready: Redis answers and the node accepts work", tag: "Operations", auth: "none" },
+  { method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "Operations", auth: "none" },
+  { method: "get", path: "/openapi.json", summary: "This document", tag: "Operations", auth: "none" },
+];
+
+export type { Operation };
+
+const securityOf = (auth: Auth) =>
+  auth === "none" ? [] : auth === "apikey" ? [{ apikey: [] }] : auth === "access_token" ? [{ apikey: [], bearer: [] }] : [{ apikey: [], apisecret: [] }];
+
+/** The document for this node: the core operations plus those of the extra routers it mounts (demo, console). */
+export function openApiDocument(serverUrl: string, extra: Operation[] = []): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of [...ops, ...extra]) {
+    const parameters = [
+      ...[...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } })),
+      ...(op.query ?? []).map((name) => ({ name, in: "query", required: false, schema: { type: "string" } })),
+    ];
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      tags: [op.tag],
+      security: securityOf(op.auth),
+      ...(parameters.length && { parameters }),
+      ...(op.body && { requestBody: { required: true, content: { "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } } } } }),
+      responses: {
+        200: { description: "Success", content: { "application/json": { schema: { type: "object" } } } },
+        default: { description: "The LoginRadius error body", content: { "application/json": { schema: ERROR } } },
+      },
+    };
+  }
+  const object = { type: "object" };
+  return {
+    openapi: "3.1.0",
+    info: { title: "push-mfa-gateway", version: "0.1.0", description: "LoginRadius-compatible push MFA with realtime notification (Socket.IO event push:status on the same origin)." },
+    servers: [{ url: serverUrl }],
+    paths,
+    components: {
+      securitySchemes: {
+        apikey: { type: "apiKey", in: "query", name: "apikey" },
+        apisecret: { type: "apiKey", in: "header", name: "X-LoginRadius-ApiSecret" },
+        bearer: { type: "http", scheme: "bearer" },
+      },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["Description", "ErrorCode", "Message", "IsProviderError", "ProviderErrorResponse"],
+          properties: {
+            Description: { type: "string" }, ErrorCode: { type: "integer" }, Message: { type: "string" },
+            IsProviderError: { type: "boolean" }, ProviderErrorResponse: { type: "null" },
+            Errors: { type: "array", items: { type: "object", properties: { FieldName: { type: "string" }, ErrorMessage: { type: "string" } } } },
+          },
+        },
+        NewAccount: object, FirstFactor: object, DeviceAnswer: object, DeviceRegistration: object, PushSettings: object,
+      },
+    },
+  };
+}
