@@ -32,6 +32,7 @@ const ops: Operation[] = [
   { method: "get", path: "/v2/manage/push/audit", summary: "Audit events, newest first", tag: "Admin", auth: "apisecret", query: ["count", "before"] },
   { method: "delete", path: "/v2/manage/account/{uid}/push/lock", summary: "Unlock a user", tag: "Admin", auth: "apisecret" },
   { method: "get", path: "/v2/manage/account/{uid}/push/devices", summary: "A user's push devices", tag: "Admin", auth: "apisecret" },
+  { method: "post", path: "/v2/manage/push/test", summary: "Send a test push to a user's devices", tag: "Admin", auth: "apisecret", body: "TestPush" },
   { method: "get", path: "/healthz", summary: "Alive", tag: "Operations", auth: "none" },
   { method: "get", path: "/readyz", summary: "Ready: Redis answers and the node accepts work", tag: "Operations", auth: "none" },
   { method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "Operations", auth: "none" },
@@ -85,7 +86,7 @@ export function openApiDocument(serverUrl: string, extra: Operation[] = []): Rec
             Errors: { type: "array", items: { type: "object", properties: { FieldName: { type: "string" }, ErrorMessage: { type: "string" } } } },
           },
         },
-        NewAccount: object, FirstFactor: object, DeviceAnswer: object, DeviceRegistration: object, PushSettings: object,
+        NewAccount: object, TestPush: object, FirstFactor: object, DeviceAnswer: object, DeviceRegistration: object, PushSettings: object,
       },
     },
   };

@@ -1,10 +1,9 @@
 import { ApiError } from "../errors.js";
 import { burnPasswordCheck, verifyPassword } from "../crypto/passwords.js";
-import { hashToken, newToken } from "../crypto/tokens.js";
+import { hashToken } from "../crypto/tokens.js";
 import type { AppRecord } from "../apps/app-store.js";
 import type { IdentifierKind } from "../accounts/account-store.js";
-import type { Challenge } from "../challenge/challenge.js";
-import { drawNumber } from "../challenge/number-matching.js";
+import { openChallenge } from "../challenge/open-challenge.js";
 import type { PushQRCode } from "../enrollment/enrollment.js";
 import type { Services } from "../services.js";
 import { describeBrowser, describeLocation, type ClientContext } from "./client-context.js";
@@ -60,57 +59,10 @@ export async function startLogin(s: Services, app: AppRecord, input: FirstFactor
   }
   await s.redis.del(s.keys.passwordFailures(app.apiKey, uid));
 
-  const devices = (await s.devices.list(app.apiKey, uid)).filter((d) => d.active);
-  const now = s.now();
-  const token = newToken();
-  const handle = newToken();
-  const { number, options } = drawNumber(settings.NumberMatching);
-  const ttlMs = settings.ChallengeTtlSeconds * 1000;
-  const challenge: Challenge = {
-    id: newToken(),
-    appId: app.apiKey,
-    uid,
-    status: "Pending",
-    createdAt: now,
-    expiresAt: now + ttlMs,
-    tokenHash: hashToken(token),
-    handleHash: hashToken(handle),
-    handleSealed: "",
-    identifier: account.profile.Email[0]?.Value ?? account.profile.UserName ?? account.profile.PhoneId ?? "",
+  const { token, challenge, qr, devices } = await openChallenge(s, app, settings, uid, account.profile, {
     browser: describeBrowser(client.userAgent),
     location: describeLocation(client.ip),
-    number,
-    numberOptions: options,
-    numberMode: settings.NumberMatching,
-    sends: devices.length ? 1 : 0,
-    lastSendAt: devices.length ? now : 0,
-    delivery: devices.length ? "Queued" : "",
-    deviceCount: devices.length,
-    loginSealed: "",
-    finalizeUntil: 0,
-    endedAt: 0,
-    reason: "",
-  };
-  challenge.handleSealed = s.sealer.seal(handle, `handle:${challenge.id}`);
-
-  const keepMs = ttlMs + s.config.FINALIZE_WINDOW_SECONDS * 1000 + 60_000;
-  const { cancelledTokenHash } = await s.challenges.create(challenge, keepMs);
-  await s.queues.scheduleExpiry({ appId: app.apiKey, uid, challengeId: challenge.id }, ttlMs);
-  s.metrics.challenges.inc({ outcome: "started" });
-  if (cancelledTokenHash) {
-    s.metrics.challenges.inc({ outcome: "cancelled" });
-    const cancelled = await s.challenges.findByToken(cancelledTokenHash);
-    if (cancelled) s.notifier.notify(cancelled);
-  }
-
-  let qr: PushQRCode | null = null;
-  if (devices.length) {
-    await s.queues.enqueueSends(devices.map((d) => ({ appId: app.apiKey, uid, challengeId: challenge.id, deviceId: d.id, sendNo: 1 })));
-  } else {
-    qr = await s.enrollment.issue({ appId: app.apiKey, uid, challengeId: challenge.id }, settings);
-  }
-  s.logger.info({ app: app.apiKey, uid, challenge: challenge.id, devices: devices.length }, "login started");
-  await s.audit.record(app.apiKey, { type: "login.started", uid, challenge: challenge.id, detail: devices.length ? `${devices.length} device(s)` : "enrollment" });
+  });
 
   const sfa: SecondFactorResponse["SecondFactorAuthentication"] = {
     SecondFactorAuthenticationToken: token,
@@ -122,7 +74,7 @@ export async function startLogin(s: Services, app: AppRecord, input: FirstFactor
     IsEmailOtpAuthenticatorVerified: false,
     IsSecurityQuestionAuthenticatorVerified: false,
   };
-  if (number) sfa.PushNumber = number;
+  if (challenge.number) sfa.PushNumber = challenge.number;
   return {
     SecondFactorAuthentication: sfa,
     Profile: null,

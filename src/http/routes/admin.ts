@@ -4,6 +4,8 @@ import { ApiError } from "../../errors.js";
 import type { Services } from "../../services.js";
 import { requireAppWithSecret } from "../credentials.js";
 import { parseBody, queryParam } from "../request-input.js";
+import { openChallenge } from "../../challenge/open-challenge.js";
+import { loadPushSettings } from "../../login/push-enabled.js";
 
 /** (ext) What an operator needs beyond the LoginRadius surface: the audit trail, unlocking a user, their devices. */
 export function adminRoutes(s: Services): Router {
@@ -44,6 +46,19 @@ export function adminRoutes(s: Services): Router {
     const app = await requireAppWithSecret(s, req);
     const uid = await existingUser(app.apiKey, req.params.uid);
     res.json({ Data: (await s.devices.list(app.apiKey, uid)).map(publicDevice) });
+  });
+
+  // Send a test push to a user's devices: a real challenge nobody can turn into a session (its token is dropped).
+  r.post("/v2/manage/push/test", async (req, res) => {
+    const app = await requireAppWithSecret(s, req);
+    const body = parseBody(z.object({ Email: z.email().max(254).optional(), Uid: z.string().max(64).optional() }).refine((b) => !!b.Email !== !!b.Uid, "give Email or Uid"), req.body);
+    const uid = body.Uid ? uidParam(body.Uid) : await s.accounts.findUid(app.apiKey, "email", body.Email ?? "");
+    const account = uid ? await s.accounts.get(app.apiKey, uid) : null;
+    if (!uid || !account) throw new ApiError(938);
+    const settings = await loadPushSettings(s, app);
+    if (!(await s.devices.list(app.apiKey, uid)).some((d) => d.active)) throw new ApiError(1313);
+    const opened = await openChallenge(s, app, settings, uid, account.profile, { browser: "Test push from the console", location: "Admin console" });
+    res.json({ IsPosted: true, Devices: opened.devices.length });
   });
 
   return r;

@@ -1,0 +1,91 @@
+import { hashToken, newToken } from "../crypto/tokens.js";
+import type { AppRecord } from "../apps/app-store.js";
+import type { Profile } from "../accounts/account-store.js";
+import type { Device } from "../devices/device-store.js";
+import type { PushQRCode } from "../enrollment/enrollment.js";
+import type { PushSettings } from "../settings/push-settings.js";
+import type { Services } from "../services.js";
+import type { Challenge } from "./challenge.js";
+import { drawNumber } from "./number-matching.js";
+
+/** Where the login comes from, as the phone will show it. */
+export interface ChallengeOrigin {
+  browser: string;
+  location: string;
+}
+
+export interface OpenedChallenge {
+  /** The browser's 2FA token: returned once, never stored. */
+  token: string;
+  challenge: Challenge;
+  /** The enrollment QR when the user has no active device; the push follows the enrollment. */
+  qr: PushQRCode | null;
+  devices: Device[];
+}
+
+/**
+ * Open a challenge for a user whose first factor passed (or for an admin's test push): it becomes the user's
+ * pending one (cancelling the older, whose pages are told), its expiry is scheduled, and the push is queued
+ * to every active device.
+ */
+export async function openChallenge(
+  s: Services,
+  app: AppRecord,
+  settings: PushSettings,
+  uid: string,
+  profile: Profile,
+  origin: ChallengeOrigin,
+): Promise<OpenedChallenge> {
+  const devices = (await s.devices.list(app.apiKey, uid)).filter((d) => d.active);
+  const now = s.now();
+  const token = newToken();
+  const handle = newToken();
+  const { number, options } = drawNumber(settings.NumberMatching);
+  const ttlMs = settings.ChallengeTtlSeconds * 1000;
+  const id = newToken();
+  const challenge: Challenge = {
+    id,
+    appId: app.apiKey,
+    uid,
+    status: "Pending",
+    createdAt: now,
+    expiresAt: now + ttlMs,
+    tokenHash: hashToken(token),
+    handleHash: hashToken(handle),
+    handleSealed: s.sealer.seal(handle, `handle:${id}`),
+    identifier: profile.Email[0]?.Value ?? profile.UserName ?? profile.PhoneId ?? "",
+    browser: origin.browser,
+    location: origin.location,
+    number,
+    numberOptions: options,
+    numberMode: settings.NumberMatching,
+    sends: devices.length ? 1 : 0,
+    lastSendAt: devices.length ? now : 0,
+    delivery: devices.length ? "Queued" : "",
+    deviceCount: devices.length,
+    loginSealed: "",
+    finalizeUntil: 0,
+    endedAt: 0,
+    reason: "",
+  };
+
+  const keepMs = ttlMs + s.config.FINALIZE_WINDOW_SECONDS * 1000 + 60_000;
+  const { cancelledTokenHash } = await s.challenges.create(challenge, keepMs);
+  await s.queues.scheduleExpiry({ appId: app.apiKey, uid, challengeId: id }, ttlMs);
+  s.metrics.challenges.inc({ outcome: "started" });
+  if (cancelledTokenHash) {
+    s.metrics.challenges.inc({ outcome: "cancelled" });
+    const cancelled = await s.challenges.findByToken(cancelledTokenHash);
+    if (cancelled) s.notifier.notify(cancelled);
+  }
+
+  let qr: PushQRCode | null = null;
+  if (devices.length) {
+    await s.queues.enqueueSends(devices.map((d) => ({ appId: app.apiKey, uid, challengeId: id, deviceId: d.id, sendNo: 1 })));
+  } else {
+    qr = await s.enrollment.issue({ appId: app.apiKey, uid, challengeId: id }, settings);
+  }
+  s.logger.info({ app: app.apiKey, uid, challenge: id, devices: devices.length }, "challenge opened");
+  await s.audit.record(app.apiKey, { type: "login.started", uid, challenge: id, detail: devices.length ? `${devices.length} device(s)` : "enrollment" });
+  return { token, challenge, qr, devices };
+}
