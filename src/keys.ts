@@ -1,21 +1,23 @@
 /**
  * Every Redis key the product uses, in one place. Keys that a Lua script or MULTI touches together share a
  * hash tag, so the same code runs on a Redis Cluster: everything about one user of one app (profile, devices,
- * challenges, pending pointer, lock) lives under `{u:<apikey>:<uid>}`. Lookups by a secret's hash are
+ * challenges, pending pointer, lock) lives under `{u:<apikey>:<uid>}`, and an app's own records under
+ * `{a:<apikey>}`. Lookups by a secret's hash are
  * single-key reads and carry no tag. No key ever contains a raw token, handle or secret.
  */
 export type Keys = ReturnType<typeof createKeys>;
 
 export function createKeys(prefix: string) {
   const user = (appId: string, uid: string) => `${prefix}:{u:${appId}:${uid}}`;
+  const app = (appId: string) => `${prefix}:{a:${appId}}`;
   return {
     prefix,
     /** Hash: the app record (secret hash, name). */
-    app: (appId: string) => `${prefix}:app:${appId}`,
+    app: (appId: string) => `${app(appId)}:app`,
     /** Set of every apikey, for the admin CLI. */
     apps: () => `${prefix}:apps`,
     /** String: the app's push settings, secrets sealed. */
-    settings: (appId: string) => `${prefix}:app:${appId}:settings`,
+    settings: (appId: string) => `${app(appId)}:settings`,
     /** String: uid of the account with this email, username or phone. */
     identity: (appId: string, kind: "email" | "username" | "phone", value: string) =>
       `${prefix}:id:${appId}:${kind}:${value}`,
@@ -46,9 +48,9 @@ export function createKeys(prefix: string) {
     /** String: development-only demo app credentials (secret sealed). */
     devDemoApp: () => `${prefix}:dev:demo-app`,
     /** String: set while the app's push provider is known to be misconfigured (error 1298). */
-    providerBroken: (appId: string) => `${prefix}:app:${appId}:provider-broken`,
+    providerBroken: (appId: string) => `${app(appId)}:provider-broken`,
     /** Stream: the app's audit events, bounded. */
-    audit: (appId: string) => `${prefix}:app:${appId}:audit`,
+    audit: (appId: string) => `${app(appId)}:audit`,
     /** Prefix for rate-limiter-flexible. */
     rateLimits: () => `${prefix}:rl`,
     /** Prefix for BullMQ queues (queue names carry their own hash tag). */

@@ -62,12 +62,12 @@ export function createChallengeStore(redis: RedisClient, keys: Keys): ChallengeS
   return {
     async create(c, keepMs) {
       const ref = refOf(c);
-      // Lookups first: if the script fails they point at nothing, which reads as an unknown token.
-      await redis
-        .multi()
-        .set(keys.tokenRef(c.tokenHash), encodeRef(ref), "PX", keepMs)
-        .set(keys.handleRef(c.handleHash), encodeRef(ref), "PX", keepMs)
-        .exec();
+      // Lookups first: if the script fails they point at nothing, which reads as an unknown token. They live in
+      // two hash slots, so two commands sent together rather than a (cross-slot) MULTI.
+      await Promise.all([
+        redis.set(keys.tokenRef(c.tokenHash), encodeRef(ref), "PX", keepMs),
+        redis.set(keys.handleRef(c.handleHash), encodeRef(ref), "PX", keepMs),
+      ]);
       const chPrefix = keys.challenge(c.appId, c.uid, "");
       const cancelled = (await createScript(redis, [keys.pending(c.appId, c.uid), keyOf(ref)], [
         chPrefix, keepMs, c.createdAt, c.id, ...challengeFields(c),

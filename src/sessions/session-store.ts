@@ -35,11 +35,11 @@ export function createSessionStore(
       const refresh = newToken();
       const expiresAt = new Date(now().getTime() + ttlSeconds * 1000);
       const record = JSON.stringify({ ...owner, expiresAt: expiresAt.toISOString() });
-      await redis
-        .multi()
-        .set(keys.session(hashToken(access)), record, "EX", ttlSeconds)
-        .set(keys.refresh(hashToken(refresh)), record, "EX", ttlSeconds * 24)
-        .exec();
+      // Two keys in two hash slots: two commands (a cluster refuses a cross-slot MULTI).
+      await Promise.all([
+        redis.set(keys.session(hashToken(access)), record, "EX", ttlSeconds),
+        redis.set(keys.refresh(hashToken(refresh)), record, "EX", ttlSeconds * 24),
+      ]);
       return { access_token: access, refresh_token: refresh, expires_in: expiresAt.toISOString() };
     },
     async resolve(appId, accessToken) {
