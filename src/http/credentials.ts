@@ -6,15 +6,18 @@ import type { SessionOwner } from "../sessions/session-store.js";
 import type { Services } from "../services.js";
 import { credential, queryParam } from "./request-input.js";
 
-/** The app named by the request's apikey: 922 missing, 920 malformed, 901 unknown. */
-export async function requireApp(s: Services, req: Request): Promise<AppRecord> {
-  const apiKey = credential(req, "x-loginradius-apikey", "apikey");
-  if (!apiKey) throw new ApiError(922);
+/** The app named by an apikey, wherever it came from (REST or a socket handshake): 922 missing, 920 malformed, 901 unknown. */
+export async function appFromKey(s: Services, apiKey: unknown): Promise<AppRecord> {
+  if (typeof apiKey !== "string" || apiKey === "") throw new ApiError(922);
   if (!isGuid(apiKey)) throw new ApiError(920);
   const app = await s.apps.get(apiKey.toLowerCase());
   if (!app) throw new ApiError(901);
   return app;
 }
+
+/** The app named by the request's apikey (header or query). */
+export const requireApp = (s: Services, req: Request): Promise<AppRecord> =>
+  appFromKey(s, credential(req, "x-loginradius-apikey", "apikey"));
 
 /** The app, for management calls that also need its secret: 923 missing, 902 wrong. */
 export async function requireAppWithSecret(s: Services, req: Request): Promise<AppRecord> {

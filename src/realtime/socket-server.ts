@@ -1,66 +1,141 @@
-import type { Server as HttpServer } from "node:http";
+import type { IncomingMessage, Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import { ApiError, errorBody } from "../errors.js";
 import { hashToken, isGuid } from "../crypto/tokens.js";
 import { roomOf } from "../challenge/challenge.js";
 import { openLogin } from "../challenge/login-response.js";
 import type { Services } from "../services.js";
-import { STATUS_EVENT, statusOf } from "./status.js";
+import { isOriginAllowed } from "../http/cors.js";
+import { countSockets, measureAnswerToPage } from "../metrics/socket-metrics.js";
+import type { SocketAdapter } from "./adapter.js";
+import { clientIpOf } from "./client-ip.js";
+import { attachDeviceChannel, DEVICE_NAMESPACE } from "./device-channel.js";
+import type { DevicePresence } from "./device-presence.js";
+import { authOf, guard, handshakeApp } from "./handshake.js";
+import { createHandshakeAdmission } from "./handshake-admission.js";
+import { STATUS_EVENT, statusOf, type PushStatus } from "./status.js";
 
-export interface SocketServerOptions {
-  /** The Socket.IO adapter factory (Redis, sharded or classic); in-memory when absent. */
-  adapter?: NonNullable<ConstructorParameters<typeof Server>[1]>["adapter"];
+export interface RealtimeOptions {
+  /** The Socket.IO Redis adapter (sharded or classic); in-memory when absent (a single node). */
+  adapter?: SocketAdapter;
+  /** Where the device channel records which devices are connected. */
+  presence: DevicePresence;
+}
+
+export interface Realtime {
+  io: Server;
+  /** Stop the node's timers (the caller closes `io`). */
+  close(): void;
+  /**
+   * Tell every page connected to this node the state Redis holds now (Expired when its challenge is gone). Run
+   * after the adapter's subscriber reconnected: what was published while it was away never arrived.
+   */
+  resync(): Promise<void>;
+}
+
+interface PageSocketData {
+  tokenHash: string;
 }
 
 /**
- * Contract 2.1: a waiting page connects with its apikey and 2FA token, joins the room named by the token's hash,
- * and is told the current state at once, then every change. A bad handshake fails with the error body.
+ * Contract 2.1 on the gateway's HTTP server: a waiting page connects with its apikey and 2FA token, joins the room
+ * named by the token's hash, and is told the current state at once, then every change (the notifier emits them,
+ * from any gateway node or worker, through the Redis adapter). Beside it, the `/device` channel for open phone apps.
+ * Handshakes are rate-limited per client IP; a refused one fails with `connect_error` carrying the error body.
  */
-export function createSocketServer(s: Services, http: HttpServer, o: SocketServerOptions = {}): Server {
+export function createRealtimeServer(s: Services, http: HttpServer, o: RealtimeOptions): Realtime {
   const io = new Server(http, {
-    ...(o.adapter && { adapter: o.adapter }),
+    ...(o.adapter && { adapter: o.adapter.adapter }),
     serveClient: false,
     maxHttpBufferSize: 16 * 1024,
-    // The handshake's first HTTP request is not kept for the life of the socket.
-    cleanupEmptyChildNamespaces: true,
+    // Pages on the customer's origin connect here; no cookie or ambient credential is involved (the token is).
+    // CORS_ORIGINS, as for the REST API: the polling transport's CORS headers, and every handshake's Origin (a
+    // websocket is not subject to CORS, so it is checked here). Clients without an Origin (phone apps) pass.
+    cors: { origin: s.config.CORS_ORIGINS === "*" ? "*" : [...s.config.CORS_ORIGINS], methods: ["GET", "POST"] },
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      const ok = origin === undefined || isOriginAllowed(s.config.CORS_ORIGINS, origin, req.headers, s.config.PUBLIC_URL);
+      callback(ok ? null : "origin not allowed (CORS_ORIGINS)", ok);
+    },
   });
 
-  io.use(async (socket, next) => {
-    try {
-      const c = await authenticate(s, socket);
-      socket.data.tokenHash = c;
-      next();
-    } catch (err) {
-      const e = err instanceof ApiError ? err : new ApiError(950);
-      const failure = Object.assign(new Error(e.message), { data: e.toBody() });
-      next(failure);
-    }
+  // Keep only what the handshake needs from the first HTTP request (the client IP), then drop the request: a
+  // waiting page costs a socket and a room membership, not a retained IncomingMessage with its headers.
+  const clientIps = new WeakMap<object, string>();
+  io.engine.on("connection", (raw: { request: IncomingMessage | null }) => {
+    if (raw.request) clientIps.set(raw, clientIpOf(raw.request, s.config.TRUST_PROXY));
+    raw.request = null;
+  });
+  const clientIp = (socket: Socket): string => clientIps.get(socket.conn) ?? socket.conn.remoteAddress;
+
+  // A reconnect storm is refused here, in memory, before it costs Redis anything.
+  const admission = createHandshakeAdmission(s.config.SOCKET_HANDSHAKES_PER_SECOND);
+  io.use(
+    guard(s.logger, async (socket) => {
+      const wait = admission.admit();
+      if (wait > 0) throw new ApiError(429, { retryAfter: wait });
+      await s.limits.handshakePerIp(clientIp(socket));
+      const tokenHash = await authenticatePage(s, authOf(socket));
+      socket.data = { tokenHash } satisfies PageSocketData;
+    }),
+  );
+
+  countSockets(io.of("/"), s.metrics, "page");
+  io.on("connection", (socket) => {
+    const { tokenHash } = socket.data as PageSocketData;
+    measureAnswerToPage(socket, s.metrics);
+    join(socket, tokenHash).catch((err: unknown) => {
+      s.logger.warn({ err: { message: (err as Error)?.message } }, "page socket setup failed");
+      socket.disconnect(true);
+    });
   });
 
-  io.on("connection", async (socket) => {
-    const tokenHash = socket.data.tokenHash as string;
-    // Drop the handshake's request object: nothing per socket beyond what the room needs.
-    (socket.request as { res?: unknown }).res = undefined;
-    await socket.join(roomOf(tokenHash));
-    const c = await s.challenges.findByToken(tokenHash).catch(() => null);
-    if (!c) {
-      socket.emit(STATUS_EVENT, { Status: "Expired", ExpireIn: new Date(0).toISOString(), Error: errorBody(1104) });
-      return;
+  async function join(socket: Socket, tokenHash: string): Promise<void> {
+    const room = roomOf(tokenHash);
+    await socket.join(room);
+    // Subscribed before reading: a change published after the read is then certain to arrive.
+    await o.adapter?.subscribed(room);
+    const status = await currentStatus(tokenHash);
+    if (socket.connected) socket.emit(STATUS_EVENT, status);
+  }
+
+  /** The state a page is told on join, or after a resync. */
+  async function currentStatus(tokenHash: string): Promise<PushStatus> {
+    const c = await s.challenges.findByToken(tokenHash);
+    // Gone from Redis since the handshake: cleaned up after the finalize window, or lost with a Redis that
+    // restarted without persistence. Either way the page cannot be approved any more.
+    if (!c) return { Status: "Expired", ExpireIn: new Date(0).toISOString(), Error: errorBody(1104) };
+    const login = c.status === "Approved" && s.now() < c.finalizeUntil ? openLogin(s.sealer, c) : null;
+    return statusOf(c, login, s.now());
+  }
+
+  async function resync(): Promise<void> {
+    const pages = new Map<string, Socket[]>();
+    for (const socket of io.of("/").sockets.values()) {
+      const tokenHash = (socket.data as Partial<PageSocketData> | undefined)?.tokenHash;
+      if (tokenHash) pages.set(tokenHash, [...(pages.get(tokenHash) ?? []), socket]);
     }
-    socket.emit(STATUS_EVENT, statusOf(c, c.status === "Approved" && s.now() < c.finalizeUntil ? openLogin(s.sealer, c) : null, s.now()));
-  });
-  return io;
+    // A bounded number of reads at a time: a node may hold thousands of pages.
+    const waiting = [...pages];
+    for (let i = 0; i < waiting.length; i += 100) {
+      await Promise.all(
+        waiting.slice(i, i + 100).map(async ([tokenHash, sockets]) => {
+          const status = await currentStatus(tokenHash);
+          for (const socket of sockets) if (socket.connected) socket.emit(STATUS_EVENT, status);
+        }),
+      );
+    }
+  }
+
+  const devices = attachDeviceChannel(io, s, { presence: o.presence, clientIp });
+  countSockets(io.of(DEVICE_NAMESPACE), s.metrics, "device");
+  return { io, close: () => devices.close(), resync };
 }
 
-/** The token hash of a valid handshake: apikey and token as in the REST calls (922/920/901, 1103). */
-async function authenticate(s: Services, socket: Socket): Promise<string> {
-  const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
-  const apiKey = auth.apikey;
+/** The token hash of a valid page handshake: apikey and token as in the REST calls (922/920/901, 1103). */
+async function authenticatePage(s: Services, auth: Record<string, unknown>): Promise<string> {
+  const app = await handshakeApp(s, auth.apikey);
   const token = auth.secondfactorauthenticationtoken;
-  if (typeof apiKey !== "string" || apiKey === "") throw new ApiError(922);
-  if (!isGuid(apiKey)) throw new ApiError(920);
-  const app = await s.apps.get(apiKey.toLowerCase());
-  if (!app) throw new ApiError(901);
   if (!isGuid(token)) throw new ApiError(1103);
   const tokenHash = hashToken(token);
   const c = await s.challenges.findByToken(tokenHash);

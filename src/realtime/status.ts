@@ -12,6 +12,8 @@ export interface PushStatus {
   Number?: string;
   Login?: LoginResponse;
   Error?: ErrorBody;
+  /** (ext) When the phone's answer was recorded, for Approved and Denied: lets a page show how long the news took. */
+  AnsweredAt?: string;
 }
 
 /**
@@ -26,5 +28,6 @@ export function statusOf(c: Challenge, login: LoginResponse | null, now: number)
   if (status === "Approved" && login) out.Login = login;
   if (status === "Denied") out.Error = errorBody(1312);
   if (status === "Expired" || status === "Cancelled") out.Error = errorBody(1104);
+  if ((status === "Approved" || status === "Denied") && c.endedAt > 0) out.AnsweredAt = new Date(c.endedAt).toISOString();
   return out;
 }

@@ -1,0 +1,91 @@
+import { readFile } from "node:fs/promises";
+import express, { Router, type Response } from "express";
+import { z } from "zod";
+import { ApiError } from "../errors.js";
+import type { BootstrapResult } from "../bootstrap.js";
+import type { Operation } from "../http/openapi.js";
+import { parseBody } from "../http/request-input.js";
+import { browserModule } from "../realtime/browser-build.js";
+import type { Services } from "../services.js";
+
+/** For /openapi.json (development only, as the routes). */
+export const demoOperations: Operation[] = [
+  { method: "get", path: "/demo", summary: "Redirects to /demo/", tag: "Demo", auth: "none" },
+  { method: "get", path: "/demo/", summary: "The demo login page", tag: "Demo", auth: "none" },
+  { method: "get", path: "/demo/phone", summary: "The phone simulator", tag: "Demo", auth: "none" },
+  { method: "get", path: "/demo/demo.css", summary: "The demo pages' styles", tag: "Demo", auth: "none" },
+  { method: "get", path: "/demo/{script}", summary: "The demo pages' scripts (login.js, phone.js)", tag: "Demo", auth: "none" },
+  { method: "post", path: "/demo/signup", summary: "Create a user of the demo app (email, password)", tag: "Demo", auth: "none" },
+  { method: "post", path: "/demo/inbox", summary: "The demo app's Native webhook: accepts and drops", tag: "Demo", auth: "none" },
+];
+
+/**
+ * The pages a newcomer sees first (development only, never mounted when NODE_ENV=production):
+ * `/demo/` a login page that waits on the socket, and `/demo/phone` a phone simulator that enrolls with a
+ * WebCrypto key and gets its pushes on the device channel. Plain HTML and one script each, no outside network.
+ */
+export function demoRoutes(s: Services, bootstrap: BootstrapResult): Router {
+  const r = Router({ caseSensitive: false, strict: true });
+  const app = demoApp(s, bootstrap);
+  const publicDir = new URL("../../public/demo/", import.meta.url);
+  const file = (name: string) => readFile(new URL(name, publicDir), "utf8");
+  const scripts: Record<string, () => Promise<string>> = {
+    "login.js": browserModule(new URL("./login-page.ts", import.meta.url)),
+    "phone.js": browserModule(new URL("./phone-page.ts", import.meta.url)),
+  };
+
+  // Only what these pages need: their own scripts and styles, QR images as data: URLs, the socket to this host.
+  r.use("/demo", (_req, res, next) => {
+    res.setHeader(
+      "Content-Security-Policy",
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; " +
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
+    );
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  });
+
+  const page = async (res: Response, name: string) => {
+    const html = (await file(name)).replaceAll("{{APIKEY}}", escapeHtml(app?.apiKey ?? ""));
+    res.type("html").send(html);
+  };
+  r.get("/demo", (_req, res) => res.redirect(302, "/demo/"));
+  r.get("/demo/", (_req, res) => page(res, "index.html"));
+  r.get("/demo/phone", (_req, res) => page(res, "phone.html"));
+  r.get("/demo/demo.css", async (_req, res) => {
+    res.type("css").send(await file("demo.css"));
+  });
+  r.get("/demo/:script", async (req, res, next) => {
+    const build = scripts[String(req.params.script)];
+    if (!build) return next();
+    res.type("text/javascript").send(await build());
+  });
+
+  // "Create demo user": accounts need the app's secret (L1), which a page must never hold; in development the
+  // gateway makes one for the demo app itself.
+  const signupBody = z.object({ email: z.email().max(254), password: z.string().min(8).max(128) }).strict();
+  r.post("/demo/signup", async (req, res) => {
+    await s.limits.strangerPerIp(req.ip ?? "");
+    if (!app) throw new ApiError(901, { description: "There is no demo app: start the gateway in development with an empty Redis prefix." });
+    const body = parseBody(signupBody, req.body);
+    const profile = await s.accounts.create(app.apiKey, { email: body.email, password: body.password });
+    res.json({ Uid: profile.Uid, Email: profile.Email });
+  });
+
+  // The demo app's Native webhook (set by the bootstrap): accepted and dropped. The simulator gets its pushes over
+  // its open socket; this only keeps the delivery of a push made while it was closed from failing.
+  r.post("/demo/inbox", express.text({ type: "*/*", limit: "16kb" }), (_req, res) => {
+    res.json({ IsPosted: true });
+  });
+  return r;
+}
+
+/** The app the demo pages use: the development demo app, or the bootstrap app when one is configured. */
+function demoApp(s: Services, bootstrap: BootstrapResult): { apiKey: string } | undefined {
+  if (bootstrap.demo) return { apiKey: bootstrap.demo.apiKey };
+  if (s.config.BOOTSTRAP_API_KEY) return { apiKey: s.config.BOOTSTRAP_API_KEY.toLowerCase() };
+  return undefined;
+}
+
+const escapeHtml = (v: string) =>
+  v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

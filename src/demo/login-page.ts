@@ -1,0 +1,164 @@
+/// <reference lib="dom" />
+/**
+ * The demo login page (/demo/): the first factor with L2, the enrollment QR when the user has no phone yet, then
+ * the wait for the phone's answer with the browser client, as a customer's page would do it.
+ */
+import { waitForPushApproval, type ErrorBody, type LoginResponse, type PushStatus } from "../realtime/browser-client.js";
+import type { SecondFactorResponse } from "../login/start-login.js";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing`);
+  return el as T;
+};
+const apikey = document.querySelector<HTMLMetaElement>('meta[name="pmg-apikey"]')?.content ?? "";
+const gateway = location.origin;
+
+let waiting: AbortController | undefined;
+let token = "";
+
+function say(text: string, kind: "ok" | "error" | "" = ""): void {
+  const m = $("message");
+  m.textContent = text;
+  m.className = kind;
+}
+const describe = (e: unknown): string =>
+  typeof e === "object" && e !== null && "Message" in e
+    ? `${(e as ErrorBody).Message} (${(e as ErrorBody).ErrorCode}). ${(e as ErrorBody).Description ?? ""}`
+    : String(e);
+
+async function api(method: string, path: string, body?: unknown): Promise<{ ok: boolean; body: unknown }> {
+  const url = new URL(path, gateway);
+  url.searchParams.set("apikey", apikey);
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return { ok: res.ok, body: await res.json().catch(() => null) };
+}
+
+function credentials(): { email: string; password: string } | null {
+  const form = $<HTMLFormElement>("login-form");
+  if (!form.reportValidity()) return null;
+  return { email: $<HTMLInputElement>("email").value.trim(), password: $<HTMLInputElement>("password").value };
+}
+
+function showOnly(...ids: string[]): void {
+  for (const id of ["enroll", "waiting", "done"]) $(id).hidden = !ids.includes(id);
+}
+
+$("signup").addEventListener("click", async () => {
+  const c = credentials();
+  if (!c) return;
+  const res = await api("POST", "/demo/signup", c);
+  if (res.ok) say(`Demo user ${c.email} created: now sign in.`, "ok");
+  else say(describe(res.body), "error");
+});
+
+$<HTMLFormElement>("login-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  void signIn();
+});
+
+$("resend").addEventListener("click", async () => {
+  if (!token) return;
+  const url = new URL("/identity/v2/auth/login/2FA", gateway);
+  url.searchParams.set("apikey", apikey);
+  url.searchParams.set("secondfactorauthenticationtoken", token);
+  const res = await fetch(url, { method: "POST" });
+  const body: unknown = await res.json().catch(() => null);
+  say(res.ok ? "The push was sent again." : describe(body), res.ok ? "ok" : "error");
+});
+
+$("signout").addEventListener("click", () => {
+  showOnly();
+  say("");
+});
+
+async function signIn(): Promise<void> {
+  const c = credentials();
+  if (!c) return;
+  waiting?.abort();
+  showOnly();
+  token = "";
+  $("status").textContent = "Pending";
+  $("delivery").textContent = "";
+  $("transport").textContent = "…";
+  say("Checking your password…");
+  const res = await api("POST", "/identity/v2/auth/login/2fa", c);
+  if (!res.ok) {
+    say(describe(res.body), "error");
+    return;
+  }
+  const sfa = (res.body as SecondFactorResponse).SecondFactorAuthentication;
+  token = sfa.SecondFactorAuthenticationToken;
+  say("");
+  if (sfa.PushQRCode) {
+    $<HTMLImageElement>("qr").src = sfa.PushQRCode.Image;
+    $<HTMLInputElement>("enroll-url").value = sfa.PushQRCode.Url;
+    showOnly("enroll", "waiting");
+  } else {
+    showOnly("waiting");
+  }
+  $("number").hidden = !sfa.PushNumber;
+  $("number-value").textContent = sfa.PushNumber ?? "";
+
+  const controller = new AbortController();
+  waiting = controller;
+  let latencyMs: number | undefined;
+  try {
+    const login = await waitForPushApproval({
+      url: gateway,
+      apikey,
+      token,
+      signal: controller.signal,
+      onStatus: (st: PushStatus) => {
+        $("status").textContent = st.Status;
+        $("delivery").textContent = st.Delivery ? `(push ${st.Delivery.State.toLowerCase()}, ${st.Delivery.Devices} device${st.Delivery.Devices === 1 ? "" : "s"})` : "";
+        if (st.Number) {
+          $("number").hidden = false;
+          $("number-value").textContent = st.Number;
+        }
+        if (st.Delivery && st.Status === "Pending") $("enroll").hidden = true;
+        if (st.Status === "Approved" && st.AnsweredAt) latencyMs = Date.now() - Date.parse(st.AnsweredAt);
+      },
+      onTransport: (t) => {
+        $("transport").textContent = t === "socket" ? "socket (pushed to this page)" : "polling (the socket is unavailable)";
+      },
+    });
+    showProfile(login, latencyMs);
+  } catch (err) {
+    if (controller.signal.aborted) return;
+    $("status").textContent = (err as ErrorBody).ErrorCode === 1312 ? "Denied" : "Not signed in";
+    say(describe(err), "error");
+  }
+}
+
+function showProfile(login: LoginResponse, latencyMs: number | undefined): void {
+  showOnly("done");
+  $("latency").textContent =
+    latencyMs === undefined
+      ? "The approval was learned by polling."
+      : `The approval reached this page ${Math.max(0, latencyMs)} ms after the phone's answer was recorded.`;
+  const p = login.Profile;
+  const rows: Array<[string, string]> = [
+    ["Email", p.Email[0]?.Value ?? ""],
+    ["Uid", p.Uid],
+    ["Access token", `${login.access_token.slice(0, 8)}…`],
+    ["Expires", new Date(login.expires_in).toLocaleString()],
+  ];
+  const dl = $("profile");
+  dl.replaceChildren(
+    ...rows.flatMap(([k, v]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = k;
+      const dd = document.createElement("dd");
+      dd.textContent = v;
+      return [dt, dd];
+    }),
+  );
+  say(`Welcome, ${p.Email[0]?.Value ?? p.Uid}.`, "ok");
+}
+
+if (!apikey) say("No demo app: start the gateway in development (npm start) with an empty Redis prefix.", "error");

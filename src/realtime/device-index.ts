@@ -1,0 +1,41 @@
+import type { Device } from "../devices/device-store.js";
+import type { Services } from "../services.js";
+import { createDeviceChannelKeys, keyFingerprint } from "./device-keys.js";
+
+/**
+ * The index from a device's public key to its enrollments, so an open app can connect to `/device` with the key
+ * it holds: the enrollment answer (L6) is `{ "isRegistered": true }` by contract and gives the phone no device id.
+ */
+
+/** Called by L6 after a device is stored. */
+export async function indexDeviceKey(s: Services, appId: string, uid: string, device: Device): Promise<void> {
+  const keys = createDeviceChannelKeys(s.keys.prefix);
+  await s.redis.sadd(keys.byKey(appId, keyFingerprint(device.publicKey)), `${uid}|${device.id}`);
+}
+
+/** Called by L7/L8 with the devices a reset removed. */
+export async function unindexDeviceKeys(s: Services, appId: string, uid: string, removed: Device[]): Promise<void> {
+  const keys = createDeviceChannelKeys(s.keys.prefix);
+  await Promise.all(removed.map((d) => s.redis.srem(keys.byKey(appId, keyFingerprint(d.publicKey)), `${uid}|${d.id}`)));
+}
+
+export interface IndexedDevice {
+  uid: string;
+  device: Device;
+}
+
+/** The active devices enrolled in this app with exactly this public key. */
+export async function devicesWithKey(s: Services, appId: string, publicKeyHex: string): Promise<IndexedDevice[]> {
+  const keys = createDeviceChannelKeys(s.keys.prefix);
+  const members = await s.redis.smembers(keys.byKey(appId, keyFingerprint(publicKeyHex)));
+  const found = await Promise.all(
+    members.map(async (m) => {
+      const [uid, deviceId] = m.split("|");
+      if (!uid || !deviceId) return null;
+      const device = await s.devices.get(appId, uid, deviceId);
+      // The index may outlive a device (removed another way): the stored record decides.
+      return device?.active && device.publicKey.toLowerCase() === publicKeyHex.toLowerCase() ? { uid, device } : null;
+    }),
+  );
+  return found.filter((d): d is IndexedDevice => d !== null);
+}

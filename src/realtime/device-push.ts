@@ -1,0 +1,51 @@
+import type { Challenge } from "../challenge/challenge.js";
+import { pushChallengeValue } from "../challenge/number-matching.js";
+import { sendJobId } from "../push/queues.js";
+import type { Services } from "../services.js";
+import type { PushData, PushMessage } from "../../workers/providers/provider.js";
+
+/** What an open app receives on `/device`: the push of contract 1.4, without the device's own push token. */
+export interface DevicePush {
+  /** The idempotency key of this push (per challenge, device and send): the app shows a repeated one once. */
+  deliveryId: string;
+  data: PushData;
+  notification: { title: string; body: string };
+  ttlSeconds: number;
+}
+
+/** Server → device: a push. */
+export const PUSH_EVENT = "push";
+/** Device → server: "I have it", with the delivery id; the worker counts the push as sent only then. */
+export const ACK_EVENT = "push:ack";
+
+/** The socket form of a message the worker built for a provider. */
+export const devicePushOf = (m: PushMessage): DevicePush => ({
+  deliveryId: m.deliveryId,
+  data: m.data,
+  notification: m.notification,
+  ttlSeconds: m.ttlSeconds,
+});
+
+/**
+ * The push of a login still waiting, for a device that connects after it was sent (the app was closed, or it
+ * enrolled a moment before connecting): the same content the worker sends (workers/send-push.ts buildMessage),
+ * with the delivery id of the latest send, so an app that already has it shows it once.
+ */
+export function pendingPushOf(s: Services, c: Challenge, deviceId: string, appName: string): DevicePush {
+  const challenge = pushChallengeValue(c.numberMode, c.numberOptions);
+  return {
+    deliveryId: sendJobId({ challengeId: c.id, deviceId, sendNo: Math.max(1, c.sends) }),
+    data: {
+      secondfactorauthenticationtoken: s.sealer.open(c.handleSealed, `handle:${c.id}`),
+      identifier: c.identifier,
+      browser: c.browser,
+      location: c.location,
+      timestamp: String(Math.floor(c.createdAt / 1000)),
+      apikey: c.appId,
+      expiresAt: new Date(c.expiresAt).toISOString(),
+      ...(challenge !== undefined && { challenge }),
+    },
+    notification: { title: appName, body: `Approve the sign-in from ${c.browser}?` },
+    ttlSeconds: Math.max(1, Math.ceil((c.expiresAt - s.now()) / 1000)),
+  };
+}

@@ -1,0 +1,75 @@
+import type { Device, DeviceStore } from "../devices/device-store.js";
+import type { RedisClient } from "../redis.js";
+import { TransientDeliveryError, type PushProvider } from "../../workers/providers/provider.js";
+import { DEVICE_NAMESPACE } from "./device-channel.js";
+import { createDeviceChannelKeys, deviceRoom } from "./device-keys.js";
+import type { DevicePresence } from "./device-presence.js";
+import { PUSH_EVENT, devicePushOf } from "./device-push.js";
+import type { NamespacedEmitter } from "./emitters.js";
+
+export interface DeviceSocketDeliveryOptions {
+  redis: RedisClient;
+  redisPrefix: string;
+  /** The worker's Redis emitter (sharded or classic, as the gateway's adapter). */
+  emitter: NamespacedEmitter;
+  presence: DevicePresence;
+  /** How long a connected device has to acknowledge a push before the send is retried another way. @default 3000 */
+  ackTimeoutMs?: number;
+  /** @default 50 */
+  ackPollMs?: number;
+}
+
+export interface DeviceSocketDelivery {
+  /**
+   * The worker's device store, which also notes, for each device it loads, whether the device has an open socket:
+   * `preferred` is synchronous (SendPushDeps), presence lives in Redis.
+   */
+  trackPresence(devices: DeviceStore): DeviceStore;
+  /** SendPushDeps.preferred: the "socket" provider for a device connected right now, else null (the app's provider). */
+  preferred(device: Device): PushProvider | null;
+}
+
+/**
+ * The third provider, "socket": a push to an open app over `/device`, with no Google or Apple in between. The
+ * worker emits through Redis to the device's room and waits for the app's acknowledgement (stored by the gateway
+ * node holding the socket); without one in time the device's socket is muted for a while and the send fails as
+ * transient, so BullMQ's retry goes through the app's own provider (SNS or the webhook).
+ */
+export function createDeviceSocketDelivery(o: DeviceSocketDeliveryOptions): DeviceSocketDelivery {
+  const keys = createDeviceChannelKeys(o.redisPrefix);
+  const online = new WeakMap<Device, boolean>();
+  const devicesNsp = o.emitter.of(DEVICE_NAMESPACE);
+  const ackTimeoutMs = o.ackTimeoutMs ?? 3000;
+  const pollMs = o.ackPollMs ?? 50;
+
+  const provider = (device: Device): PushProvider => ({
+    name: "socket",
+    async send(message, signal) {
+      const appId = message.data.apikey;
+      await devicesNsp.to(deviceRoom(appId, device.id)).emit(PUSH_EVENT, devicePushOf(message));
+      const deadline = Date.now() + ackTimeoutMs;
+      while (Date.now() < deadline && !signal.aborted) {
+        if (await o.redis.exists(keys.ack(message.deliveryId))) return;
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+      await o.presence.mute(appId, device.id).catch(() => undefined);
+      throw new TransientDeliveryError("the device's socket did not acknowledge the push");
+    },
+  });
+
+  return {
+    trackPresence(devices) {
+      return {
+        ...devices,
+        async get(appId, uid, deviceId) {
+          const device = await devices.get(appId, uid, deviceId);
+          if (device?.active) online.set(device, await o.presence.isOnline(appId, device.id).catch(() => false));
+          return device;
+        },
+      };
+    },
+    preferred(device) {
+      return online.get(device) ? provider(device) : null;
+    },
+  };
+}
