@@ -232,10 +232,11 @@ describe("SNS provider against the fake SNS", () => {
     }
   });
 
-  it("redacts a device token that SNS echoes in an error message", async () => {
+  it("a token SNS refuses at CreatePlatformEndpoint is permanent for that device, and redacted from the error", async () => {
     fake.fail("CreatePlatformEndpoint", "InvalidParameter", 1, `Invalid parameter: Token Reason: ${TOKEN} is not valid`);
     const error = await failure(() => sns.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN));
-    expect(error).toBeInstanceOf(ConfigDeliveryError);
+    // One user's bad token must not read as the app's misconfiguration (which would answer 1298 to everyone).
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
     expect(String(error)).toContain("[redacted]");
   });
 

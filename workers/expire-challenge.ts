@@ -10,6 +10,7 @@ export async function expireChallenge(s: Services, job: Job<ExpireJob>): Promise
   const ref = job.data;
   const result = await s.challenges.end(ref, "Expired", { now: s.now(), refuseLate: false });
   if (result !== "OK") return "already ended";
+  s.metrics.challenges.inc({ outcome: "expired" });
   const c = await s.challenges.load(ref);
   if (c) s.notifier.notify(c);
   s.logger.info({ challenge: ref.challengeId }, "challenge expired");

@@ -1,64 +1,108 @@
-import { UnrecoverableError, type Job } from "bullmq";
+import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { refOf } from "../src/challenge/challenge-store.js";
 import type { Challenge } from "../src/challenge/challenge.js";
 import { pushChallengeValue } from "../src/challenge/number-matching.js";
 import type { Device } from "../src/devices/device-store.js";
-import { sendJobId, type SendJob } from "../src/push/queues.js";
+import { backoffDelay } from "../src/push/backoff.js";
+import { deliveredKey, sendJobId, type SendJob } from "../src/push/queues.js";
 import type { PushSettings } from "../src/settings/push-settings.js";
 import type { Services } from "../src/services.js";
-import {
-  ConfigDeliveryError,
-  PermanentDeliveryError,
-  type PushMessage,
-  type PushProvider,
-} from "./providers/provider.js";
+import type { AppRateLimiter } from "./app-rate-limit.js";
+import { ensureEndpoint, platformOf } from "./create-endpoint.js";
+import { isFinal, markFailure } from "./mark-failure.js";
+import type { PushMessage, PushProvider } from "./providers/provider.js";
 import type { ProviderSelector } from "./providers/select-provider.js";
+import { backoffBase, RetryAfter } from "./retry-policy.js";
 
 export interface SendPushDeps {
   services: Services;
   providers: ProviderSelector;
   /** Providers tried before the app's own, e.g. the device's open socket. Null when it cannot take this device. */
   preferred?: (device: Device) => PushProvider | null;
+  /** The per-app budget of the app's provider (not applied to a preferred provider). None: no limit. */
+  limiter?: AppRateLimiter;
 }
 
-export type SendOutcome = "sent" | "skipped: challenge ended" | "skipped: device gone" | "skipped: push disabled";
+export type SendOutcome =
+  | "sent"
+  | "skipped: challenge ended"
+  | "skipped: already sent"
+  | "skipped: device gone"
+  | "skipped: push disabled";
 
 /**
- * Send one push of one challenge to one device. Nothing is sent, or retried, once the challenge ended or its
- * deadline passed; transient failures throw (BullMQ retries with backoff); permanent ones mark the device
- * inactive; a broken provider configuration is flagged so L2 and L3 answer 1298 until the settings change.
+ * Send one push of one challenge to one device.
+ *
+ * - Nothing is sent once the challenge ended or its deadline passed, and a send in flight is aborted at the
+ *   deadline. A job that runs again after its provider accepted the push (a worker died before recording it)
+ *   does not send twice.
+ * - A transient failure is retried after exponential backoff with jitter, unless the attempts are used up or the
+ *   retry would come after the deadline: then it fails now. The page hears Retrying or Failed accordingly.
+ * - A permanent failure marks the device inactive; a configuration failure makes L2 and L3 answer 1298 until
+ *   the settings change, and every send of that app fails fast meanwhile. Both fail at once (no retry).
+ * - Over the app's rate, the job goes back to "delayed" without using up an attempt.
  */
-export async function sendPush(d: SendPushDeps, job: Job<SendJob>, signal: AbortSignal): Promise<SendOutcome> {
+export async function sendPush(d: SendPushDeps, job: Job<SendJob>, signal: AbortSignal, token?: string): Promise<SendOutcome> {
   const s = d.services;
   const j = job.data;
-  const c = await s.challenges.load({ appId: j.appId, uid: j.uid, challengeId: j.challengeId });
-  if (!c || c.status !== "Pending" || s.now() >= c.expiresAt) return "skipped: challenge ended";
+  const ref = { appId: j.appId, uid: j.uid, challengeId: j.challengeId };
+  const c = await s.challenges.load(ref);
+  if (!c || c.status !== "Pending" || s.now() >= c.expiresAt) return counted(s, NO_PROVIDER, "skipped: challenge ended");
+  const deliveryId = sendJobId(j);
+  if (await s.redis.exists(deliveredKey(s.keys, deliveryId))) return counted(s, NO_PROVIDER, "skipped: already sent");
   const device = await s.devices.get(j.appId, j.uid, j.deviceId);
-  if (!device?.active) return "skipped: device gone";
+  if (!device?.active) return counted(s, NO_PROVIDER, "skipped: device gone");
   const app = await s.apps.get(j.appId);
   const settings = app ? await s.settings.get(app.apiKey, app.name) : null;
-  if (!settings?.IsEnabled) return "skipped: push disabled";
+  if (!settings?.IsEnabled) return counted(s, NO_PROVIDER, "skipped: push disabled");
 
-  const provider = d.preferred?.(device) ?? d.providers.forSettings(j.appId, settings);
-  const remainingMs = c.expiresAt - s.now();
-  // The deadline cancels a send still in flight when the challenge expires.
-  const deadline = AbortSignal.any([signal, AbortSignal.timeout(remainingMs)]);
-  try {
-    const target = provider.name === "sns" ? await withEndpoint(d, c, device, settings) : device;
-    await provider.send(buildMessage(s, c, target, settings, job), deadline);
-  } catch (err) {
-    await onFailure(d, c, device, job, err);
-    throw err instanceof PermanentDeliveryError || err instanceof ConfigDeliveryError ? new UnrecoverableError(err.message) : err;
+  const preferred = d.preferred?.(device) ?? null;
+  const provider = preferred ?? d.providers.forSettings(j.appId, settings);
+  if (!preferred) {
+    const broken = await s.redis.get(s.keys.providerBroken(j.appId));
+    if (broken !== null) return failNow(s, provider.name, c, `the app's push provider is misconfigured (${broken}); fix the settings`);
+    if (provider.name === "sns" && !platformOf(settings, device.type).Enabled) {
+      return failNow(s, provider.name, c, `${device.type} pushes are switched off in the app's settings`);
+    }
+    const waitMs = token ? ((await d.limiter?.take(j.appId)) ?? 0) : 0;
+    if (waitMs > 0 && token) {
+      s.logger.debug({ app: j.appId, challenge: c.id, waitMs }, "push rate-limited");
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
+    }
   }
+
+  // The deadline cancels a send still in flight when the challenge expires.
+  const deadline = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, c.expiresAt - s.now()))]);
+  try {
+    const target = provider.name === "sns" ? await ensureEndpoint(s, d.providers, j.appId, j.uid, device, settings) : device;
+    if (!target) return counted(s, provider.name, "skipped: device gone");
+    await provider.send(buildMessage(s, c, target, settings, deliveryId), deadline);
+  } catch (err) {
+    return onFailure(d, provider.name, c, device, job, err);
+  }
+  await s.redis.set(deliveredKey(s.keys, deliveryId), "1", "PX", Math.max(1000, c.expiresAt - s.now() + 60_000));
   await setDelivery(s, c, "Sent");
   s.logger.info({ challenge: c.id, device: device.id, provider: provider.name, sendNo: j.sendNo, attempt: job.attemptsMade + 1 }, "push sent");
-  return "sent";
+  return counted(s, provider.name, "sent");
 }
 
-function buildMessage(s: Services, c: Challenge, device: Device, settings: PushSettings, job: Job<SendJob>): PushMessage {
+/** The provider label of a send skipped before a provider was chosen. */
+const NO_PROVIDER = "none";
+
+/** Count a send's outcome in `pmg_pushes_total{provider,outcome}` (sent, failed, retrying, skipped). */
+function counted<T extends SendOutcome>(s: Services, provider: string, outcome: T): T {
+  countPush(s, provider, outcome === "sent" ? "sent" : "skipped");
+  return outcome;
+}
+
+const countPush = (s: Services, provider: string, outcome: "sent" | "failed" | "retrying" | "skipped") =>
+  s.metrics.pushes.inc({ provider, outcome });
+
+function buildMessage(s: Services, c: Challenge, device: Device, settings: PushSettings, deliveryId: string): PushMessage {
   const challenge = pushChallengeValue(c.numberMode, c.numberOptions);
   return {
-    deliveryId: sendJobId(job.data),
+    deliveryId,
     device: {
       token: s.devices.openToken(c.appId, c.uid, device),
       type: device.type,
@@ -79,34 +123,46 @@ function buildMessage(s: Services, c: Challenge, device: Device, settings: PushS
   };
 }
 
-/**
- * SNS needs a platform endpoint per device: made once, with the PlatformARN of the device's platform, and kept
- * with the device. Returns the device with its endpoint.
- */
-async function withEndpoint(d: SendPushDeps, c: Challenge, device: Device, settings: PushSettings): Promise<Device> {
-  if (device.endpointArn) return device;
-  const platform = device.type === "ios" ? settings.IOSsettings : settings.AndroidSettings;
-  if (!platform.Enabled) throw new PermanentDeliveryError(`${device.type} is not enabled in the app's settings`);
-  if (!platform.PlatformARN) throw new ConfigDeliveryError(`no PlatformARN for ${device.type}`);
-  const s = d.services;
-  const endpointArn = await d.providers.sns(c.appId, settings).createEndpoint(platform.PlatformARN, s.devices.openToken(c.appId, c.uid, device));
-  const updated = { ...device, endpointArn };
-  await s.devices.update(c.appId, c.uid, updated);
-  return updated;
+/** Fail the job without trying (and without retries): the page hears Failed, the dead letter keeps the reason. */
+async function failNow(s: Services, provider: string, c: Challenge, reason: string): Promise<never> {
+  countPush(s, provider, "failed");
+  await setDelivery(s, c, "Failed");
+  throw new UnrecoverableError(reason);
 }
 
-async function onFailure(d: SendPushDeps, c: Challenge, device: Device, job: Job<SendJob>, err: unknown): Promise<void> {
+/** Classify a failed send: mark what it says about the device or the app, then retry, fail, or give up quietly. */
+async function onFailure(d: SendPushDeps, provider: string, c: Challenge, device: Device, job: Job<SendJob>, err: unknown): Promise<SendOutcome> {
   const s = d.services;
   const reason = err instanceof Error ? err.message : String(err);
-  if (err instanceof PermanentDeliveryError) {
-    await s.devices.update(c.appId, c.uid, { ...device, active: false });
-  } else if (err instanceof ConfigDeliveryError) {
-    await s.redis.set(s.keys.providerBroken(c.appId), reason.slice(0, 200), "EX", 24 * 3600);
+  const attempt = job.attemptsMade + 1;
+  const log = { challenge: c.id, device: device.id, sendNo: job.data.sendNo, attempt, reason };
+  await markFailure(s, { appId: c.appId, uid: c.uid, deviceId: device.id }, err);
+  if (isFinal(err)) {
+    countPush(s, provider, "failed");
+    s.logger.warn({ ...log, final: true }, "push failed");
+    await setDelivery(s, c, "Failed");
+    throw new UnrecoverableError(reason);
   }
-  const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
-  const final = err instanceof PermanentDeliveryError || err instanceof ConfigDeliveryError || attemptsLeft <= 0;
-  s.logger.warn({ challenge: c.id, device: device.id, attempt: job.attemptsMade + 1, final, reason }, "push failed");
-  await setDelivery(s, c, final ? "Failed" : "Retrying");
+  // Answered, cancelled or expired while we were sending: nobody waits for this push any more.
+  const now = await s.challenges.load(refOf(c));
+  if (!now || now.status !== "Pending" || s.now() >= now.expiresAt) return counted(s, provider, "skipped: challenge ended");
+  if (attempt >= (job.opts.attempts ?? 1)) {
+    countPush(s, provider, "failed");
+    s.logger.warn({ ...log, final: true }, "push failed: no attempts left");
+    await setDelivery(s, c, "Failed");
+    throw err instanceof Error ? err : new Error(reason);
+  }
+  const delayMs = backoffDelay(attempt, backoffBase(job.opts));
+  if (s.now() + delayMs >= now.expiresAt) {
+    countPush(s, provider, "failed");
+    s.logger.warn({ ...log, final: true, delayMs }, "push failed: a retry would come after the challenge's deadline");
+    await setDelivery(s, c, "Failed");
+    throw new UnrecoverableError(`${reason}; not retried: the next attempt would come after the challenge's deadline`);
+  }
+  countPush(s, provider, "retrying");
+  s.logger.warn({ ...log, final: false, delayMs }, "push failed, retrying");
+  await setDelivery(s, c, "Retrying");
+  throw new RetryAfter(reason, delayMs);
 }
 
 /** Tell the page how delivery goes. A device that got the push keeps the state "Sent" whatever another one does. */

@@ -1,10 +1,24 @@
+import { hostname } from "node:os";
 import { Worker, type ConnectionOptions, type Job } from "bullmq";
-import { EXPIRY_QUEUE, PUSH_QUEUE, type DeleteEndpointJob, type ExpireJob, type SendJob } from "../src/push/queues.js";
+import {
+  EXPIRY_QUEUE,
+  PUSH_QUEUE,
+  type CreateEndpointJob,
+  type DeleteEndpointJob,
+  type ExpireJob,
+  type SendJob,
+} from "../src/push/queues.js";
 import type { Services } from "../src/services.js";
+import { createAppRateLimiter } from "./app-rate-limit.js";
+import { createEndpoint } from "./create-endpoint.js";
 import { deleteEndpoint } from "./delete-endpoint.js";
 import { expireChallenge } from "./expire-challenge.js";
 import type { ProviderSelector } from "./providers/select-provider.js";
+import { deliveryBackoff } from "./retry-policy.js";
 import { sendPush, type SendPushDeps } from "./send-push.js";
+
+/** What the push queue's jobs carry, by job name: "send", "create-endpoint", "delete-endpoint". */
+export type PushJobData = SendJob | CreateEndpointJob | DeleteEndpointJob;
 
 export interface WorkerOptions {
   /** Jobs in flight per process. @default 50 */
@@ -13,36 +27,44 @@ export interface WorkerOptions {
 }
 
 export interface RunningWorkers {
-  push: Worker;
-  expiry: Worker;
+  push: Worker<PushJobData>;
+  expiry: Worker<ExpireJob>;
   /** Stop taking jobs and finish the ones in flight. */
   close(): Promise<void>;
 }
 
 /**
  * The push and expiry workers. Any number of processes may run them on one queue: BullMQ hands each job to one
- * worker, and a worker that dies mid-job has its job taken over when the lock lapses.
+ * worker at a time, and a worker that dies mid-job has its job taken over by another one once its lock lapses
+ * (WORKER_LOCK_MS, then the next stalled-job check). The repeated send carries the same delivery id.
  */
 export function startWorkers(s: Services, connection: ConnectionOptions, providers: ProviderSelector, o: WorkerOptions): RunningWorkers {
   const prefix = s.keys.queues();
-  const deps: SendPushDeps = { services: s, providers, ...(o.preferred && { preferred: o.preferred }) };
-  const push = new Worker(
+  const limiter = createAppRateLimiter(s.redis, s.keys, s.config.PUSH_RATE_PER_APP);
+  const deps: SendPushDeps = { services: s, providers, limiter, ...(o.preferred && { preferred: o.preferred }) };
+  // Shown as the job's `processedBy` (dead letters, bull-board): which process ran it.
+  const name = `${hostname()}:${process.pid}`;
+  const locks = { lockDuration: s.config.WORKER_LOCK_MS, stalledInterval: s.config.WORKER_LOCK_MS };
+  const push = new Worker<PushJobData>(
     PUSH_QUEUE,
-    async (job: Job, _token, signal) => {
-      if (job.name === "send") return sendPush(deps, job as Job<SendJob>, signal ?? new AbortController().signal);
+    async (job, token, signal) => {
+      const never = new AbortController().signal;
+      if (job.name === "send") return sendPush(deps, job as Job<SendJob>, signal ?? never, token);
+      if (job.name === "create-endpoint") return createEndpoint(s, providers, job as Job<CreateEndpointJob>);
       if (job.name === "delete-endpoint") return deleteEndpoint(s, providers, job as Job<DeleteEndpointJob>);
       throw new Error(`unknown job ${job.name}`);
     },
-    { connection, prefix, concurrency: o.concurrency, autorun: true },
+    { connection, prefix, name, concurrency: o.concurrency, autorun: true, settings: { backoffStrategy: deliveryBackoff }, ...locks },
   );
-  const expiry = new Worker(EXPIRY_QUEUE, (job: Job) => expireChallenge(s, job as Job<ExpireJob>), {
-    connection, prefix, concurrency: Math.max(10, Math.floor(o.concurrency / 2)),
+  const expiry = new Worker<ExpireJob>(EXPIRY_QUEUE, (job) => expireChallenge(s, job), {
+    connection, prefix, name, concurrency: Math.max(10, Math.floor(o.concurrency / 2)), ...locks,
   });
   for (const w of [push, expiry]) w.on("error", (err) => s.logger.error({ err: { message: err.message } }, "worker error"));
   return {
     push,
     expiry,
     async close() {
+      // Not forced: close() resolves once the jobs in flight are finished (each is bounded by its provider's timeout).
       await Promise.all([push.close(), expiry.close()]);
       providers.close();
     },

@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
 import type { Keys } from "../keys.js";
+import { DELIVERY_BACKOFF } from "./backoff.js";
 
 /**
  * The queues between gateway and workers. Names carry a hash tag so each queue's keys share one slot on a
@@ -17,6 +18,13 @@ export interface SendJob {
   deviceId: string;
   /** 1 for the first send, 2… for resends. */
   sendNo: number;
+}
+
+/** Create the SNS platform endpoint of a newly enrolled device (apps on AWS SNS). */
+export interface CreateEndpointJob {
+  appId: string;
+  uid: string;
+  deviceId: string;
 }
 
 /** Delete an SNS platform endpoint after a reset. */
@@ -37,12 +45,21 @@ export interface ExpireJob {
  */
 export const sendJobId = (j: Pick<SendJob, "challengeId" | "deviceId" | "sendNo">) => `send.${j.challengeId}.${j.deviceId}.${j.sendNo}`;
 export const expireJobId = (challengeId: string) => `expire.${challengeId}`;
+export const createEndpointJobId = (deviceId: string) => `endpoint.${deviceId}`;
+
+/**
+ * Set once a provider accepted a delivery: a job that runs again (its worker died after sending, or lost its
+ * lock while slow) finds it and does not push twice. The delivery id is also the webhook's idempotency key.
+ */
+export const deliveredKey = (keys: Keys, deliveryId: string) => `${keys.prefix}:delivered:${deliveryId}`;
 
 export interface PushQueues {
   push: Queue;
   expiry: Queue;
   /** Queue one send per device. */
   enqueueSends(jobs: SendJob[]): Promise<void>;
+  /** Create a new device's SNS endpoint now, at enrollment, rather than before its first push. */
+  enqueueEndpointCreation(job: CreateEndpointJob): Promise<void>;
   enqueueEndpointDeletions(jobs: DeleteEndpointJob[]): Promise<void>;
   /** Fire the challenge's expiry at its deadline; scheduled once per challenge. */
   scheduleExpiry(job: ExpireJob, delayMs: number): Promise<void>;
@@ -52,6 +69,8 @@ export interface PushQueues {
 export interface PushQueueOptions {
   /** Attempts per send, the first included. @default 5 */
   attempts: number;
+  /** Delay before the first retry, doubled on each later one, with jitter (see backoff.ts). @default 500 */
+  backoffMs?: number;
 }
 
 export function createPushQueues(connection: ConnectionOptions, keys: Keys, options: PushQueueOptions): PushQueues {
@@ -60,7 +79,8 @@ export function createPushQueues(connection: ConnectionOptions, keys: Keys, opti
   const expiry = new Queue(EXPIRY_QUEUE, { connection, prefix });
   const sendOptions: JobsOptions = {
     attempts: options.attempts,
-    backoff: { type: "exponential", delay: 500, jitter: 0.5 },
+    // A custom type: the worker's strategy applies jitter and stops retrying at the challenge's deadline.
+    backoff: { type: DELIVERY_BACKOFF, delay: options.backoffMs ?? 500 },
     removeOnComplete: { age: 3600, count: 10_000 },
     // Failed sends stay as dead letters for a week, with their reason, for the console and the admin CLI.
     removeOnFail: { age: 7 * 24 * 3600 },
@@ -72,9 +92,12 @@ export function createPushQueues(connection: ConnectionOptions, keys: Keys, opti
       if (!jobs.length) return;
       await push.addBulk(jobs.map((data) => ({ name: "send", data, opts: { ...sendOptions, jobId: sendJobId(data) } })));
     },
+    async enqueueEndpointCreation(data) {
+      await push.add("create-endpoint", data, { ...sendOptions, jobId: createEndpointJobId(data.deviceId) });
+    },
     async enqueueEndpointDeletions(jobs) {
       if (!jobs.length) return;
-      await push.addBulk(jobs.map((data) => ({ name: "delete-endpoint", data, opts: { ...sendOptions, removeOnFail: { age: 7 * 24 * 3600 } } })));
+      await push.addBulk(jobs.map((data) => ({ name: "delete-endpoint", data, opts: sendOptions })));
     },
     async scheduleExpiry(job, delayMs) {
       await expiry.add("expire", job, {

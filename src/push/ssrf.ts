@@ -1,5 +1,6 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import { lookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
+import { BlockList, isIP, type LookupFunction } from "node:net";
 
 /**
  * The SSRF guard of contract 2.3: unless ALLOW_PRIVATE_WEBHOOKS is set, a customer's webhook may not point at
@@ -31,7 +32,42 @@ export function isInternalUrl(url: string): boolean {
   return host === "localhost" || host.endsWith(".localhost") || host.endsWith(".internal") || isInternalAddress(host);
 }
 
-/** Resolve the URL's host and refuse it when any address is internal: used right before each send. */
+/** A connection refused by the guard because its host resolved to an internal address. */
+export class InternalAddressError extends Error {
+  override name = "InternalAddressError";
+  readonly code = "ERR_INTERNAL_ADDRESS";
+}
+
+/** The shape of `dns.lookup` with `all: true`, so tests can pass a resolver of their own. */
+export type Resolver = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+const systemResolver: Resolver = (hostname, options, callback) => dnsLookup(hostname, options, callback);
+
+/**
+ * A `lookup` for `http.request` that refuses internal addresses at connect time: the address checked is the
+ * address connected to, so a name that resolves to a public address when checked and to 127.0.0.1 a moment
+ * later (DNS rebinding) gets nowhere. Literal IP hosts never reach a lookup: check them with `isInternalUrl`.
+ */
+export function publicOnlyLookup(resolve: Resolver = systemResolver): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, "", 0);
+      if (!addresses.length) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: "ENOTFOUND" }), "", 0);
+      if (addresses.some((a) => isInternalAddress(a.address))) {
+        return callback(new InternalAddressError("webhook host resolves to an internal address"), "", 0);
+      }
+      if (options.all) return callback(null, addresses);
+      const [first] = addresses as [LookupAddress];
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/** Resolve the URL's host and refuse it when any address is internal (the settings check; sends use the lookup). */
 export async function assertPublicUrl(url: string): Promise<void> {
   if (isInternalUrl(url)) throw new Error("webhook URL points at an internal address");
   const host = hostOf(new URL(url));

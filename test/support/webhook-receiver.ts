@@ -12,15 +12,30 @@ export interface ReceivedPush {
   signatureValid: boolean;
 }
 
+/** One request as it arrived, whatever it was answered (retries and repeats included). */
+export interface ReceivedRequest {
+  id: string | undefined;
+  idempotencyKey: string | undefined;
+  signatureValid: boolean;
+  /** The status answered; undefined while held or when the sender went away first. */
+  status: number | undefined;
+  /** The sender's connection closed before an answer (its timeout, or a killed worker). */
+  senderGone: boolean;
+}
+
 /**
  * The customer's messaging service of contract 2.2, as a test runs it: checks the signature, records each push,
  * and answers what the test scripts (200 by default).
  */
 export class WebhookReceiver {
   readonly pushes: ReceivedPush[] = [];
+  /** Every request, in arrival order, answered or not. */
+  readonly requests: ReceivedRequest[] = [];
   /** Statuses to answer next, one per request; 200 once empty. */
   readonly script: number[] = [];
   delayMs = 0;
+  /** While set, requests wait for it to resolve before they are answered (see `hold`). */
+  private gate: Promise<void> | undefined;
   private server: Server | undefined;
   private waiters: Array<() => void> = [];
 
@@ -40,8 +55,24 @@ export class WebhookReceiver {
         const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
         const expected = m ? createHmac("sha256", this.secret).update(`${m[1]}.${raw}`).digest() : Buffer.alloc(0);
         const signatureValid = !!m && timingSafeEqual(expected, Buffer.from(m[2]!, "hex"));
+        let id: string | undefined;
+        try {
+          id = (JSON.parse(raw) as { id?: string }).id;
+        } catch {
+          /* recorded without an id */
+        }
+        const request: ReceivedRequest = { id, idempotencyKey: req.headers["idempotency-key"] as string | undefined, signatureValid, status: undefined, senderGone: false };
+        this.requests.push(request);
+        res.once("close", () => {
+          if (!res.writableFinished) request.senderGone = true;
+        });
+        for (const w of this.waiters.splice(0)) w();
         if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+        if (this.gate) await this.gate;
+        // The sender went away while we held it (timeout, killed worker): it never learns an answer.
+        if (request.senderGone || res.destroyed) return;
         const status = this.script.shift() ?? 200;
+        request.status = status;
         if (status >= 200 && status < 300) {
           const body = JSON.parse(raw) as Omit<ReceivedPush, "idempotencyKey" | "signatureValid">;
           this.pushes.push({ ...body, idempotencyKey: req.headers["idempotency-key"] as string | undefined, signatureValid });
@@ -54,12 +85,34 @@ export class WebhookReceiver {
     return this;
   }
 
+  /** Hold every request (new or waiting) unanswered until the returned function is called. */
+  hold(): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    this.gate = gate;
+    return () => {
+      if (this.gate === gate) this.gate = undefined;
+      release();
+    };
+  }
+
+  /** Wait until `n` requests have arrived, answered or not (bounded). */
+  async waitForRequests(n: number, timeoutMs = 10_000): Promise<ReceivedRequest[]> {
+    await this.until(() => this.requests.length >= n, timeoutMs, () => `expected ${n} requests, got ${this.requests.length}`);
+    return this.requests;
+  }
+
   /** Wait until `n` pushes have arrived (bounded). */
   async waitFor(n: number, timeoutMs = 10_000): Promise<ReceivedPush[]> {
+    await this.until(() => this.pushes.length >= n, timeoutMs, () => `expected ${n} pushes, got ${this.pushes.length}`);
+    return this.pushes;
+  }
+
+  private async until(done: () => boolean, timeoutMs: number, failure: () => string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.pushes.length < n) {
+    while (!done()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`expected ${n} pushes, got ${this.pushes.length}`);
+      if (left <= 0) throw new Error(failure());
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 200));
         this.waiters.push(() => {
@@ -68,7 +121,6 @@ export class WebhookReceiver {
         });
       });
     }
-    return this.pushes;
   }
 
   async close(): Promise<void> {

@@ -77,8 +77,13 @@ function snsCode(e: SdkErrorShape): string {
 
 function classify(e: SdkErrorShape, code: string, status: number | undefined, action: string): ErrorKind {
   if (CREDENTIALS.has(code) || status === 401 || status === 403) return "config";
-  // On CreatePlatformEndpoint these name the PlatformARN the app configured, not a device.
-  if (action === "CreatePlatformEndpoint" && (code === "NotFound" || code === "InvalidParameter")) return "config";
+  if (action === "CreatePlatformEndpoint" && (code === "NotFound" || code === "InvalidParameter")) {
+    // "Invalid parameter: Token Reason: …" is about the token one device registered: that device cannot get
+    // pushes, but the app's settings are fine, and one user's bad token must not switch push off for everyone.
+    if (code === "InvalidParameter" && typeof e.message === "string" && /\bToken\b/.test(e.message)) return "permanent";
+    // Otherwise they name the PlatformARN the app configured, not a device.
+    return "config";
+  }
   if (THROTTLING.has(code) || status === 429 || e.$retryable?.throttling === true) return "transient";
   if (status !== undefined && status >= 500) return "transient";
   if (TRANSIENT_NAMES.has(code) || (typeof e.code === "string" && NETWORK_CODES.has(e.code))) return "transient";

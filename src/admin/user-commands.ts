@@ -1,0 +1,54 @@
+import { publicDevice } from "../http/routes/admin.js";
+import type { AdminContext } from "./context.js";
+import { apiKeyArg, CommandError, EXIT, existingApp, type Command } from "./command.js";
+
+/** One user of an app: devices, unlock. */
+
+/** A uid (32 hex digits), an email, or else a username: the user's uid, or a CommandError. */
+async function resolveUser(ctx: AdminContext, apiKey: string, who: string): Promise<string> {
+  const s = await ctx.services();
+  const uid = /^[0-9a-f]{32}$/i.test(who)
+    ? who.toLowerCase()
+    : await s.accounts.findUid(apiKey, who.includes("@") ? "email" : "username", who);
+  if (!uid || !(await s.accounts.get(apiKey, uid))) throw new CommandError(`no user "${who}" in app ${apiKey}`);
+  return uid;
+}
+
+export const devices: Command = {
+  name: "devices",
+  usage: "devices <apikey> <uid | email | username> [--json]",
+  help: "List the user's push devices: id, type, active, enrolled at, name. No key material, no push token.",
+  args: { min: 2, max: 2 },
+  switches: ["json"],
+  async run(ctx, a, io) {
+    const app = await existingApp(ctx, apiKeyArg(a.args[0]));
+    const uid = await resolveUser(ctx, app.apiKey, a.args[1]!);
+    const list = (await (await ctx.services()).devices.list(app.apiKey, uid)).map(publicDevice);
+    if (a.flags.has("json")) io.out(JSON.stringify(list, null, 2));
+    else if (!list.length) io.out(`user ${uid} has no push device`);
+    else for (const d of list) io.out([d.Id, d.Type, d.IsActive ? "active" : "inactive", d.CreatedDate, d.Name].join("  "));
+    return EXIT.ok;
+  },
+};
+
+export const unlock: Command = {
+  name: "unlock",
+  usage: "unlock <apikey> <uid | email | username>",
+  help:
+    'Lift the user\'s lock: the one a "not me" answer sets (error 1198 on new logins) and the wrong-password\n' +
+    "lockout, with its failure count. Recorded in the app's audit trail (user.unlocked), as the admin endpoint does.",
+  args: { min: 2, max: 2 },
+  async run(ctx, a, io) {
+    const app = await existingApp(ctx, apiKeyArg(a.args[0]));
+    const uid = await resolveUser(ctx, app.apiKey, a.args[1]!);
+    const s = await ctx.services();
+    const removed = await s.redis.del(s.keys.lock(app.apiKey, uid), s.keys.passwordFailures(app.apiKey, uid));
+    if (!removed) {
+      io.out(`user ${uid} was not locked`);
+      return EXIT.ok;
+    }
+    await s.audit.record(app.apiKey, { type: "user.unlocked", uid, detail: "by an admin (CLI)" });
+    io.out(`unlocked user ${uid}`);
+    return EXIT.ok;
+  },
+};

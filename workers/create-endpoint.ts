@@ -1,0 +1,59 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import type { Device } from "../src/devices/device-store.js";
+import type { CreateEndpointJob } from "../src/push/queues.js";
+import type { PushSettings } from "../src/settings/push-settings.js";
+import type { Services } from "../src/services.js";
+import { isFinal, markFailure } from "./mark-failure.js";
+import { ConfigDeliveryError } from "./providers/provider.js";
+import type { ProviderSelector } from "./providers/select-provider.js";
+
+/** The settings of the device's platform (Android or iOS). */
+export const platformOf = (settings: PushSettings, type: Device["type"]) =>
+  type === "ios" ? settings.IOSsettings : settings.AndroidSettings;
+
+/**
+ * Make sure the device has an SNS platform endpoint under the PlatformARN the settings name now: made once
+ * (at enrollment by the job below, or before the first push when that job has not run), kept with the device,
+ * made again when the PlatformARN changed. CreatePlatformEndpoint is idempotent for one token, so the enrollment
+ * job and a first push racing get the same ARN. Returns null when a reset removed the device meanwhile.
+ */
+export async function ensureEndpoint(s: Services, providers: ProviderSelector, appId: string, uid: string, device: Device, settings: PushSettings): Promise<Device | null> {
+  const platformArn = platformOf(settings, device.type).PlatformARN;
+  if (!platformArn) throw new ConfigDeliveryError(`no PlatformARN for ${device.type} in the app's settings`);
+  // Devices enrolled before the PlatformARN was recorded keep their endpoint.
+  if (device.endpointArn && (device.endpointPlatformArn ?? platformArn) === platformArn) return device;
+  const endpointArn = await providers.sns(appId, settings).createEndpoint(platformArn, s.devices.openToken(appId, uid, device));
+  const fields = { endpointArn, endpointPlatformArn: platformArn };
+  const stale = device.endpointArn && device.endpointArn !== endpointArn ? [{ appId, endpointArn: device.endpointArn }] : [];
+  if (!(await s.devices.patch(appId, uid, device.id, fields))) {
+    // A reset removed the device while its endpoint was being made: leave no endpoint behind.
+    await s.queues.enqueueEndpointDeletions([...stale, { appId, endpointArn }]);
+    return null;
+  }
+  await s.queues.enqueueEndpointDeletions(stale);
+  return { ...device, ...fields };
+}
+
+export type CreateEndpointOutcome = "endpoint ready" | "skipped: device gone" | "skipped: app gone" | "skipped: not on AWS SNS" | "skipped: platform switched off";
+
+/**
+ * The "create-endpoint" job queued at enrollment (apps on AWS SNS): the endpoint exists before the first push
+ * needs it, and a wrong PlatformARN or bad credentials show (as error 1298) before anyone waits on a login.
+ */
+export async function createEndpoint(s: Services, providers: ProviderSelector, job: Job<CreateEndpointJob>): Promise<CreateEndpointOutcome> {
+  const { appId, uid, deviceId } = job.data;
+  const device = await s.devices.get(appId, uid, deviceId);
+  if (!device?.active) return "skipped: device gone";
+  const app = await s.apps.get(appId);
+  if (!app) return "skipped: app gone";
+  const settings = await s.settings.get(app.apiKey, app.name);
+  if (!settings.IsEnabled || settings.NotificationService !== "AWS") return "skipped: not on AWS SNS";
+  if (!platformOf(settings, device.type).Enabled) return "skipped: platform switched off";
+  try {
+    return (await ensureEndpoint(s, providers, appId, uid, device, settings)) ? "endpoint ready" : "skipped: device gone";
+  } catch (err) {
+    await markFailure(s, { appId, uid, deviceId }, err);
+    if (isFinal(err)) throw new UnrecoverableError(err.message);
+    throw err;
+  }
+}

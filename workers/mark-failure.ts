@@ -1,0 +1,24 @@
+import type { Services } from "../src/services.js";
+import { ConfigDeliveryError, PermanentDeliveryError } from "./providers/provider.js";
+
+/** How long L2 and L3 answer 1298 after a configuration failure, unless the settings are saved before. */
+const BROKEN_SECONDS = 24 * 3600;
+
+/**
+ * Record what a failure says beyond this one job: a permanent failure means the device cannot receive pushes
+ * (marked inactive, so logins stop waiting for it); a configuration failure means no device of the app can
+ * (L2 and L3 answer 1298 until the settings are saved again, which clears the mark).
+ */
+export async function markFailure(s: Services, ref: { appId: string; uid: string; deviceId: string }, err: unknown): Promise<void> {
+  if (err instanceof PermanentDeliveryError) {
+    await s.devices.patch(ref.appId, ref.uid, ref.deviceId, { active: false });
+    s.logger.warn({ app: ref.appId, device: ref.deviceId, reason: err.message }, "push device marked inactive");
+  } else if (err instanceof ConfigDeliveryError) {
+    await s.redis.set(s.keys.providerBroken(ref.appId), err.message.slice(0, 200), "EX", BROKEN_SECONDS);
+    s.logger.error({ app: ref.appId, reason: err.message }, "push provider misconfigured: logins answer 1298 until the settings change");
+  }
+}
+
+/** Failures that no retry can fix. */
+export const isFinal = (err: unknown): err is PermanentDeliveryError | ConfigDeliveryError =>
+  err instanceof PermanentDeliveryError || err instanceof ConfigDeliveryError;
