@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Sealer } from "../crypto/sealed.js";
 import type { Keys } from "../keys.js";
-import type { RedisClient } from "../redis.js";
+import { defineScript, type RedisClient } from "../redis.js";
 
 /** A push device as stored: the public key answers are checked with, and the push token sealed. */
 export interface Device {
@@ -13,6 +13,8 @@ export interface Device {
   tokenSealed: string;
   /** SNS platform endpoint, when the app uses AWS SNS. */
   endpointArn?: string;
+  /** The PlatformARN the endpoint was made under: another one in the settings means a new endpoint. */
+  endpointPlatformArn?: string;
   active: boolean;
   createdAt: string;
 }
@@ -31,9 +33,37 @@ export interface DeviceStore {
   /** The device's push token in clear, for the provider that sends to it. */
   openToken(appId: string, uid: string, device: Device): string;
   update(appId: string, uid: string, device: Device): Promise<void>;
+  /**
+   * Change some fields of a device atomically (no lost update between two workers), only while it exists.
+   * False when a reset removed it meanwhile.
+   */
+  patch(appId: string, uid: string, deviceId: string, fields: DevicePatch): Promise<boolean>;
   /** Remove every device of the user; returns what was removed (so SNS endpoints can be deleted). */
   removeAll(appId: string, uid: string): Promise<Device[]>;
+  /** Give one device of the user a new name, atomically; false when the user has no such device. */
+  rename(appId: string, uid: string, deviceId: string, name: string): Promise<boolean>;
+  /** Remove one device of the user; returns it (so its SNS endpoint can be deleted), or null when there is none. */
+  remove(appId: string, uid: string, deviceId: string): Promise<Device | null>;
 }
+
+export type DevicePatch = Partial<Pick<Device, "active" | "endpointArn" | "endpointPlatformArn">>;
+
+/** KEYS: the user's devices hash. ARGV: device id, JSON of the fields to set. Returns 1, or 0 when it is gone. */
+const patchScript = defineScript(`
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local device = cjson.decode(raw)
+for k, v in pairs(cjson.decode(ARGV[2])) do device[k] = v end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(device))
+return 1
+`);
+
+/** KEYS: the user's devices hash. ARGV: device id. Returns the removed device's JSON, or false when it is gone. */
+const removeScript = defineScript(`
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return raw
+`);
 
 export function createDeviceStore(redis: RedisClient, keys: Keys, sealer: Sealer, now: () => Date = () => new Date()): DeviceStore {
   const context = (appId: string, uid: string, id: string) => `device:${appId}:${uid}:${id}`;
@@ -70,10 +100,20 @@ export function createDeviceStore(redis: RedisClient, keys: Keys, sealer: Sealer
       const key = keys.devices(appId, uid);
       if (await redis.hexists(key, device.id)) await redis.hset(key, device.id, JSON.stringify(device));
     },
+    async patch(appId, uid, deviceId, fields) {
+      return (await patchScript(redis, [keys.devices(appId, uid)], [deviceId, JSON.stringify(fields)])) === 1;
+    },
     async removeAll(appId, uid) {
       const key = keys.devices(appId, uid);
       const [[, raw]] = (await redis.multi().hgetall(key).del(key).exec()) as [[Error | null, Record<string, string>]];
       return parseAll(raw ?? {});
+    },
+    async rename(appId, uid, deviceId, name) {
+      return (await patchScript(redis, [keys.devices(appId, uid)], [deviceId, JSON.stringify({ name })])) === 1;
+    },
+    async remove(appId, uid, deviceId) {
+      const raw = await removeScript(redis, [keys.devices(appId, uid)], [deviceId]);
+      return typeof raw === "string" ? (JSON.parse(raw) as Device) : null;
     },
   };
 }

@@ -4,6 +4,7 @@ import { parseDeviceKey } from "../crypto/signatures.js";
 import { refOf } from "../challenge/challenge-store.js";
 import type { NewDevice } from "../devices/device-store.js";
 import type { Services } from "../services.js";
+import { indexDeviceKey } from "../realtime/device-index.js";
 
 /**
  * L6: a phone registers its public key and push token with a single-use enrollment token. If the token came
@@ -19,7 +20,16 @@ export async function registerDevice(s: Services, appId: string, token: string, 
     throw new ApiError(1103, { description: "The enrollment link is invalid, expired or already used; scan a fresh QR code." });
   }
   const added = await s.devices.add(grant.appId, grant.uid, device);
+  await indexDeviceKey(s, grant.appId, grant.uid, added);
   s.logger.info({ app: grant.appId, uid: grant.uid, device: added.id, type: added.type }, "push device enrolled");
+  await s.audit.record(grant.appId, { type: "device.enrolled", uid: grant.uid, device: added.id, detail: added.type });
+  // On AWS SNS, make the device's platform endpoint now rather than before its first push (the send keeps
+  // doing it as a fallback): a wrong PlatformARN or bad credentials then show at once, as 1298.
+  const app = await s.apps.get(grant.appId);
+  const settings = app ? await s.settings.get(app.apiKey, app.name) : null;
+  if (settings?.IsEnabled && settings.NotificationService === "AWS") {
+    await s.queues.enqueueEndpointCreation({ appId: grant.appId, uid: grant.uid, deviceId: added.id });
+  }
 
   const pending = await s.challenges.pendingOf(grant.appId, grant.uid);
   if (pending && pending.status === "Pending" && s.now() < pending.expiresAt) {
