@@ -9,6 +9,26 @@ const bool = z
   .enum(["1", "0", "true", "false", "yes", "no", ""])
   .transform((v) => v === "1" || v === "true" || v === "yes");
 
+/**
+ * CORS_ORIGINS: "*" or a comma-separated list of origins (scheme://host[:port], no path), normalised as browsers
+ * send them in the Origin header.
+ */
+const corsOrigins = z.string().transform((raw, ctx): "*" | string[] => {
+  const items = raw.split(",").map((o) => o.trim()).filter(Boolean);
+  if (items.includes("*")) {
+    if (items.length > 1) ctx.addIssue({ code: "custom", message: '"*" cannot be combined with other origins' });
+    return "*";
+  }
+  const origins: string[] = [];
+  for (const item of items) {
+    // The shape first (so "https://a.example/path" or credentials are refused), then URL for normalisation.
+    const url = /^https?:\/\/[^/?#@\s]+\/?$/i.test(item) && URL.canParse(item) ? new URL(item) : null;
+    if (!url) ctx.addIssue({ code: "custom", message: `"${item}" is not an origin like https://login.example.com (scheme, host, optional port; no path)` });
+    else origins.push(url.origin);
+  }
+  return origins;
+});
+
 const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
@@ -40,7 +60,6 @@ const schema = z.object({
   ENROLLMENT_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   /** Seconds pushes and logins stay locked after a "not me" answer. */
   FRAUD_LOCK_SECONDS: z.coerce.number().int().min(0).max(86_400 * 30).default(900),
-  /** Attempts per push, the first included; retries stop earlier at the challenge's deadline. */
   /** Audit events kept per app. */
   AUDIT_MAX_EVENTS: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   /** Optional: every audit event is also POSTed here, signed like the push webhook. */
@@ -51,6 +70,7 @@ const schema = z.object({
   /** Wrong passwords per account before it is locked (error 1198) for LOGIN_LOCK_SECONDS. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** Attempts per push, the first included; retries stop earlier at the challenge's deadline. */
   PUSH_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   /** Delay before the first retry, in ms; it doubles on each later one, with jitter. */
   PUSH_BACKOFF_MS: z.coerce.number().int().min(1).max(600_000).default(500),
@@ -59,21 +79,38 @@ const schema = z.object({
   /** Job lock, in ms: a worker that dies mid-send has its job taken over about this long after. */
   WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
-  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
+  /** Seconds a SIGTERM'd process may take to drain (jobs in flight finish; an SNS request times out after 10). */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  /**
+   * Origins whose pages may call the REST API and open the socket cross-origin: a comma-separated list, or "*".
+   * Unset: "*" in development, none (same origin only) in production.
+   */
+  CORS_ORIGINS: corsOrigins.optional(),
+  /** Mounts the queue dashboard at /admin/queues, behind this token (Bearer, or HTTP Basic password). Unset: not mounted. */
+  ADMIN_TOKEN: z.string().min(24).max(512).regex(/^\S+$/, "no spaces").optional(),
+  /** A worker-only process (npm run worker) serves /metrics, /healthz and /readyz on this port. Unset: none. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /**
    * Socket.IO's Redis adapter: "sharded" (Redis 7 SPUBLISH, a room's message reaches only the nodes that hold it)
    * or "classic" (PUBLISH to every node; for Redis before 7 or a proxy without sharded pub/sub).
    */
   SOCKET_ADAPTER: z.enum(["sharded", "classic"]).default("sharded"),
+  /**
+   * Page handshakes one gateway node admits per second (a burst of one second's worth), before any Redis work; over
+   * it a handshake is refused with 429 and a `RetryAfter` hint, so a reconnect storm cannot swamp the node. 0: no limit.
+   */
+  SOCKET_HANDSHAKES_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(500),
 });
 
 type Env = z.infer<typeof schema>;
 
-export interface Config extends Omit<Env, "PUBLIC_URL" | "ALLOW_PRIVATE_WEBHOOKS"> {
+export interface Config extends Omit<Env, "PUBLIC_URL" | "ALLOW_PRIVATE_WEBHOOKS" | "CORS_ORIGINS"> {
   PUBLIC_URL: string;
   /** False when PUBLIC_URL is the default, which then follows the port actually bound. */
   PUBLIC_URL_SET: boolean;
   ALLOW_PRIVATE_WEBHOOKS: boolean;
+  /** "*" (any origin) or the allowed origins; an empty list allows same-origin pages only. */
+  CORS_ORIGINS: "*" | string[];
   isDev: boolean;
 }
 
@@ -107,5 +144,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     PUBLIC_URL: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     PUBLIC_URL_SET: e.PUBLIC_URL !== undefined,
     ALLOW_PRIVATE_WEBHOOKS: e.ALLOW_PRIVATE_WEBHOOKS ?? isDev,
+    CORS_ORIGINS: e.CORS_ORIGINS ?? (isDev ? "*" : []),
   };
 }

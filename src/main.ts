@@ -27,9 +27,12 @@ const redacted = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@");
 try {
   const runtime = await startRuntime(config, { gateway: role !== "worker", worker: role !== "gateway", logger });
   if (runtime.port) logger.info({ url: config.PUBLIC_URL, port: runtime.port, role }, "push-mfa-gateway listening");
-  else logger.info({ role }, "push-mfa-gateway worker running");
+  else logger.info({ role, ...(runtime.metricsPort && { metricsPort: runtime.metricsPort }) }, "push-mfa-gateway worker running");
   if (config.isDev) {
     logger.warn("development mode (NODE_ENV is not production): demo pages on, private webhooks allowed, dev master key");
+  }
+  if (runtime.port && Array.isArray(config.CORS_ORIGINS) && config.CORS_ORIGINS.length === 0) {
+    logger.warn("CORS_ORIGINS is not set: only pages on the gateway's own origin may call the API and open the socket; list your login pages' origins");
   }
   if (runtime.bootstrap.demo) {
     const { apiKey, apiSecret } = runtime.bootstrap.demo;
@@ -64,7 +67,8 @@ try {
     process.exit(1);
   }
   if (err instanceof Error && "code" in err && err.code === "EADDRINUSE") {
-    console.error(`push-mfa-gateway: port ${config.PORT} is already in use; set PORT to another one.`);
+    const name = role === "worker" ? "METRICS_PORT" : "PORT";
+    console.error(`push-mfa-gateway: port ${role === "worker" ? config.METRICS_PORT : config.PORT} is already in use; set ${name} to another one.`);
     process.exit(1);
   }
   throw err;

@@ -1,37 +1,79 @@
 import { createHash } from "node:crypto";
-import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import type { Config } from "./config.js";
 
 export type RedisClient = Redis | Cluster;
 
 export interface RedisClientOptions {
   /**
-   * Blocking clients (BullMQ workers, adapter subscribers) wait forever for a command; request-path clients
-   * must fail fast so a request answers an error instead of hanging while Redis is down.
+   * Blocking clients (BullMQ workers, the adapter's subscriber) wait for Redis to come back: their commands are
+   * queued while it is away and never time out. Request-path clients (the default) fail fast instead, so a
+   * request answers 503 within the request's budget rather than hanging while Redis is down: no offline queue
+   * (a command sent while disconnected fails at once) and a 2 s command timeout (a Redis that accepts but does not
+   * answer).
    * @default false
    */
   blocking?: boolean;
+  /**
+   * A subscriber of sharded pub/sub (the Socket.IO adapter's). On a Redis Cluster, SSUBSCRIBE must reach the
+   * master that owns each channel's slot: ioredis then keeps one subscriber connection per master.
+   * @default false
+   */
+  subscriber?: boolean;
 }
+
+/** How long a request-path command may take before it fails (the request then answers 503). */
+export const COMMAND_TIMEOUT_MS = 2000;
 
 /** A new Redis client for this deployment (a Cluster client when REDIS_CLUSTER is set). */
 export function createRedis(config: Pick<Config, "REDIS_URL" | "REDIS_CLUSTER">, options: RedisClientOptions = {}): RedisClient {
+  const blocking = options.blocking === true || options.subscriber === true;
+  const retryStrategy = (times: number) => Math.min(times * 200, 2000);
   const base: RedisOptions = {
-    maxRetriesPerRequest: options.blocking ? null : 2,
-    // A failover leaves clients talking to a replica: reconnect and resend instead of failing every write.
-    reconnectOnError: (err) => err.message.startsWith("READONLY"),
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    maxRetriesPerRequest: blocking ? null : 1,
+    // After a failover the old primary answers writes with READONLY: drop the connection and connect again (to
+    // whatever the address now leads to). A blocking client also resends the refused command (2); a request
+    // client has no offline queue to resend into, its request fails with 503 and the next one goes through.
+    reconnectOnError: (err) => (err.message.startsWith("READONLY") ? (blocking ? 2 : 1) : false),
     connectTimeout: 2000,
-    commandTimeout: options.blocking ? undefined : 2000,
+    commandTimeout: blocking ? undefined : COMMAND_TIMEOUT_MS,
+    enableOfflineQueue: blocking,
     lazyConnect: false,
   };
   if (config.REDIS_CLUSTER) {
     const url = new URL(config.REDIS_URL);
-    return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
-      redisOptions: { ...base, password: url.password || undefined, username: url.username || undefined },
+    const { enableOfflineQueue: _, ...nodeOptions } = base;
+    const clusterOptions: ClusterOptions = {
+      redisOptions: {
+        ...nodeOptions,
+        password: url.password ? decodeURIComponent(url.password) : undefined,
+        username: url.username ? decodeURIComponent(url.username) : undefined,
+        ...(url.protocol === "rediss:" && { tls: { servername: url.hostname } }),
+      },
+      // A Cluster client without an offline queue refuses its own CLUSTER INFO ready check while its node
+      // connections are still connecting, and flaps: on a cluster, a request command is bounded by the command
+      // timeout (2 s, then 503) instead.
+      enableOfflineQueue: true,
       enableReadyCheck: true,
-    });
+      clusterRetryStrategy: retryStrategy,
+      // A master that moved (failover, resharding) is followed through MOVED; this refreshes the map meanwhile.
+      slotsRefreshInterval: 5000,
+      shardedSubscribers: options.subscriber === true,
+    };
+    return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], clusterOptions);
   }
-  return new Redis(config.REDIS_URL, base);
+  return new Redis(config.REDIS_URL, { ...base, retryStrategy });
+}
+
+/**
+ * Whether an error means "Redis is not answering right now" (down, restarting, failing over, too slow) rather than
+ * a bug: such a request answers 503 with a Retry-After, and the client tries again.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "MaxRetriesPerRequestError" || err.name === "ClusterAllFailedError") return true;
+  return /^(READONLY|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN)\b/.test(err.message) ||
+    /Stream isn't writeable|Connection is closed|Command timed out|Redis connection is not ready|Cluster isn't ready|None of startup nodes is available|connect ECONNREFUSED|ECONNRESET|Failed to refresh slots cache/.test(err.message);
 }
 
 /** Resolve once the client is ready, or reject after `timeoutMs` with the connection's last error. */
@@ -57,6 +99,22 @@ export function waitForRedis(client: RedisClient, timeoutMs = 3000): Promise<voi
     };
     client.on("ready", onReady);
     client.on("error", onError);
+  });
+}
+
+/**
+ * Calls `listener` each time the client is ready again after it lost its connection (not at the first connect):
+ * Redis restarted, failed over, or the network came back.
+ */
+export function onReconnected(client: RedisClient, listener: () => void): void {
+  let lost = false;
+  client.on("close", () => {
+    lost = true;
+  });
+  client.on("ready", () => {
+    if (!lost) return;
+    lost = false;
+    listener();
   });
 }
 

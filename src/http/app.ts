@@ -6,8 +6,12 @@ import { healthRoutes } from "./routes/health.js";
 import { identityRoutes } from "./routes/identity.js";
 import { pushSettingsRoutes } from "./routes/push-settings.js";
 import { requestLog } from "./request-log.js";
+import { cors } from "./cors.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { adminRoutes } from "./routes/admin.js";
+import { devicesRoutes } from "./routes/devices.js";
+import { deadLetterRoutes } from "./routes/dead-letters.js";
+import { consoleRoutes } from "../console/console-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import type { Operation } from "./openapi.js";
 
@@ -28,6 +32,8 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.set("case sensitive routing", false);
   app.use(helmet());
   app.use(requestLog(s.logger, s.metrics));
+  // Pages on the configured origins call the API; the operator tools (/admin, /metrics) stay same-origin.
+  app.use(cors({ origins: s.config.CORS_ORIGINS, publicUrl: s.config.PUBLIC_URL, except: ["/admin", "/metrics"] }));
   app.use(healthRoutes(s.redis, options.isAccepting));
   app.use(metricsRoutes(s));
   app.use(openApiRoutes(s.config.PUBLIC_URL, options.operations ?? []));
@@ -36,6 +42,10 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(identityRoutes(s));
   app.use(pushSettingsRoutes(s));
   app.use(adminRoutes(s));
+  app.use(devicesRoutes(s));
+  app.use(deadLetterRoutes(s));
+  // The operator's console, in every mode (it holds nothing: the operator signs in with the app's secret).
+  app.use(consoleRoutes());
   for (const router of options.extra ?? []) app.use(router);
   app.use(notFound);
   app.use(errorHandler(s.logger));

@@ -3,10 +3,11 @@
  * surface reads in one place; a test checks that every route Express has mounted appears in it.
  */
 
-type Auth = "apikey" | "apisecret" | "access_token" | "none" | "admin";
+/** "operator": ADMIN_TOKEN, as a Bearer token or an HTTP Basic password (the queue dashboard). */
+type Auth = "apikey" | "apisecret" | "access_token" | "none" | "admin" | "operator";
 
 interface Operation {
-  method: "get" | "post" | "put" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   summary: string;
   tag: string;
@@ -33,6 +34,15 @@ const ops: Operation[] = [
   { method: "delete", path: "/v2/manage/account/{uid}/push/lock", summary: "Unlock a user", tag: "Admin", auth: "apisecret" },
   { method: "get", path: "/v2/manage/account/{uid}/push/devices", summary: "A user's push devices", tag: "Admin", auth: "apisecret" },
   { method: "post", path: "/v2/manage/push/test", summary: "Send a test push to a user's devices", tag: "Admin", auth: "apisecret", body: "TestPush" },
+  { method: "get", path: "/v2/manage/push/dead-letters", summary: "The app's dead letters (failed jobs), newest first", tag: "Admin", auth: "apisecret", query: ["count"] },
+  { method: "post", path: "/v2/manage/push/dead-letters/{jobId}/retry", summary: "Retry one dead letter of the app with fresh attempts", tag: "Admin", auth: "apisecret" },
+  { method: "get", path: "/identity/v2/auth/account/2fa/push/devices", summary: "My push devices", tag: "Devices", auth: "access_token" },
+  { method: "put", path: "/identity/v2/auth/account/2fa/push/devices/{deviceId}", summary: "Rename one of my push devices", tag: "Devices", auth: "access_token", body: "DeviceRename" },
+  { method: "delete", path: "/identity/v2/auth/account/2fa/push/devices/{deviceId}", summary: "Remove one of my push devices", tag: "Devices", auth: "access_token" },
+  { method: "get", path: "/console", summary: "The operator's console: push settings, test push, recent challenges, dead letters", tag: "Console", auth: "none" },
+  { method: "get", path: "/console/", summary: "Redirects to /console", tag: "Console", auth: "none" },
+  { method: "get", path: "/console/console.js", summary: "The console's script", tag: "Console", auth: "none" },
+  { method: "get", path: "/console/console.css", summary: "The console's styles", tag: "Console", auth: "none" },
   { method: "get", path: "/healthz", summary: "Alive", tag: "Operations", auth: "none" },
   { method: "get", path: "/readyz", summary: "Ready: Redis answers and the node accepts work", tag: "Operations", auth: "none" },
   { method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "Operations", auth: "none" },
@@ -42,7 +52,11 @@ const ops: Operation[] = [
 export type { Operation };
 
 const securityOf = (auth: Auth) =>
-  auth === "none" ? [] : auth === "apikey" ? [{ apikey: [] }] : auth === "access_token" ? [{ apikey: [], bearer: [] }] : [{ apikey: [], apisecret: [] }];
+  auth === "none" ? []
+  : auth === "apikey" ? [{ apikey: [] }]
+  : auth === "access_token" ? [{ apikey: [], bearer: [] }]
+  : auth === "operator" ? [{ operator: [] }, { operatorBasic: [] }]
+  : [{ apikey: [], apisecret: [] }];
 
 /** The document for this node: the core operations plus those of the extra routers it mounts (demo, console). */
 export function openApiDocument(serverUrl: string, extra: Operation[] = []): Record<string, unknown> {
@@ -75,6 +89,8 @@ export function openApiDocument(serverUrl: string, extra: Operation[] = []): Rec
         apikey: { type: "apiKey", in: "query", name: "apikey" },
         apisecret: { type: "apiKey", in: "header", name: "X-LoginRadius-ApiSecret" },
         bearer: { type: "http", scheme: "bearer" },
+        operator: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN (the deployment's operator; sees every app's jobs)" },
+        operatorBasic: { type: "http", scheme: "basic", description: "ADMIN_TOKEN as the password, any user name (for browsers)" },
       },
       schemas: {
         Error: {
@@ -86,7 +102,7 @@ export function openApiDocument(serverUrl: string, extra: Operation[] = []): Rec
             Errors: { type: "array", items: { type: "object", properties: { FieldName: { type: "string" }, ErrorMessage: { type: "string" } } } },
           },
         },
-        NewAccount: object, TestPush: object, FirstFactor: object, DeviceAnswer: object, DeviceRegistration: object, PushSettings: object,
+        NewAccount: object, TestPush: object, DeviceRename: { type: "object", required: ["Name"], properties: { Name: { type: "string", maxLength: 100 } } }, FirstFactor: object, DeviceAnswer: object, DeviceRegistration: object, PushSettings: object,
       },
     },
   };

@@ -9,15 +9,19 @@ export interface Metrics {
   httpDuration: Histogram<"method" | "route" | "status">;
   challenges: Counter<"outcome">;
   pushes: Counter<"provider" | "outcome">;
-  socketsConnected: Gauge;
-  /** Seconds from the phone's answer to the page being told (measured when the status leaves for the socket). */
+  /** Sockets connected to this node: `page` (waiting logins, namespace "/") and `device` (open phone apps). */
+  socketsConnected: Gauge<"kind">;
+  /**
+   * Seconds from the phone's answer (the challenge's `endedAt`, AnsweredAt on the wire) to a page that was waiting
+   * being told: observed on the node holding the page's socket as the Approved/Denied packet leaves for it.
+   */
   answerToPage: Histogram;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service: "push-mfa-gateway" });
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "pmg_process_" });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "pmg_" });
   return {
     registry,
     httpDuration: new Histogram({
@@ -35,14 +39,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     pushes: new Counter({
       name: "pmg_pushes_total",
-      help: "Push sends by provider and outcome",
+      help: "Push send attempts by provider (webhook, sns, socket; none: skipped before one was chosen) and outcome (sent, failed, retrying, skipped)",
       labelNames: ["provider", "outcome"] as const,
       registers: [registry],
     }),
-    socketsConnected: new Gauge({ name: "pmg_sockets_connected", help: "Sockets connected to this node", registers: [registry] }),
+    socketsConnected: new Gauge({
+      name: "pmg_sockets_connected",
+      help: "Sockets connected to this node, by kind (page: a login page waiting; device: an open phone app)",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
     answerToPage: new Histogram({
       name: "pmg_answer_to_page_seconds",
-      help: "Time from the phone's answer to the waiting page being told",
+      help: "Time from the phone's answer to a waiting page being told (across nodes: includes their clock difference)",
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),

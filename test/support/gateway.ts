@@ -1,12 +1,42 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { loadConfig, type Config } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startRuntime, type Runtime } from "../../src/runtime.js";
 import type { RateLimitOptions } from "../../src/rate-limits.js";
 
-export const REDIS_URL = "redis://127.0.0.1:6379";
+/**
+ * The Redis the tests run against: the local one, or what `PMG_TEST_REDIS_URL` names, a cluster seed when
+ * `PMG_TEST_REDIS_CLUSTER=1` (`npm run test:cluster` sets both).
+ */
+export const REDIS_URL = process.env.PMG_TEST_REDIS_URL || "redis://127.0.0.1:6379";
+export const REDIS_CLUSTER = process.env.PMG_TEST_REDIS_CLUSTER === "1";
+
+/** A plain client of the test Redis, for tests that read or publish beside the product (quit it yourself). */
+export function testRedis(): Redis | Cluster {
+  if (!REDIS_CLUSTER) return new Redis(REDIS_URL);
+  const url = new URL(REDIS_URL);
+  return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }]);
+}
+
+/** Run `fn` on every node holding keys: the one server, or each master of the cluster. */
+async function eachMaster(fn: (node: Redis) => Promise<void>): Promise<void> {
+  const redis = testRedis();
+  try {
+    if (redis instanceof Cluster) {
+      await new Promise<void>((resolve, reject) => {
+        redis.once("ready", () => resolve());
+        redis.once("error", reject);
+      });
+      for (const node of redis.nodes("master")) await fn(node);
+    } else {
+      await fn(redis);
+    }
+  } finally {
+    await redis.quit();
+  }
+}
 
 /** A key prefix of its own for each test run, so runs share one Redis without seeing each other. */
 export const testPrefix = (): string => `pmgtest-${randomBytes(4).toString("hex")}`;
@@ -47,6 +77,7 @@ export async function startTestGateway(o: TestGatewayOptions = {}): Promise<Test
     PORT: "0",
     HOST: "127.0.0.1",
     REDIS_URL,
+    ...(REDIS_CLUSTER && { REDIS_CLUSTER: "1" }),
     REDIS_PREFIX: o.prefix ?? testPrefix(),
     MASTER_KEY: o.masterKey ?? TEST_MASTER_KEY,
     BOOTSTRAP_API_KEY: apiKey,
@@ -73,19 +104,16 @@ export async function startTestGateway(o: TestGatewayOptions = {}): Promise<Test
 
 export const TEST_MASTER_KEY = randomBytes(32).toString("base64");
 
-/** Delete every key of a prefix (SCAN, never KEYS). */
+/** Delete every key of a prefix (SCAN, never KEYS; on a cluster, on every master, one key per DEL). */
 export async function deletePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
+  await eachMaster(async (redis) => {
     let cursor = "0";
     do {
       const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
       cursor = next;
-      if (keys.length) await redis.del(...keys);
+      if (keys.length) await keys.reduce((p, key) => p.unlink(key), redis.pipeline()).exec();
     } while (cursor !== "0");
-  } finally {
-    await redis.quit();
-  }
+  });
 }
 
 /** Every key and value under a prefix, as text, for "no secret in Redis" scans. */
@@ -95,9 +123,8 @@ export async function dumpPrefix(prefix: string): Promise<string> {
 
 /** Every key under a prefix with its value as text. */
 export async function dumpEntries(prefix: string): Promise<Array<[string, string]>> {
-  const redis = new Redis(REDIS_URL);
   const out: Array<[string, string]> = [];
-  try {
+  await eachMaster(async (redis) => {
     let cursor = "0";
     do {
       const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
@@ -115,8 +142,6 @@ export async function dumpEntries(prefix: string): Promise<Array<[string, string
         out.push([key, value]);
       }
     } while (cursor !== "0");
-  } finally {
-    await redis.quit();
-  }
+  });
   return out;
 }

@@ -1,21 +1,21 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { Router } from "express";
 import { ApiError } from "../../errors.js";
+import { metricsText } from "../../metrics/exposition.js";
 import type { Services } from "../../services.js";
+
+const digest = (v: string) => createHash("sha256").update(v, "utf8").digest();
 
 /**
  * Prometheus metrics: this node's registry, then BullMQ's own queue metrics. Open by default for a private
- * network's scraper; with METRICS_TOKEN set, a Bearer token is required.
+ * network's scraper; with METRICS_TOKEN set, a Bearer token is required (compared in constant time).
  */
 export function metricsRoutes(s: Services): Router {
   const r = Router();
+  const expected = s.config.METRICS_TOKEN ? digest(`Bearer ${s.config.METRICS_TOKEN}`) : null;
   r.get("/metrics", async (req, res) => {
-    const token = s.config.METRICS_TOKEN;
-    if (token && req.headers.authorization !== `Bearer ${token}`) throw new ApiError(905);
-    const parts = [await s.metrics.registry.metrics()];
-    for (const queue of [s.queues.push, s.queues.expiry]) {
-      parts.push(await queue.exportPrometheusMetrics({ queue: queue.name }));
-    }
-    res.type(s.metrics.registry.contentType).send(parts.join("\n"));
+    if (expected && !timingSafeEqual(digest(req.headers.authorization ?? ""), expected)) throw new ApiError(905);
+    res.type(s.metrics.registry.contentType).send(await metricsText(s.metrics, [s.queues.push, s.queues.expiry]));
   });
   return r;
 }

@@ -1,0 +1,114 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, freemem, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
+import { BENCH_DIR } from "./child.js";
+import { renderChart, type Chart } from "./svg.js";
+
+export const RESULTS_DIR = join(BENCH_DIR, "results");
+
+/** A target of issue 6: PASS/MISS, or null when the issue asks only for a report. */
+export interface Target {
+  name: string;
+  target: string;
+  value: string;
+  pass: boolean | null;
+}
+
+export interface ScenarioReport {
+  id: number;
+  name: string;
+  title: string;
+  /** Sizes actually used (after --quick or a cap). */
+  params: Record<string, unknown>;
+  table: { columns: string[]; rows: string[][] };
+  /** "gateway ÷ baseline" and similar, printed after the table. */
+  ratios: Array<{ name: string; value: string }>;
+  targets: Target[];
+  notes: string[];
+  chart: Chart;
+  /** Everything measured, for the JSON file. */
+  data: Record<string, unknown>;
+}
+
+export interface Machine {
+  nproc: number;
+  cpu: string;
+  memTotal: string;
+  memFree: string;
+  node: string;
+  redis: string;
+  loadAvg: string;
+  freeH: string;
+}
+
+export function machineInfo(): Machine {
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  let redis = "unknown";
+  try {
+    redis = /redis_version:(\S+)/.exec(execFileSync("redis-cli", ["info", "server"], { encoding: "utf8" }))?.[1] ?? redis;
+  } catch {
+    /* redis-cli missing: the version stays unknown */
+  }
+  let freeH = "";
+  try {
+    freeH = execFileSync("free", ["-h"], { encoding: "utf8" }).trim();
+  } catch {
+    /* not Linux */
+  }
+  return {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? "unknown",
+    memTotal: gib(totalmem()),
+    memFree: gib(freemem()),
+    node: process.version,
+    redis,
+    loadAvg: loadavg().map((l) => l.toFixed(2)).join(" "),
+    freeH,
+  };
+}
+
+export function formatTable(columns: string[], rows: string[][]): string {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(columns), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+export const verdict = (t: Target): string => (t.pass === null ? "REPORT" : t.pass ? "PASS" : "MISS");
+
+export function printReport(r: ScenarioReport): void {
+  const out: string[] = [];
+  out.push("", `=== ${r.id}. ${r.name}: ${r.title}`);
+  out.push(`params: ${Object.entries(r.params).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(", ")}`);
+  out.push("", formatTable(r.table.columns, r.table.rows), "");
+  for (const ratio of r.ratios) out.push(`ratio  ${ratio.name}: ${ratio.value}`);
+  for (const t of r.targets) out.push(`${verdict(t).padEnd(6)} ${t.name}: ${t.value} (target ${t.target})`);
+  for (const n of r.notes) out.push(`note   ${n}`);
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+/** bench/results/<name>.json (git-ignored) and <name>.svg (committed). */
+export function writeReport(r: ScenarioReport, machine: Machine, quick: boolean): void {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const json = { ...r, chart: undefined, machine, quick, finishedAt: new Date().toISOString() };
+  writeFileSync(join(RESULTS_DIR, `${r.name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${r.name}.svg`), renderChart(r.chart));
+}
+
+/** The whole run as Markdown: what the README's Performance section shows. */
+export function summaryMarkdown(reports: ScenarioReport[], machine: Machine, quick: boolean, command: string): string {
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\`${quick ? " (--quick: reduced sizes)" : ""} on ${machine.nproc} × ${machine.cpu}, ` +
+      `${machine.memTotal} RAM, Node ${machine.node}, Redis ${machine.redis} (load average at start: ${machine.loadAvg}).`,
+    "",
+    "| # | scenario | result | baseline (same run) | target | |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const r of reports) {
+    for (const t of r.targets) {
+      const base = r.ratios.find((x) => x.name.startsWith(t.name))?.value ?? "";
+      lines.push(`| ${r.id} | ${r.name}: ${t.name} | ${t.value} | ${base} | ${t.target} | ${verdict(t)} |`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,88 @@
+/**
+ * Hand-written SVG bar charts (no dependency): one panel per metric, horizontal bars, the baseline in grey, ours
+ * in blue, an optional dashed target line. Panels have their own scale, linear or logarithmic.
+ */
+
+export interface Bar {
+  label: string;
+  value: number;
+  /** Shown after the bar instead of the plain number. */
+  text?: string;
+  kind?: "ours" | "baseline" | "other";
+}
+
+export interface Panel {
+  title: string;
+  bars: Bar[];
+  log?: boolean;
+  /** A dashed vertical line (e.g. "target: ≤ 3× bare"). */
+  target?: { value: number; label: string };
+}
+
+export interface Chart {
+  title: string;
+  subtitle?: string;
+  panels: Panel[];
+}
+
+const COLORS = { ours: "#2b6cb0", baseline: "#a0aec0", other: "#dd6b20" } as const;
+const esc = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function renderChart(c: Chart): string {
+  const width = 820;
+  const labelW = 250;
+  const barW = 420;
+  const rowH = 24;
+  const out: string[] = [];
+  let y = 28;
+  out.push(`<text x="16" y="${y}" font-size="17" font-weight="bold">${esc(c.title)}</text>`);
+  if (c.subtitle) {
+    y += 20;
+    out.push(`<text x="16" y="${y}" font-size="12" fill="#4a5568">${esc(c.subtitle)}</text>`);
+  }
+  y += 16;
+  for (const p of c.panels) {
+    y += 22;
+    out.push(`<text x="16" y="${y}" font-size="13" font-weight="bold" fill="#2d3748">${esc(p.title)}</text>`);
+    y += 8;
+    const values = [...p.bars.map((b) => b.value), ...(p.target ? [p.target.value] : [])].filter((v) => Number.isFinite(v) && v > 0);
+    const max = Math.max(...values, 1e-9);
+    const min = Math.min(...values, max);
+    const lo = p.log ? min / 2 : 0;
+    const scale = (v: number): number => {
+      if (!Number.isFinite(v) || v <= 0) return 0;
+      if (!p.log) return (v / max) * barW;
+      return Math.max(2, (Math.log10(v / lo) / Math.log10((max * 1.05) / lo)) * barW);
+    };
+    const top = y;
+    for (const b of p.bars) {
+      const w = scale(b.value);
+      const color = COLORS[b.kind ?? "ours"];
+      out.push(`<text x="${labelW - 8}" y="${y + 16}" font-size="12" text-anchor="end">${esc(b.label)}</text>`);
+      out.push(`<rect x="${labelW}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${color}" rx="2"/>`);
+      out.push(`<text x="${labelW + w + 6}" y="${y + 16}" font-size="12" fill="#1a202c">${esc(b.text ?? String(b.value))}</text>`);
+      y += rowH;
+    }
+    if (p.target && Number.isFinite(p.target.value) && p.target.value > 0) {
+      const x = labelW + scale(p.target.value);
+      out.push(`<line x1="${x.toFixed(1)}" y1="${top}" x2="${x.toFixed(1)}" y2="${y + 2}" stroke="#c53030" stroke-dasharray="4 3"/>`);
+      out.push(`<text x="${(x + 4).toFixed(1)}" y="${y + 14}" font-size="11" fill="#c53030">${esc(p.target.label)}</text>`);
+      y += 16;
+    }
+    if (p.log) {
+      out.push(`<text x="${labelW}" y="${y + 12}" font-size="10" fill="#718096">log scale</text>`);
+      y += 12;
+    }
+  }
+  y += 24;
+  out.push(
+    `<text x="16" y="${y - 6}" font-size="10" fill="#718096"><tspan fill="${COLORS.ours}">■</tspan> push-mfa-gateway   <tspan fill="${COLORS.baseline}">■</tspan> baseline   <tspan fill="${COLORS.other}">■</tspan> polling</text>`,
+  );
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="Helvetica, Arial, sans-serif">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    ...out,
+    `</svg>`,
+    "",
+  ].join("\n");
+}
