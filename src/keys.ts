@@ -41,6 +41,8 @@ export function createKeys(prefix: string) {
     session: (tokenHash: string) => `${prefix}:sess:${tokenHash}`,
     /** String: session JSON by refresh-token hash. */
     refresh: (tokenHash: string) => `${prefix}:rfr:${tokenHash}`,
+    /** String: set once a provider accepted this delivery, so a job that runs again does not push twice. */
+    delivered: (deliveryId: string) => `${prefix}:delivered:${deliveryId}`,
     /** String: pending enrollment by enrollment-token hash; consumed with GETDEL. */
     enrollment: (tokenHash: string) => `${prefix}:enr:${tokenHash}`,
     /** String: development-only generated master key. */

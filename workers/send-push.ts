@@ -1,10 +1,10 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { refOf } from "../src/challenge/challenge-store.js";
 import type { Challenge } from "../src/challenge/challenge.js";
-import { pushChallengeValue } from "../src/challenge/number-matching.js";
+import { pushContentOf } from "../src/push/push-content.js";
 import type { Device } from "../src/devices/device-store.js";
 import { backoffDelay } from "../src/push/backoff.js";
-import { deliveredKey, sendJobId, type SendJob } from "../src/push/queues.js";
+import { sendJobId, type SendJob } from "../src/push/queues.js";
 import type { PushSettings } from "../src/settings/push-settings.js";
 import type { Services } from "../src/services.js";
 import type { AppRateLimiter } from "./app-rate-limit.js";
@@ -18,7 +18,7 @@ export interface SendPushDeps {
   services: Services;
   providers: ProviderSelector;
   /** Providers tried before the app's own, e.g. the device's open socket. Null when it cannot take this device. */
-  preferred?: (device: Device) => PushProvider | null;
+  preferred?: (appId: string, device: Device) => Promise<PushProvider | null>;
   /** The per-app budget of the app's provider (not applied to a preferred provider). None: no limit. */
   limiter?: AppRateLimiter;
 }
@@ -49,14 +49,14 @@ export async function sendPush(d: SendPushDeps, job: Job<SendJob>, signal: Abort
   const c = await s.challenges.load(ref);
   if (!c || c.status !== "Pending" || s.now() >= c.expiresAt) return counted(s, NO_PROVIDER, "skipped: challenge ended");
   const deliveryId = sendJobId(j);
-  if (await s.redis.exists(deliveredKey(s.keys, deliveryId))) return counted(s, NO_PROVIDER, "skipped: already sent");
+  if (await s.redis.exists(s.keys.delivered(deliveryId))) return counted(s, NO_PROVIDER, "skipped: already sent");
   const device = await s.devices.get(j.appId, j.uid, j.deviceId);
   if (!device?.active) return counted(s, NO_PROVIDER, "skipped: device gone");
   const app = await s.apps.get(j.appId);
   const settings = app ? await s.settings.get(app.apiKey, app.name) : null;
   if (!settings?.IsEnabled) return counted(s, NO_PROVIDER, "skipped: push disabled");
 
-  const preferred = d.preferred?.(device) ?? null;
+  const preferred = (await d.preferred?.(j.appId, device)) ?? null;
   const provider = preferred ?? d.providers.forSettings(j.appId, settings);
   if (!preferred) {
     const broken = await s.redis.get(s.keys.providerBroken(j.appId));
@@ -81,9 +81,10 @@ export async function sendPush(d: SendPushDeps, job: Job<SendJob>, signal: Abort
   } catch (err) {
     return onFailure(d, provider.name, c, device, job, err);
   }
-  await s.redis.set(deliveredKey(s.keys, deliveryId), "1", "PX", Math.max(1000, c.expiresAt - s.now() + 60_000));
+  await s.redis.set(s.keys.delivered(deliveryId), "1", "PX", Math.max(1000, c.expiresAt - s.now() + 60_000));
   await setDelivery(s, c, "Sent");
   s.logger.info({ challenge: c.id, device: device.id, provider: provider.name, sendNo: j.sendNo, attempt: job.attemptsMade + 1 }, "push sent");
+  await s.audit.record(c.appId, { type: "push.sent", uid: c.uid, challenge: c.id, device: device.id, detail: provider.name });
   return counted(s, provider.name, "sent");
 }
 
@@ -100,7 +101,6 @@ const countPush = (s: Services, provider: string, outcome: "sent" | "failed" | "
   s.metrics.pushes.inc({ provider, outcome });
 
 function buildMessage(s: Services, c: Challenge, device: Device, settings: PushSettings, deliveryId: string): PushMessage {
-  const challenge = pushChallengeValue(c.numberMode, c.numberOptions);
   return {
     deliveryId,
     device: {
@@ -108,26 +108,21 @@ function buildMessage(s: Services, c: Challenge, device: Device, settings: PushS
       type: device.type,
       ...(device.endpointArn && { endpointArn: device.endpointArn }),
     },
-    data: {
-      secondfactorauthenticationtoken: s.sealer.open(c.handleSealed, `handle:${c.id}`),
-      identifier: c.identifier,
-      browser: c.browser,
-      location: c.location,
-      timestamp: String(Math.floor(c.createdAt / 1000)),
-      apikey: c.appId,
-      expiresAt: new Date(c.expiresAt).toISOString(),
-      ...(challenge !== undefined && { challenge }),
-    },
-    notification: { title: settings.CustomAppName, body: `Approve the sign-in from ${c.browser}?` },
-    ttlSeconds: Math.max(1, Math.ceil((c.expiresAt - s.now()) / 1000)),
+    ...pushContentOf(s, c, settings.CustomAppName),
   };
 }
 
 /** Fail the job without trying (and without retries): the page hears Failed, the dead letter keeps the reason. */
-async function failNow(s: Services, provider: string, c: Challenge, reason: string): Promise<never> {
+const failNow = (s: Services, provider: string, c: Challenge, reason: string): Promise<never> =>
+  giveUp(s, provider, c, { challenge: c.id, reason }, new UnrecoverableError(reason));
+
+/** The end of a push that will not be tried again: counted, logged, audited, the page told Failed. */
+async function giveUp(s: Services, provider: string, c: Challenge, log: Record<string, unknown>, error: Error): Promise<never> {
   countPush(s, provider, "failed");
+  s.logger.warn({ ...log, final: true }, "push failed");
+  await s.audit.record(c.appId, { type: "push.failed", uid: c.uid, challenge: c.id, detail: error.message.slice(0, 200) });
   await setDelivery(s, c, "Failed");
-  throw new UnrecoverableError(reason);
+  throw error;
 }
 
 /** Classify a failed send: mark what it says about the device or the app, then retry, fail, or give up quietly. */
@@ -137,27 +132,17 @@ async function onFailure(d: SendPushDeps, provider: string, c: Challenge, device
   const attempt = job.attemptsMade + 1;
   const log = { challenge: c.id, device: device.id, sendNo: job.data.sendNo, attempt, reason };
   await markFailure(s, { appId: c.appId, uid: c.uid, deviceId: device.id }, err);
-  if (isFinal(err)) {
-    countPush(s, provider, "failed");
-    s.logger.warn({ ...log, final: true }, "push failed");
-    await setDelivery(s, c, "Failed");
-    throw new UnrecoverableError(reason);
-  }
+  if (isFinal(err)) return giveUp(s, provider, c, log, new UnrecoverableError(reason));
   // Answered, cancelled or expired while we were sending: nobody waits for this push any more.
   const now = await s.challenges.load(refOf(c));
   if (!now || now.status !== "Pending" || s.now() >= now.expiresAt) return counted(s, provider, "skipped: challenge ended");
   if (attempt >= (job.opts.attempts ?? 1)) {
-    countPush(s, provider, "failed");
-    s.logger.warn({ ...log, final: true }, "push failed: no attempts left");
-    await setDelivery(s, c, "Failed");
-    throw err instanceof Error ? err : new Error(reason);
+    return giveUp(s, provider, c, { ...log, why: "no attempts left" }, err instanceof Error ? err : new Error(reason));
   }
   const delayMs = backoffDelay(attempt, backoffBase(job.opts));
   if (s.now() + delayMs >= now.expiresAt) {
-    countPush(s, provider, "failed");
-    s.logger.warn({ ...log, final: true, delayMs }, "push failed: a retry would come after the challenge's deadline");
-    await setDelivery(s, c, "Failed");
-    throw new UnrecoverableError(`${reason}; not retried: the next attempt would come after the challenge's deadline`);
+    const why = "not retried: the next attempt would come after the challenge's deadline";
+    return giveUp(s, provider, c, { ...log, delayMs, why }, new UnrecoverableError(`${reason}; ${why}`));
   }
   countPush(s, provider, "retrying");
   s.logger.warn({ ...log, final: false, delayMs }, "push failed, retrying");

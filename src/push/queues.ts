@@ -47,11 +47,6 @@ export const sendJobId = (j: Pick<SendJob, "challengeId" | "deviceId" | "sendNo"
 export const expireJobId = (challengeId: string) => `expire.${challengeId}`;
 export const createEndpointJobId = (deviceId: string) => `endpoint.${deviceId}`;
 
-/**
- * Set once a provider accepted a delivery: a job that runs again (its worker died after sending, or lost its
- * lock while slow) finds it and does not push twice. The delivery id is also the webhook's idempotency key.
- */
-export const deliveredKey = (keys: Keys, deliveryId: string) => `${keys.prefix}:delivered:${deliveryId}`;
 
 export interface PushQueues {
   push: Queue;

@@ -1,5 +1,5 @@
 import type { Challenge } from "../challenge/challenge.js";
-import { pushChallengeValue } from "../challenge/number-matching.js";
+import { pushContentOf } from "../push/push-content.js";
 import { sendJobId } from "../push/queues.js";
 import type { Services } from "../services.js";
 import type { PushData, PushMessage } from "../../workers/providers/provider.js";
@@ -28,24 +28,11 @@ export const devicePushOf = (m: PushMessage): DevicePush => ({
 
 /**
  * The push of a login still waiting, for a device that connects after it was sent (the app was closed, or it
- * enrolled a moment before connecting): the same content the worker sends (workers/send-push.ts buildMessage),
- * with the delivery id of the latest send, so an app that already has it shows it once.
+ * enrolled a moment before connecting): the same content the worker sends, with the delivery id of the latest send, so an app that already has it shows it once.
  */
 export function pendingPushOf(s: Services, c: Challenge, deviceId: string, appName: string): DevicePush {
-  const challenge = pushChallengeValue(c.numberMode, c.numberOptions);
   return {
     deliveryId: sendJobId({ challengeId: c.id, deviceId, sendNo: Math.max(1, c.sends) }),
-    data: {
-      secondfactorauthenticationtoken: s.sealer.open(c.handleSealed, `handle:${c.id}`),
-      identifier: c.identifier,
-      browser: c.browser,
-      location: c.location,
-      timestamp: String(Math.floor(c.createdAt / 1000)),
-      apikey: c.appId,
-      expiresAt: new Date(c.expiresAt).toISOString(),
-      ...(challenge !== undefined && { challenge }),
-    },
-    notification: { title: appName, body: `Approve the sign-in from ${c.browser}?` },
-    ttlSeconds: Math.max(1, Math.ceil((c.expiresAt - s.now()) / 1000)),
+    ...pushContentOf(s, c, appName),
   };
 }

@@ -1,4 +1,4 @@
-import type { Device, DeviceStore } from "../devices/device-store.js";
+import type { Device } from "../devices/device-store.js";
 import type { RedisClient } from "../redis.js";
 import { TransientDeliveryError, type PushProvider } from "../../workers/providers/provider.js";
 import { DEVICE_NAMESPACE } from "./device-channel.js";
@@ -20,13 +20,8 @@ export interface DeviceSocketDeliveryOptions {
 }
 
 export interface DeviceSocketDelivery {
-  /**
-   * The worker's device store, which also notes, for each device it loads, whether the device has an open socket:
-   * `preferred` is synchronous (SendPushDeps), presence lives in Redis.
-   */
-  trackPresence(devices: DeviceStore): DeviceStore;
   /** SendPushDeps.preferred: the "socket" provider for a device connected right now, else null (the app's provider). */
-  preferred(device: Device): PushProvider | null;
+  preferred(appId: string, device: Device): Promise<PushProvider | null>;
 }
 
 /**
@@ -37,7 +32,6 @@ export interface DeviceSocketDelivery {
  */
 export function createDeviceSocketDelivery(o: DeviceSocketDeliveryOptions): DeviceSocketDelivery {
   const keys = createDeviceChannelKeys(o.redisPrefix);
-  const online = new WeakMap<Device, boolean>();
   const devicesNsp = o.emitter.of(DEVICE_NAMESPACE);
   const ackTimeoutMs = o.ackTimeoutMs ?? 3000;
   const pollMs = o.ackPollMs ?? 50;
@@ -58,18 +52,8 @@ export function createDeviceSocketDelivery(o: DeviceSocketDeliveryOptions): Devi
   });
 
   return {
-    trackPresence(devices) {
-      return {
-        ...devices,
-        async get(appId, uid, deviceId) {
-          const device = await devices.get(appId, uid, deviceId);
-          if (device?.active) online.set(device, await o.presence.isOnline(appId, device.id).catch(() => false));
-          return device;
-        },
-      };
-    },
-    preferred(device) {
-      return online.get(device) ? provider(device) : null;
+    async preferred(appId, device) {
+      return (await o.presence.isOnline(appId, device.id).catch(() => false)) ? provider(device) : null;
     },
   };
 }

@@ -1,0 +1,33 @@
+import type { Challenge } from "../challenge/challenge.js";
+import { pushChallengeValue } from "../challenge/number-matching.js";
+import type { Services } from "../services.js";
+import type { PushData } from "../../workers/providers/provider.js";
+
+/** What every push of a challenge says, whichever way it travels (SNS, the webhook, the device socket). */
+export interface PushContent {
+  data: PushData;
+  notification: { title: string; body: string };
+  /** The challenge's remaining life: no provider may deliver after it. */
+  ttlSeconds: number;
+}
+
+/**
+ * The data keys of contract 1.4 (the device handle opened here, where it is used) and the notification text.
+ */
+export function pushContentOf(s: Services, c: Challenge, appName: string): PushContent {
+  const challenge = pushChallengeValue(c.numberMode, c.numberOptions);
+  return {
+    data: {
+      secondfactorauthenticationtoken: s.sealer.open(c.handleSealed, `handle:${c.id}`),
+      identifier: c.identifier,
+      browser: c.browser,
+      location: c.location,
+      timestamp: String(Math.floor(c.createdAt / 1000)),
+      apikey: c.appId,
+      expiresAt: new Date(c.expiresAt).toISOString(),
+      ...(challenge !== undefined && { challenge }),
+    },
+    notification: { title: appName, body: `Approve the sign-in from ${c.browser}?` },
+    ttlSeconds: Math.max(1, Math.ceil((c.expiresAt - s.now()) / 1000)),
+  };
+}
