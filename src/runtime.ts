@@ -53,6 +53,24 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * Resync the node's pages once the request client is back too (it may reconnect after the subscriber), trying a
+ * few times while Redis settles (a restart replaying its AOF answers LOADING for a while).
+ */
+async function resyncWhenReady(node: Realtime, redis: RedisClient, logger: Logger): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await waitForRedis(redis, 10_000);
+      await node.resync();
+      return;
+    } catch (err) {
+      if (attempt >= 4) throw err;
+      logger.debug({ err: { message: (err as Error).message }, attempt }, "page resync: Redis not ready yet");
+      await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+    }
+  }
+}
+
 export class RedisUnavailableError extends Error {
   override name = "RedisUnavailableError";
 }
@@ -106,7 +124,9 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
     http = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(config.PORT, config.HOST, () => resolve());
+      // A deep accept queue (capped by net.core.somaxconn): in a reconnect storm the kernel queues the connections
+      // the node has not accepted yet instead of dropping them, which would cost each client SYN retries of 1, 3, 7 s.
+      server.listen({ port: config.PORT, host: config.HOST, backlog: 4096 }, () => resolve());
     }).catch(async (err: unknown) => {
       await quitAll();
       throw err;
@@ -132,7 +152,7 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
     // Messages published while the subscriber was away are lost: once it is back (and has subscribed again), tell
     // every waiting page the state Redis holds now, Expired when its challenge did not survive.
     onReconnected(sub, () => {
-      node.resync().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, "page resync after reconnect failed"));
+      resyncWhenReady(node, redis, logger).catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, "page resync after reconnect failed"));
     });
   }
   // Fail-fast clients refuse commands until connected: wait for them all (bounded) before taking traffic.
@@ -168,7 +188,7 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
     const providers = createProviderSelector({ snsEndpoint: config.SNS_ENDPOINT, allowPrivateWebhooks: config.ALLOW_PRIVATE_WEBHOOKS });
     // An open device app gets its pushes over its socket ("socket" provider) before SNS or the webhook.
     const sockets = createDeviceSocketDelivery({ redis, redisPrefix: config.REDIS_PREFIX, emitter, presence });
-    workers = startWorkers({ ...workerServices, devices: sockets.trackPresence(workerServices.devices) }, client({ blocking: true }), providers, {
+    workers = startWorkers(workerServices, client({ blocking: true }), providers, {
       concurrency: config.WORKER_CONCURRENCY,
       preferred: sockets.preferred,
     });
