@@ -96,8 +96,8 @@ const schema = z.object({
    */
   SOCKET_ADAPTER: z.enum(["sharded", "classic"]).default("sharded"),
   /**
-   * Page handshakes one gateway node admits per second (a burst of one second's worth), before any Redis work; over
-   * it a handshake is refused with 429 and a `RetryAfter` hint, so a reconnect storm cannot swamp the node. 0: no limit.
+   * Page handshakes one gateway node admits per second (a burst of one second's worth), counted in memory; over it a
+   * handshake is refused with 429 and a `RetryAfter` hint, so a reconnect storm cannot swamp the node. 0: no limit.
    */
   SOCKET_HANDSHAKES_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(500),
 });

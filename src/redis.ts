@@ -8,9 +8,9 @@ export interface RedisClientOptions {
   /**
    * Blocking clients (BullMQ workers, the adapter's subscriber) wait for Redis to come back: their commands are
    * queued while it is away and never time out. Request-path clients (the default) fail fast instead, so a
-   * request answers 503 within the request's budget rather than hanging while Redis is down: no offline queue
-   * (a command sent while disconnected fails at once) and a 2 s command timeout (a Redis that accepts but does not
-   * answer).
+   * request answers 503 within 2 s rather than hanging while Redis is down: on a single Redis, no offline queue
+   * once first connected (a command sent while disconnected fails at once), and a 1.5 s command timeout (a Redis
+   * that accepts but does not answer; on a cluster, also a command queued while the cluster reconnects).
    * @default false
    */
   blocking?: boolean;
@@ -23,7 +23,7 @@ export interface RedisClientOptions {
 }
 
 /** How long a request-path command may take before it fails (the request then answers 503). */
-export const COMMAND_TIMEOUT_MS = 2000;
+export const COMMAND_TIMEOUT_MS = 1500;
 
 /** A new Redis client for this deployment (a Cluster client when REDIS_CLUSTER is set). */
 export function createRedis(config: Pick<Config, "REDIS_URL" | "REDIS_CLUSTER">, options: RedisClientOptions = {}): RedisClient {
@@ -37,22 +37,20 @@ export function createRedis(config: Pick<Config, "REDIS_URL" | "REDIS_CLUSTER">,
     reconnectOnError: (err) => (err.message.startsWith("READONLY") ? (blocking ? 2 : 1) : false),
     connectTimeout: 2000,
     commandTimeout: blocking ? undefined : COMMAND_TIMEOUT_MS,
-    enableOfflineQueue: blocking,
     lazyConnect: false,
   };
   if (config.REDIS_CLUSTER) {
     const url = new URL(config.REDIS_URL);
-    const { enableOfflineQueue: _, ...nodeOptions } = base;
     const clusterOptions: ClusterOptions = {
       redisOptions: {
-        ...nodeOptions,
+        ...base,
         password: url.password ? decodeURIComponent(url.password) : undefined,
         username: url.username ? decodeURIComponent(url.username) : undefined,
         ...(url.protocol === "rediss:" && { tls: { servername: url.hostname } }),
       },
       // A Cluster client without an offline queue refuses its own CLUSTER INFO ready check while its node
       // connections are still connecting, and flaps: on a cluster, a request command is bounded by the command
-      // timeout (2 s, then 503) instead.
+      // timeout (1.5 s, then 503) instead.
       enableOfflineQueue: true,
       enableReadyCheck: true,
       clusterRetryStrategy: retryStrategy,
@@ -62,7 +60,11 @@ export function createRedis(config: Pick<Config, "REDIS_URL" | "REDIS_CLUSTER">,
     };
     return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], clusterOptions);
   }
-  return new Redis(config.REDIS_URL, { ...base, retryStrategy });
+  // Queue commands until the first connection (callers need not wait for "ready" before their first command),
+  // then fail fast: from then on, a command sent while disconnected is refused at once.
+  const client = new Redis(config.REDIS_URL, { ...base, enableOfflineQueue: true, retryStrategy });
+  if (!blocking) client.once("ready", () => (client.options.enableOfflineQueue = false));
+  return client;
 }
 
 /**
@@ -73,7 +75,7 @@ export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err.name === "MaxRetriesPerRequestError" || err.name === "ClusterAllFailedError") return true;
   return /^(READONLY|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN)\b/.test(err.message) ||
-    /Stream isn't writeable|Connection is closed|Command timed out|Redis connection is not ready|Cluster isn't ready|None of startup nodes is available|connect ECONNREFUSED|ECONNRESET|Failed to refresh slots cache/.test(err.message);
+    /Stream isn't writeable|Connection is closed|Command timed out|Redis connection is not ready|Cluster isn't ready|None of startup nodes is available|Failed to refresh slots cache/.test(err.message);
 }
 
 /** Resolve once the client is ready, or reject after `timeoutMs` with the connection's last error. */

@@ -99,6 +99,13 @@ async function pushedLogin(api: Api, receiver: WebhookReceiver, email: string) {
   return { token: res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken, handle: pushes.at(-1)!.data.secondfactorauthenticationtoken! };
 }
 
+/** `promise`, or a failure naming `what` after `ms` (so a missing event fails the test with a reason). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** A call while Redis is away: its answer and how long it took. */
 async function timed(request: () => Promise<ApiResponse>): Promise<{ res: ApiResponse; ms: number }> {
   const t = performance.now();
@@ -159,6 +166,14 @@ describe("Redis restarted mid-flow", () => {
     const page = waitingPage(gateway.url, d, token);
     await until(async () => page.statuses.some((s) => s.Status === "Pending"), "the page's Pending");
 
+    // Hung (a stopped process, a silent partition): connections stay open and nothing answers. The command
+    // timeout bounds every request.
+    redis.pause();
+    expectUnavailable(await timed(() => api.ping(token)));
+    expectUnavailable(await timed(() => api.login(email)));
+    redis.resume();
+    await until(async () => (await api.readyz()).status === 200, "/readyz 200 after the pause");
+
     await redis.kill();
     // Every request answers at once, with the contract's body, instead of hanging; health says why.
     expectUnavailable(await timed(() => api.login(email)));
@@ -174,7 +189,7 @@ describe("Redis restarted mid-flow", () => {
     await until(async () => (await api.readyz()).status === 200, "/readyz 200 after the restart");
     // The challenge survived: the phone's answer lands, and the page that waited through it all is told.
     expect((await api.answer(phone, handle)).status).toBe(200);
-    const result = await page.outcome;
+    const result = await within(page.outcome, 15_000, "the page's outcome");
     expect("login" in result && result.login.access_token).toBeTruthy();
     expect((await api.ping(token)).body).toEqual("login" in result ? result.login : null);
     // The worker reconnected too: a new login is pushed.
@@ -204,7 +219,7 @@ describe("Redis restarted mid-flow", () => {
     await redis.restart();
 
     // Not "invalid token", not a handshake error loop: the login expired, the user starts again.
-    const [a, b] = await Promise.all([staying.outcome, reconnecting.outcome]);
+    const [a, b] = await within(Promise.all([staying.outcome, reconnecting.outcome]), 20_000, "both pages' outcome");
     expect(a).toMatchObject({ error: { ErrorCode: 1104 } });
     expect(b).toMatchObject({ error: { ErrorCode: 1104 } });
     expect(staying.statuses.at(-1)).toMatchObject({ Status: "Expired", Error: { ErrorCode: 1104 } });
@@ -244,7 +259,7 @@ describe("a gateway node killed while pages wait", () => {
     await until(async () => p2.statuses.length >= 2, "the second page rejoined on g2");
     expect((await new Api(g2.url, d).answer(u2.phone, l2.handle)).status).toBe(200);
 
-    const [r1, r2] = await Promise.all([p1.outcome, p2.outcome]);
+    const [r1, r2] = await within(Promise.all([p1.outcome, p2.outcome]), 20_000, "both pages' outcome");
     expect("login" in r1 && r1.login.access_token).toBeTruthy();
     expect("login" in r2 && r2.login.access_token).toBeTruthy();
     expect((await api.ping(l2.token)).body).toEqual("login" in r2 ? r2.login : null);

@@ -8,7 +8,7 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new ApiError(
 
 /**
  * While Redis is down, restarting or failing over, a request fails fast (the request-path clients have no offline
- * queue and a 2 s command timeout): it answers 950's body with HTTP 503 "service unavailable" and `Retry-After: 1`,
+ * queue, a 1.5 s command timeout): it answers 950's body with HTTP 503 "service unavailable" and `Retry-After: 1`,
  * so clients and load balancers know to try again rather than treat it as a bug.
  */
 export const unavailable = (): ApiError =>

@@ -1,7 +1,7 @@
 /**
- * Per-node admission of socket handshakes, in memory and before any Redis work, so a reconnect storm (a node died
- * and its pages all come here at once) costs refusals, not Redis round trips: at most `perSecond` handshakes a
- * second, with a burst of one second's worth.
+ * Per-node admission of socket handshakes, in memory, so a reconnect storm (a node died and its pages all come
+ * here at once) costs cheap refusals rather than the handshake's lookups and subscriptions: at most `perSecond`
+ * handshakes a second, with a burst of one second's worth.
  *
  * A refused handshake is told when to come back (`RetryAfter`, seconds). Each refusal books the next free slot of a
  * virtual queue drained at the same rate, so a thousand refused pages are handed times spread over the next seconds

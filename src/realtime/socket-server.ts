@@ -68,13 +68,14 @@ export function createRealtimeServer(s: Services, http: HttpServer, o: RealtimeO
   });
   const clientIp = (socket: Socket): string => clientIps.get(socket.conn) ?? socket.conn.remoteAddress;
 
-  // A reconnect storm is refused here, in memory, before it costs Redis anything.
+  // A reconnect storm is shed here, in memory, before the handshake's lookups. The per-IP limit comes first, so one
+  // client hammering the node is refused on its own account and cannot use up everyone's admission.
   const admission = createHandshakeAdmission(s.config.SOCKET_HANDSHAKES_PER_SECOND);
   io.use(
     guard(s.logger, async (socket) => {
+      await s.limits.handshakePerIp(clientIp(socket));
       const wait = admission.admit();
       if (wait > 0) throw new ApiError(429, { retryAfter: wait });
-      await s.limits.handshakePerIp(clientIp(socket));
       const tokenHash = await authenticatePage(s, authOf(socket));
       socket.data = { tokenHash } satisfies PageSocketData;
     }),

@@ -23,6 +23,10 @@ export interface RedisServer {
   command(...args: string[]): Promise<string>;
   /** SIGKILL, as a crash or an OOM kill: no final save, connections reset. */
   kill(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing answers, as a hung server or a silent network partition. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
   /** Start it again on the same port and directory (after `kill`). */
   restart(): Promise<void>;
   /** Kill it and remove its directory. */
@@ -106,7 +110,7 @@ export async function startRedisServer(o: RedisServerOptions = {}): Promise<Redi
 
   async function kill(): Promise<void> {
     const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    if (!c || c.exitCode !== null || (c.signalCode !== null && c.signalCode !== "SIGSTOP")) return;
     const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
     c.kill("SIGKILL");
     await exited;
@@ -136,6 +140,8 @@ export async function startRedisServer(o: RedisServerOptions = {}): Promise<Redi
     },
     command,
     kill,
+    pause: () => void child?.kill("SIGSTOP"),
+    resume: () => void child?.kill("SIGCONT"),
     restart: launch,
     async stop() {
       await kill();
