@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { killAllChildren } from "./lib/child.js";
 import { PROFILE_DIR } from "./lib/nodes.js";
 import { printProfile, summarizeProfile } from "./lib/profile.js";
 import { say } from "./lib/progress.js";
-import { RESULTS_DIR, machineInfo, printReport, summaryMarkdown, writeReport, type ScenarioReport } from "./lib/report.js";
+import { RESULTS_DIR, latestSummary, machineInfo, printReport, summaryMarkdown, writeReport, type ScenarioReport } from "./lib/report.js";
 import { Resources, type Scenario } from "./lib/scenario.js";
 import { latency } from "./scenarios/latency.js";
 import { ping } from "./scenarios/ping.js";
@@ -63,11 +64,12 @@ for (const s of selected) {
   const res = new Resources(s.name);
   current = res;
   const t0 = Date.now();
-  say(s.name, `start${quick ? " (quick)" : ""}`);
+  const load = loadavg()[0]!.toFixed(1);
+  say(s.name, `start${quick ? " (quick)" : ""}, load average ${load}`);
   try {
     const report = await s.run({ quick, cpuProf, res });
     await res.release();
-    report.params = { ...report.params, elapsedSeconds: Math.round((Date.now() - t0) / 1000) };
+    report.params = { ...report.params, elapsedSeconds: Math.round((Date.now() - t0) / 1000), loadAverageAtStart: Number(load) };
     printReport(report);
     writeReport(report, machine, quick);
     reports.push(report);
@@ -88,11 +90,12 @@ killAllChildren();
 
 if (reports.length) {
   const command = `npm run bench${names.length || quick ? " --" : ""}${names.length ? ` ${names.join(" ")}` : ""}${quick ? " --quick" : ""}`;
-  const md = summaryMarkdown(reports, machine, quick, command);
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  // Only a full run of every scenario replaces the committed summary.
-  if (selected.length === scenarios.length) writeFileSync(join(RESULTS_DIR, quick ? "summary-quick.md" : "summary.md"), md);
-  process.stdout.write(`\n=== summary\n\n${md}`);
+  process.stdout.write(`\n=== summary\n\n${summaryMarkdown(reports, machine, quick, command)}`);
+  // bench/results/summary.md: the latest full-size result of every scenario (a scenario run alone replaces its rows).
+  if (!quick) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, "summary.md"), latestSummary(scenarios.map((s) => s.name)));
+  }
 }
 if (failures.length) {
   process.stderr.write(`\nscenarios that failed to run:\n${failures.map((f) => `  ${f}`).join("\n")}\n`);

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, randomBytes, randomUUID, scryptSync, sign, type KeyObject } from "node:crypto";
 import { Redis } from "ioredis";
 import { loadConfig, type Config } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
@@ -57,6 +57,8 @@ export function deploymentEnv(d: Deployment, extra: Record<string, string> = {})
     BOOTSTRAP_API_SECRET: d.apiSecret,
     ALLOW_PRIVATE_WEBHOOKS: "true",
     SOCKET_ADAPTER: "sharded",
+    // The per-node handshake admission (a reconnect-storm guard) still runs, but never refuses the bench's bursts.
+    SOCKET_HANDSHAKES_PER_SECOND: "1000000",
     LOG_LEVEL: "info",
     ...extra,
   };
@@ -117,7 +119,7 @@ export interface Seeder {
   /** Settings through the settings store (validated and sealed as L10 stores them). */
   putSettings(settings: Record<string, unknown>): Promise<void>;
   /** Accounts and one active device each, written in bulk (see `seedUsers` below for why not via L1). */
-  seedUsers(n: number, phone: BenchPhone, o?: { endpointArns?: string[]; onProgress?: (done: number) => void }): Promise<BenchUser[]>;
+  seedUsers(n: number, phone: BenchPhone, o?: { endpointArns?: string[]; passwordHash?: string; onProgress?: (done: number) => void }): Promise<BenchUser[]>;
   /** Open one challenge per user with the gateway's own `openChallenge` (what L2 does after the password). */
   openChallenges(users: BenchUser[], o?: { concurrency?: number; onProgress?: (done: number) => void }): Promise<OpenedLogin[]>;
   close(): Promise<void>;
@@ -177,7 +179,7 @@ export async function connectSeeder(d: Deployment, o: { snsEndpoint?: string } =
           };
           // The account as L1 stores it (account-store.ts), with one precomputed scrypt hash shared by every user.
           pipe.set(keys.identity(app.apiKey, "email", email.toLowerCase()), uid);
-          pipe.hset(keys.profile(app.apiKey, uid), { profile: JSON.stringify(profile), password: passwordHash });
+          pipe.hset(keys.profile(app.apiKey, uid), { profile: JSON.stringify(profile), password: so.passwordHash ?? passwordHash });
           part.push({ uid, email, profile });
         }
         await pipe.exec();
@@ -223,3 +225,14 @@ export const nativeSettings = {
   ChallengeTtlSeconds: 900,
   NumberMatching: "Off",
 };
+
+/**
+ * A stored password hash in passwords.ts's format (`scrypt$N$r$p$salt$key`) with a chosen N. verifyPassword reads
+ * N from the stored hash, so accounts seeded with a small N let L2 run everything but the expensive scrypt: the
+ * login scenario's measure of what a login costs besides its password check.
+ */
+export function passwordHashWithN(password: string, N: number): string {
+  const salt = randomBytes(16);
+  const key = scryptSync(password.normalize("NFKC"), salt, 32, { N, r: 8, p: 1 });
+  return ["scrypt", N, 8, 1, salt.toString("base64"), key.toString("base64")].join("$");
+}

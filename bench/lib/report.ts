@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { BENCH_DIR } from "./child.js";
@@ -11,7 +11,10 @@ export const RESULTS_DIR = join(BENCH_DIR, "results");
 export interface Target {
   name: string;
   target: string;
+  /** Ours, with the figure the target is about first. */
   value: string;
+  /** The baseline it is compared with, measured in the same run. */
+  baseline: string;
   pass: boolean | null;
 }
 
@@ -82,7 +85,7 @@ export function printReport(r: ScenarioReport): void {
   out.push(`params: ${Object.entries(r.params).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(", ")}`);
   out.push("", formatTable(r.table.columns, r.table.rows), "");
   for (const ratio of r.ratios) out.push(`ratio  ${ratio.name}: ${ratio.value}`);
-  for (const t of r.targets) out.push(`${verdict(t).padEnd(6)} ${t.name}: ${t.value} (target ${t.target})`);
+  for (const t of r.targets) out.push(`${verdict(t).padEnd(6)} ${t.name}: ${t.value}; baseline ${t.baseline} (target ${t.target})`);
   for (const n of r.notes) out.push(`note   ${n}`);
   process.stdout.write(`${out.join("\n")}\n`);
 }
@@ -101,14 +104,41 @@ export function summaryMarkdown(reports: ScenarioReport[], machine: Machine, qui
     `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\`${quick ? " (--quick: reduced sizes)" : ""} on ${machine.nproc} × ${machine.cpu}, ` +
       `${machine.memTotal} RAM, Node ${machine.node}, Redis ${machine.redis} (load average at start: ${machine.loadAvg}).`,
     "",
-    "| # | scenario | result | baseline (same run) | target | |",
+    "| # | scenario | push-mfa-gateway | baseline (same run) | target | result |",
     "|---|---|---|---|---|---|",
   ];
   for (const r of reports) {
-    for (const t of r.targets) {
-      const base = r.ratios.find((x) => x.name.startsWith(t.name))?.value ?? "";
-      lines.push(`| ${r.id} | ${r.name}: ${t.name} | ${t.value} | ${base} | ${t.target} | ${verdict(t)} |`);
-    }
+    for (const t of r.targets) lines.push(`| ${r.id} | ${r.name}: ${t.name} | ${t.value} | ${t.baseline} | ${t.target} | ${verdict(t)} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * summary.md from the latest full-size JSON of each scenario (quick runs never count), with when and under which
+ * load each ran: a scenario re-run alone replaces its own rows only.
+ */
+export function latestSummary(order: string[]): string {
+  const runs: Array<ScenarioReport & { machine: Machine; quick: boolean; finishedAt: string }> = [];
+  for (const name of order) {
+    const file = join(RESULTS_DIR, `${name}.json`);
+    if (!existsSync(file)) continue;
+    const r = JSON.parse(readFileSync(file, "utf8")) as ScenarioReport & { machine: Machine; quick: boolean; finishedAt: string };
+    if (!r.quick && Array.isArray(r.targets) && r.targets.every((t) => "baseline" in t)) runs.push(r);
+  }
+  const m = runs[0]?.machine;
+  const lines = [
+    m
+      ? `Measured with \`npm run bench\` on ${m.nproc} × ${m.cpu}, ${m.memTotal} RAM, Node ${m.node}, Redis ${m.redis}; the machine is shared, so each ratio compares with a baseline measured in the same run.`
+      : "No full-size results yet: run `npm run bench`.",
+    "",
+    "| # | scenario | push-mfa-gateway | baseline (same run) | target | result |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const r of runs) for (const t of r.targets) lines.push(`| ${r.id} | ${r.name}: ${t.name} | ${t.value} | ${t.baseline} | ${t.target} | ${verdict(t)} |`);
+  lines.push("", "| scenario | finished | load average at start | sizes |", "|---|---|---|---|");
+  for (const r of runs) {
+    const { elapsedSeconds, loadAverageAtStart, ...sizes } = r.params;
+    lines.push(`| ${r.name} | ${r.finishedAt.slice(0, 16).replace("T", " ")} UTC (${String(elapsedSeconds)} s) | ${String(loadAverageAtStart)} | ${Object.entries(sizes).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(", ")} |`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { dirname } from "node:path";
+import { performance } from "node:perf_hooks";
 
 /**
  * Child side of bench/lib/child.ts: answer the parent's calls with `handlers`, tell it we are ready, and exit
@@ -54,6 +55,8 @@ let profiler: Session | undefined;
  * profiles exactly what it measures rather than the whole life of the process.
  */
 export const probes: Record<string, Handler> = {
+  /** Event-loop utilisation so far: `active` ms is the main thread's busy time (libuv's pool not included). */
+  elu: () => performance.eventLoopUtilization(),
   profileStart: async () => {
     profiler = new Session();
     profiler.connect();

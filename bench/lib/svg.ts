@@ -23,7 +23,11 @@ export interface Chart {
   title: string;
   subtitle?: string;
   panels: Panel[];
+  /** Legend text per bar kind, when not the default. */
+  legend?: Partial<Record<"ours" | "baseline" | "other", string>>;
 }
+
+const LEGEND = { ours: "push-mfa-gateway", baseline: "baseline", other: "polling" } as const;
 
 const COLORS = { ours: "#2b6cb0", baseline: "#a0aec0", other: "#dd6b20" } as const;
 const esc = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -75,9 +79,12 @@ export function renderChart(c: Chart): string {
     }
   }
   y += 24;
-  out.push(
-    `<text x="16" y="${y - 6}" font-size="10" fill="#718096"><tspan fill="${COLORS.ours}">■</tspan> push-mfa-gateway   <tspan fill="${COLORS.baseline}">■</tspan> baseline   <tspan fill="${COLORS.other}">■</tspan> polling</text>`,
-  );
+  const used = new Set(c.panels.flatMap((p) => p.bars.map((b) => b.kind ?? "ours")));
+  const legend = (["ours", "baseline", "other"] as const)
+    .filter((k) => used.has(k))
+    .map((k) => `<tspan fill="${COLORS[k]}">■</tspan> ${esc(c.legend?.[k] ?? LEGEND[k])}`)
+    .join("   ");
+  out.push(`<text x="16" y="${y - 6}" font-size="10" fill="#718096">${legend}</text>`);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,

@@ -15,6 +15,7 @@ interface ConnectResult {
 }
 interface PollResult {
   polls: number;
+  expected: number;
   perSec: number;
   codes: Record<string, number>;
   late: number;
@@ -66,7 +67,11 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   );
   const s1 = await gw.call<NodeJS.CpuUsage>("cpu");
   const connected = conn.reduce((s, c) => s + c.connected, 0);
-  say(S, `sockets: ${connected}/${n} connected in ${fmt(Math.max(...conn.map((c) => c.ms)) / 1000)} s`);
+  const connectErrors = conn.reduce<Record<string, number>>((acc, c) => {
+    for (const [k, v] of Object.entries(c.errors)) acc[k] = (acc[k] ?? 0) + v;
+    return acc;
+  }, {});
+  say(S, `sockets: ${connected}/${n} connected in ${fmt(Math.max(...conn.map((c) => c.ms)) / 1000)} s${connected < n ? `; refused: ${JSON.stringify(connectErrors)}` : ""}`);
   await profiled(ctx.cpuProf, gw, `${S}-gateway-sockets-hold`, () => hold(S, `sockets: ${connected} pages waiting`, holdMs));
   const s2 = await gw.call<NodeJS.CpuUsage>("cpu");
   const dropped = (await Promise.all(pages.map((c) => c.call<{ disconnected: number }>("stats")))).reduce((s, x) => s + x.disconnected, 0);
@@ -81,11 +86,16 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     progress = `${polls} polls, ${fmt(perSec)}/s`;
   });
   const t = ticker(S, () => `polling: ${progress}`, 5000);
-  const p0 = await gw.call<NodeJS.CpuUsage>("cpu");
-  const poll = await profiled(ctx.cpuProf, gw, `${S}-gateway-polling`, () =>
-    pollers.call<PollResult>("run", { urls: logins.map((l) => pingUrl(url(gw), d.apiKey, l.token)), intervalMs, durationMs: holdMs }),
-  );
-  const p1 = await gw.call<NodeJS.CpuUsage>("cpu");
+  // The gateway's CPU is read at the window's edges (the pollers start 200 ms after the call), not when the last
+  // poll in flight returns: a gateway that cannot keep up is charged for the window only.
+  const [p0, p1, poll] = await profiled(ctx.cpuProf, gw, `${S}-gateway-polling`, async () => {
+    const running = pollers.call<PollResult>("run", { urls: logins.map((l) => pingUrl(url(gw), d.apiKey, l.token)), intervalMs, durationMs: holdMs });
+    await sleep(200);
+    const c0 = await gw.call<NodeJS.CpuUsage>("cpu");
+    await sleep(holdMs);
+    const c1 = await gw.call<NodeJS.CpuUsage>("cpu");
+    return [c0, c1, await running] as const;
+  });
   t.stop();
 
   const socketsCpu = cpuSeconds(s0, s2);
@@ -93,7 +103,10 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const connectCpu = cpuSeconds(s0, s1);
   const pollingCpu = cpuSeconds(p0, p1);
   const ratio = socketsCpu / pollingCpu;
-  const expectedPolls = (n * holdMs) / intervalMs;
+  const expectedPolls = poll.expected;
+  const cpuPerPollMs = (1000 * pollingCpu) / Math.max(1, poll.polls);
+  const keptUp = poll.polls >= 0.95 * expectedPolls && poll.late < 0.05 * poll.polls;
+  const projectedCpu = (expectedPolls * cpuPerPollMs) / 1000;
   const pendingOnly = Object.keys(poll.codes).every((k) => k === "403/1295");
 
   return {
@@ -105,17 +118,25 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       columns: ["waiting pages", "gateway CPU-s", "of which connect", "of which waiting", "requests", "CPU ms per login"],
       rows: [
         ["on sockets (connect + hold)", fmt(socketsCpu), fmt(connectCpu), fmt(socketsHoldCpu), `${connected} handshakes`, fmt((1000 * socketsCpu) / n)],
-        [`polling L4 every ${intervalMs / 1000} s`, fmt(pollingCpu), "-", fmt(pollingCpu), `${poll.polls} polls (${fmt(poll.perSec)}/s)`, fmt((1000 * pollingCpu) / n)],
+        [`polling L4 every ${intervalMs / 1000} s`, fmt(pollingCpu), "-", fmt(pollingCpu), `${poll.polls} of ${expectedPolls} polls (${fmt(poll.perSec)}/s)`, fmt((1000 * pollingCpu) / n)],
       ],
     },
-    ratios: [{ name: "sockets vs polling", value: `${fmt(ratio)} (1/${fmt(1 / ratio)}): ${fmt(socketsCpu)} vs ${fmt(pollingCpu)} CPU-s` }],
-    targets: [{ name: "sockets vs polling", target: "≤ 1/10 of polling", value: `1/${fmt(1 / ratio)}`, pass: ratio <= 0.1 && connected === n && dropped === 0 }],
+    ratios: [
+      { name: "sockets vs polling", value: `${fmt(ratio)} (1/${fmt(1 / ratio)}): ${fmt(socketsCpu)} vs ${fmt(pollingCpu)} CPU-s` },
+      ...(keptUp ? [] : [{ name: "sockets vs polling, projected", value: `1/${fmt(projectedCpu / socketsCpu)}: ${fmt(socketsCpu)} vs ${fmt(projectedCpu)} CPU-s (every poll served, at the measured ${fmt(cpuPerPollMs)} ms each)` }]),
+    ],
+    targets: [{ name: "sockets vs polling", target: "≤ 1/10 of polling", value: `${fmt(socketsCpu)} CPU-s = 1/${fmt(1 / ratio)} of polling${keptUp ? "" : ` (1/${fmt(projectedCpu / socketsCpu)} of polling's projected need)`}`, baseline: `polling L4 every 2 s: ${fmt(pollingCpu)} CPU-s${keptUp ? "" : `, saturated: ${poll.polls} of ${expectedPolls} polls served; all would need ≈ ${fmt(projectedCpu)} CPU-s`}`, pass: ratio <= 0.1 && connected === n && dropped === 0 }],
     notes: [
       "Challenges opened with the gateway's own openChallenge (no L2/scrypt). Pages and pollers run in their own processes; only the gateway's CPU is counted.",
       "Both paths warmed up first (a few hundred pages connect and drop, then poll for 4 s), so neither pays the JIT in its window.",
       `Sockets: socket.io-client over websocket, ${pageProcs} process(es); the count includes every handshake (rate limit, app, token lookups, room join, first status); ${dropped} dropped during the hold.`,
       `Polling: each page on its own keep-alive connection, from a random phase; ${poll.polls} of ${expectedPolls} expected polls were made (${poll.late} late by more than an interval), answers ${JSON.stringify(poll.codes)}, p50 ${fmt(poll.latency.p50)} ms, p99 ${fmt(poll.latency.p99)} ms.`,
-      ...(poll.polls < 0.9 * expectedPolls ? ["The pollers could not keep the 2 s pace on this machine: polling CPU is understated, the ratio is conservative."] : []),
+      ...(keptUp
+        ? []
+        : [
+            `The gateway could not serve ${fmt(n / (intervalMs / 1000))} polls/s on this machine (${fmt(poll.perSec)}/s served, saturated): polling's measured CPU is capped by the window, and PASS/MISS uses that capped figure (conservative). ` +
+              `At ${fmt(cpuPerPollMs)} ms per poll, all ${expectedPolls} polls would need about ${fmt(projectedCpu)} CPU-s.`,
+          ]),
       ...(pendingOnly ? [] : ["Some polls did not answer 403/1295 (pending): see the answers above."]),
     ],
     chart: {
@@ -132,7 +153,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
         },
       ],
     },
-    data: { socketsCpu, connectCpu, socketsHoldCpu, pollingCpu, connected, dropped, poll },
+    data: { socketsCpu, connectCpu, socketsHoldCpu, pollingCpu, cpuPerPollMs, projectedCpu, keptUp, connected, connectErrors, dropped, poll },
   };
 }
 

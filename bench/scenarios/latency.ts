@@ -36,11 +36,11 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   ctx.res.prefix(d.prefix);
   const phone = newPhone();
 
-  say(S, `seeding ${n + 2 * pollers} users with a device each`);
+  say(S, `seeding ${n + 2 * pollers + 100} users with a device each`);
   const seeder = await connectSeeder(d);
   ctx.res.onRelease("close seeder", () => seeder.close());
   await seeder.putSettings(nativeSettings);
-  const users = await seeder.seedUsers(n + 2 * pollers, phone);
+  const users = await seeder.seedUsers(n + 2 * pollers + 100, phone);
 
   say(S, "starting gateways A and B, a bare Socket.IO pair and the client");
   const [a, b] = await Promise.all([
@@ -59,8 +59,13 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   });
 
   say(S, `opening ${n} challenges directly (openChallenge, no scrypt)`);
-  const logins = await seeder.openChallenges(users.slice(0, n));
+  const warmUp = 100;
+  const [warmLogins, logins] = await Promise.all([seeder.openChallenges(users.slice(n + 2 * pollers)), seeder.openChallenges(users.slice(0, n))]);
   const bareItems = logins.map(() => ({ token: `r-${randomUUID()}`, handle: randomUUID() }));
+
+  say(S, `warm-up: ${warmUp} logins each way, not recorded`);
+  await client.call<SocketRun>("sockets", { mode: "bare", pageUrl: url(y), triggerUrl: url(x), apiKey: d.apiKey, items: bareItems.slice(0, warmUp), privateKeyPem: phone.privateKeyPem, batch });
+  await client.call<SocketRun>("sockets", { mode: "gateway", pageUrl: url(b), triggerUrl: url(a), apiKey: d.apiKey, items: warmLogins, privateKeyPem: phone.privateKeyPem, batch });
 
   // Interleaved rounds, so that a noisy neighbour hits both sides alike.
   const gw: SocketRun[] = [];
@@ -107,7 +112,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const meanFactor = s2.mean / sg.mean;
   const notes = [
     "Challenges opened with the gateway's own openChallenge (no L2/scrypt); answers are real signed HTTP L5 calls, pages real socket.io-client websockets.",
-    "One login at a time (pages connected in batches of 100 beforehand); the phone's RSA signature is made before the clock starts.",
+    "One login at a time (pages connected in batches of 100 beforehand); the phone's RSA signature is made before the clock starts; 100 unrecorded warm-up logins each way first.",
     `Bare baseline: two bare Socket.IO servers with the same sharded Redis adapter; a PUT on X emits to the page's room, the page is on Y. Emit-only part (server emit → page): p50 ${fmt(sbEmit.p50)} ms.`,
     `Gateway: L5 answered in p50 ${fmt(sgHttp.p50)} ms (bare PUT ${fmt(sbHttp.p50)} ms); answer recorded → page told (AnsweredAt, ms clock): p50 ${fmt(sgRec.p50)} ms.`,
     `Pollers: ${pollers} logins per interval (each waits up to one interval, so fewer than the ${n} socket logins); polls answered: 1 s ${p1.polls}, 2 s ${p2.polls}.`,
@@ -140,8 +145,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       { name: "mean vs 2 s poller", value: `${fmt(meanFactor)}× lower (poller ${fmt(s2.mean)} ms / gateway ${fmt(sg.mean)} ms); vs 1 s poller ${fmt(s1.mean / sg.mean)}× lower` },
     ],
     targets: [
-      { name: "p50 vs bare emit", target: "≤ 3× the bare emit", value: `${fmt(p50Ratio)}×`, pass: p50Ratio <= 3 && g.failed === 0 && g.withoutLogin === 0 },
-      { name: "mean vs 2 s poller", target: "≥ 100× lower than the 2 s poller", value: `${fmt(meanFactor)}× lower`, pass: meanFactor >= 100 },
+      { name: "p50 vs bare emit", target: "p50 ≤ 3× the bare emit", value: `p50 ${fmt(sg.p50)} ms = ${fmt(p50Ratio)}× bare`, baseline: `bare Socket.IO emit A → B p50 ${fmt(sb.p50)} ms`, pass: p50Ratio <= 3 && g.failed === 0 && g.withoutLogin === 0 },
+      { name: "mean vs 2 s poller", target: "mean ≥ 100× lower than the 2 s poller", value: `mean ${fmt(sg.mean)} ms = ${fmt(meanFactor)}× lower`, baseline: `polling L4 every 2 s: mean ${fmt(s2.mean)} ms (every 1 s: ${fmt(s1.mean)} ms)`, pass: meanFactor >= 100 },
     ],
     notes,
     chart: {

@@ -79,7 +79,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     const b = await bare.call<BareRun>("run", { n, concurrency: c, queue: `{noop-${c}}` });
     say(S, `  ${fmt((n * 1000) / b.ms)} jobs/s`);
     say(S, `concurrency ${c}: the SNS provider's Publish alone (same SDK client), ${n} calls`);
-    const sdkRun = await sdk.call<SdkRun>("run", { endpoint: url(fake), endpointArns: arns, n, concurrency: c });
+    const lastC = c === concurrencies[concurrencies.length - 1];
+    const sdkRun = await profiled(ctx.cpuProf && lastC, sdk, `${S}-sdk-alone-c${c}`, () => sdk.call<SdkRun>("run", { endpoint: url(fake), endpointArns: arns, n, concurrency: c }));
     say(S, `  ${fmt(sdkRun.perSec)} publishes/s, ${fmt(sdkRun.cpuMsPerCall)} ms CPU each`);
 
     say(S, `concurrency ${c}: opening ${n} challenges (one send job each), then starting a worker`);
@@ -92,7 +93,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     );
     let last: PushStats | undefined;
     const t = ticker(S, () => `  worker c=${c}: ${last?.completed ?? 0}/${n} sent${last?.failed ? `, ${last.failed} failed` : ""}`, 3000);
-    await profiled(ctx.cpuProf && c === concurrencies[concurrencies.length - 1], worker, `${S}-worker-c${c}`, async () => {
+    await profiled(ctx.cpuProf && lastC, worker, `${S}-worker-c${c}`, async () => {
       const deadline = Date.now() + 10 * 60_000;
       for (;;) {
         last = await worker.call<PushStats>("pushStats");
@@ -138,7 +139,12 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       ]),
     },
     ratios: [{ name: "pushes/s vs bare BullMQ", value: rows.map((r) => `c=${r.concurrency}: ${fmt(r.ratio * 100)}%`).join(", ") }],
-    targets: [{ name: "pushes/s vs bare BullMQ", target: "≥ 50% of bare BullMQ at every concurrency", value: `worst ${fmt(worst * 100)}%`, pass: worst >= 0.5 && allSent }],
+    targets: [{
+      name: "pushes/s vs bare BullMQ",
+      target: "≥ 50% of bare BullMQ at every concurrency",
+      value: rows.map((r) => `c=${r.concurrency}: ${fmt(r.gatewayPerSec)}/s (${fmt(r.ratio * 100)}%)`).join(", "),
+      baseline: `bare BullMQ no-op ${rows.map((r) => `${fmt(r.barePerSec)}/s`).join(", ")}; SDK Publish alone ${rows.map((r) => `${fmt(r.sdkPerSec)}/s`).join(", ")}`,
+      pass: worst >= 0.5 && allSent }],
     notes: [
       "Sends queued beforehand by openChallenge (one per login and device, as L2 queues them); the worker process (`npm run worker`'s runtime) drains them; rate from its first job start to its last job end.",
       "Each push: load challenge, delivered-key check, device (+ open-socket presence), app, settings (secrets opened), app rate limit (PUSH_RATE_PER_APP raised to 100000 so it does not cap; its Redis call still runs), SNS Publish through the real SDK (SigV4, XML), delivered mark, delivery state + page notification.",
@@ -149,6 +155,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     chart: {
       title: "4. Pushes per second through SNS vs bare BullMQ no-op jobs",
       subtitle: `${n} sends per run, local SNS-compatible endpoint with 1 ms latency (higher is better)`,
+      legend: { baseline: "bare BullMQ no-op", other: "the AWS SDK's Publish alone" },
       panels: rows.map((r) => ({
         title: `worker concurrency ${r.concurrency}`,
         bars: [

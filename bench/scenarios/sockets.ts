@@ -164,6 +164,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
 
   const toldPct = (100 * G.told) / n;
   const rssRatio = G.rssPerSocket / B.rssPerSocket;
+  // Below a few thousand sockets RSS moves by whole V8 pages and allocator arenas: no per-socket figure.
+  const measurable = B.rssHeld - B.rssIdle > 16 * 2 ** 20;
   const kb = (b: number) => fmt(b / 1024);
   const mb = (b: number) => fmt(b / 2 ** 20);
   return {
@@ -184,13 +186,14 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       { name: "RSS per socket", value: `${fmt(rssRatio)}× the bare server's (${kb(G.rssPerSocket)} / ${kb(B.rssPerSocket)} KB)` },
     ],
     targets: [
-      { name: "told", target: "100% told", value: `${fmt(toldPct)}%`, pass: G.told === n && G.withLogin === n },
-      { name: "approvals/s", target: "≥ 1000 approvals/s", value: `${fmt(G.approvalsPerSec)}/s`, pass: G.approvalsPerSec >= 1000 },
+      { name: "told", target: "100% told", value: `${fmt(toldPct)}% (${G.told}/${n}, ${G.withLogin} with the login)`, baseline: `bare: ${fmt((100 * B.told) / n)}%`, pass: G.told === n && G.withLogin === n },
+      { name: "approvals/s", target: "≥ 1000 approvals/s", value: `${fmt(G.approvalsPerSec)}/s (${fmt(G.cpuMsPerApproval)} ms CPU each)`, baseline: `bare PUT → emit: ${fmt(B.approvalsPerSec)}/s (${fmt(B.cpuMsPerApproval)} ms CPU each)`, pass: G.approvalsPerSec >= 1000 },
       {
         name: "RSS per socket",
         target: "≤ 1.5× the bare server's",
-        value: B.rssPerSocket > 0 ? `${fmt(rssRatio)}×` : "n/a (the bare server's RSS did not grow measurably at this size)",
-        pass: B.rssPerSocket > 0 ? rssRatio <= 1.5 : null,
+        value: measurable ? `${kb(G.rssPerSocket)} KB = ${fmt(rssRatio)}× bare` : `${kb(G.rssPerSocket)} KB (not comparable: the bare server's RSS grew under 16 MiB at this size)`,
+        baseline: `bare Socket.IO: ${kb(B.rssPerSocket)} KB per socket`,
+        pass: measurable ? rssRatio <= 1.5 : null,
       },
     ],
     notes: [
