@@ -168,8 +168,7 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
     const { BOOTSTRAP_API_KEY: key, BOOTSTRAP_API_SECRET: secret } = config;
     if (!key || !secret) return;
     services.apps
-      .get(key.toLowerCase())
-      .then((app) => (app ? undefined : services.apps.ensure(key, secret, "Bootstrap app")))
+      .ensure(key, secret, "Bootstrap app")
       .catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, "bootstrap after reconnect failed"));
   });
   let app: Express | undefined;

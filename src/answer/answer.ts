@@ -1,6 +1,6 @@
 import { ApiError } from "../errors.js";
 import { hashToken, isGuid } from "../crypto/tokens.js";
-import { parseDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
+import { loadStoredDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
 import type { AppRecord } from "../apps/app-store.js";
 import { refOf } from "../challenge/challenge-store.js";
 import type { Challenge } from "../challenge/challenge.js";
@@ -70,17 +70,18 @@ export async function answerPush(s: Services, app: AppRecord, handle: string, an
 async function signedByUserDevice(s: Services, c: Challenge, text: string, signature: string): Promise<boolean> {
   const devices = (await s.devices.list(c.appId, c.uid)).filter((d) => d.active);
   return devices.some((d) => {
-    const key = parseDeviceKey(d.publicKey);
+    const key = loadStoredDeviceKey(d.publicKey);
     return key !== null && verifyDeviceSignature(key, text, signature);
   });
 }
 
 async function end(s: Services, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>): Promise<void> {
-  const result = await s.challenges.end(refOf(c), to, { now: s.now(), refuseLate: true, fields });
+  const now = s.now();
+  const result = await s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
   if (result !== "OK") throw alreadyEnded(result);
   s.metrics.challenges.inc({ outcome: fields.reason === "fraud" ? "fraud" : to.toLowerCase() });
-  const updated = await s.challenges.load(refOf(c));
-  if (updated) s.notifier.notify(updated);
+  // The END script wrote exactly these fields: tell the pages without reading the challenge back.
+  s.notifier.notify({ ...c, ...fields, status: to, endedAt: now });
   s.logger.info({ app: c.appId, challenge: c.id, outcome: to }, "push answered");
 }
 

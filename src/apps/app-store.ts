@@ -21,13 +21,29 @@ export interface AppStore {
   list(): Promise<string[]>;
 }
 
+/** How long a found app record is reused in-process: every REST call and handshake names its app. */
+const APP_CACHE_MS = 5000;
+const APP_CACHE_MAX = 10_000;
+
 export function createAppStore(redis: RedisClient, keys: Keys, now: () => Date = () => new Date()): AppStore {
   const newSecret = () => randomBytes(24).toString("base64url");
+  // Only found apps are cached (apps are never deleted, and the secret is always checked in Redis), so an
+  // unknown apikey costs a lookup every time and cannot fill the cache.
+  const cache = new Map<string, { app: AppRecord; until: number }>();
+
+  async function read(apiKey: string): Promise<AppRecord | null> {
+    const [name, createdAt] = await redis.hmget(keys.app(apiKey), "name", "createdAt");
+    return name == null || createdAt == null ? null : { apiKey, name, createdAt };
+  }
 
   async function get(apiKey: string): Promise<AppRecord | null> {
-    const fields = await redis.hmget(keys.app(apiKey), "name", "createdAt");
-    const [name, createdAt] = fields;
-    return name == null || createdAt == null ? null : { apiKey, name, createdAt };
+    const hit = cache.get(apiKey);
+    if (hit && hit.until > Date.now()) return hit.app;
+    const app = await read(apiKey);
+    if (!app) return null;
+    if (cache.size >= APP_CACHE_MAX) cache.clear();
+    cache.set(apiKey, { app, until: Date.now() + APP_CACHE_MS });
+    return app;
   }
 
   async function write(apiKey: string, apiSecret: string, name: string): Promise<AppRecord> {
@@ -46,7 +62,7 @@ export function createAppStore(redis: RedisClient, keys: Keys, now: () => Date =
     },
     async ensure(rawKey, apiSecret, name) {
       const apiKey = rawKey.toLowerCase();
-      const existing = await get(apiKey);
+      const existing = await read(apiKey);
       if (existing) {
         await redis.hset(keys.app(apiKey), "secretHash", hashToken(apiSecret));
         return existing;
@@ -58,7 +74,7 @@ export function createAppStore(redis: RedisClient, keys: Keys, now: () => Date =
       return stored != null && sameDigest(stored, hashToken(apiSecret));
     },
     async rotateSecret(apiKey) {
-      if (!(await get(apiKey))) return null;
+      if (!(await read(apiKey))) return null;
       const apiSecret = newSecret();
       await redis.hset(keys.app(apiKey), "secretHash", hashToken(apiSecret));
       return apiSecret;

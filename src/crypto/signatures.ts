@@ -32,6 +32,19 @@ export function parseDeviceKey(hex: string): ParsedDeviceKey | null {
 }
 
 /**
+ * A stored device key, already vetted by parseDeviceKey at enrollment: only parsed, not measured again
+ * (reading the key's details costs as much as the verify itself, on the answer's hot path).
+ */
+export function loadStoredDeviceKey(hex: string): ParsedDeviceKey | null {
+  try {
+    const key = createPublicKey({ key: Buffer.from(hex, "hex"), format: "der", type: "spki" });
+    return { kind: key.asymmetricKeyType === "ec" ? "p256" : "rsa", key };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Check `signatureHex` over the UTF-8 text the phone signed: RSASSA-PKCS1-v1_5 with SHA-256 for RSA keys
  * (Java's SHA256withRSA), ECDSA-SHA256 for P-256: DER as Java's SHA256withECDSA signs, or the 64-byte r||s
  * that WebCrypto produces.
