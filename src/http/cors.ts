@@ -18,7 +18,7 @@ export const CORS_ALLOWED_HEADERS = ["Content-Type", "Authorization", "X-LoginRa
 const MAX_AGE_SECONDS = 600;
 
 /**
- * Whether a request's Origin may use the API: any listed origin, and always the gateway's own (its Host header,
+ * Whether a request's Origin may use the API: every listed origin, and always the gateway's own (its Host header,
  * or PUBLIC_URL's origin behind a proxy), so the console and demo pages work whatever the list says.
  */
 export function isOriginAllowed(origins: CorsOrigins, origin: string, headers: IncomingHttpHeaders, publicUrl: string): boolean {
