@@ -238,7 +238,7 @@ describe("hostile input on the device endpoints", () => {
     });
 
     // Skipped for GET endpoints: they take no body, and fetch cannot even send one with GET.
-    // Skipped for GET endpoints: they take no body, and fetch cannot even send one with GET.
+  // Skipped for GET endpoints: they take no body, and fetch cannot even send one with GET.
   it.skipIf(!hasBody)("refuses bad JSON, oversized bodies and wrong content types", async () => {
       const before = await state();
       for (const raw of ["{", "{\"a\":", "[1,2", "\"just a string", "nul", "{\"a\":1}}"]) expectContractError(await send({ raw }), `${ep.name} raw ${raw}`);
