@@ -21,7 +21,7 @@ import { createServices, type Services } from "./services.js";
 import { createHttpApp } from "./http/app.js";
 import { createMetrics } from "./metrics/metrics.js";
 import { startMetricsServer, type MetricsServer } from "./metrics/metrics-server.js";
-import { createAdminBoard } from "./push/admin-board.js";
+import { ADMIN_BOARD_PATH, createAdminBoard } from "./push/admin-board.js";
 import { answerClientErrors } from "./http/client-error.js";
 import { bootstrapApps, type BootstrapResult } from "./bootstrap.js";
 import type { RateLimitOptions } from "./rate-limits.js";
@@ -178,7 +178,8 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
     const board = config.ADMIN_TOKEN ? createAdminBoard({ token: config.ADMIN_TOKEN, queues: [queues.push, queues.expiry] }) : undefined;
     const extra = [clientRoutes(), ...(config.isDev ? [demoRoutes(services, bootstrap)] : []), ...(board ? [board.router] : [])];
     const operations = [...clientOperations, ...(config.isDev ? demoOperations : []), ...(board ? board.operations : [])];
-    app = createHttpApp(services, { isAccepting: () => accepting, extra, operations });
+    const pagePrefixes = ["/client", ...(config.isDev ? ["/demo"] : []), ...(board ? [ADMIN_BOARD_PATH] : [])];
+    app = createHttpApp(services, { isAccepting: () => accepting, extra, operations, pagePrefixes });
     handle = app;
   }
 

@@ -237,6 +237,25 @@ describe("CORS for the customer's login pages (Express and Socket.IO alike)", ()
     expect((await ping(OTHER)).headers.get("access-control-allow-origin")).toBeNull();
   });
 
+  it("API answers are never cached, sniffed or framed; pages get helmet's full set", async () => {
+    const api = await fetch(`${gw.url}/login/2fa/push/ping?apikey=${gw.apiKey}&secondfactorauthenticationtoken=b1fbbba5-2a5e-41a2-96da-c216df36e6f4`);
+    expect(api.headers.get("cache-control")).toBe("no-store");
+    expect(api.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(api.headers.get("x-frame-options")).toBe("DENY");
+    expect(api.headers.get("content-security-policy")).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(api.headers.get("strict-transport-security")).toMatch(/max-age=/);
+    expect(api.headers.get("etag")).toBeNull();
+    expect(api.headers.get("x-dns-prefetch-control")).toBeNull();
+
+    for (const path of ["/console", "/client/push-mfa.js"]) {
+      const page = await fetch(`${gw.url}${path}`);
+      expect(page.status, path).toBe(200);
+      expect(page.headers.get("cross-origin-opener-policy"), path).toBe("same-origin");
+      expect(page.headers.get("x-dns-prefetch-control"), path).toBe("off");
+      expect(page.headers.get("x-content-type-options"), path).toBe("nosniff");
+    }
+  });
+
   it("the operator tools never carry a CORS grant", async () => {
     for (const path of ["/metrics", "/admin/queues"]) {
       const res = await fetch(`${gw.url}${path}`, { headers: { origin: ALLOWED, authorization: `Bearer ${ADMIN_TOKEN}` } });

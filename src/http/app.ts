@@ -1,5 +1,4 @@
 import express, { type Express } from "express";
-import helmet from "helmet";
 import type { Services } from "../services.js";
 import { errorHandler, notFound } from "./error-handler.js";
 import { healthRoutes } from "./routes/health.js";
@@ -7,11 +6,12 @@ import { identityRoutes } from "./routes/identity.js";
 import { pushSettingsRoutes } from "./routes/push-settings.js";
 import { requestLog } from "./request-log.js";
 import { cors } from "./cors.js";
+import { securityHeaders } from "./security-headers.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { adminRoutes } from "./routes/admin.js";
 import { devicesRoutes } from "./routes/devices.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
-import { consoleRoutes } from "../console/console-routes.js";
+import { CONSOLE_PATH, consoleRoutes } from "../console/console-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import type { Operation } from "./openapi.js";
 
@@ -20,6 +20,8 @@ export interface HttpAppOptions {
   isAccepting: () => boolean;
   /** OpenAPI operations of the extra routers, so /openapi.json covers every mounted route. */
   operations?: Operation[];
+  /** Path prefixes that serve pages (HTML and their scripts), which get the page security headers. */
+  pagePrefixes?: string[];
   /** Extra routers (demo pages, console, browser client) mounted before the 404. */
   extra?: express.Router[];
 }
@@ -28,18 +30,23 @@ export interface HttpAppOptions {
 export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
+  // No ETags: API answers carry tokens and states that must never be served from a cache (and hashing every
+  // body for one costs the hot paths).
+  app.set("etag", false);
   app.set("trust proxy", s.config.TRUST_PROXY);
   app.set("case sensitive routing", false);
-  app.use(helmet());
+  app.use(securityHeaders([CONSOLE_PATH, ...(options.pagePrefixes ?? [])]));
   app.use(requestLog(s.logger, s.metrics));
   // Pages on the configured origins call the API; the operator tools (/admin, /metrics) stay same-origin.
   app.use(cors({ origins: s.config.CORS_ORIGINS, publicUrl: s.config.PUBLIC_URL, except: ["/admin", "/metrics"] }));
+  // Bodies are small JSON objects; anything larger is refused before it is read.
+  app.use(express.json({ limit: "16kb", strict: true, type: ["application/json", "application/*+json"] }));
+  // The contract's endpoints first: every router a request passes without a match costs it a turn of the event
+  // loop (Express leaves a router through setImmediate), and L4 polls and L5 answers are the hot paths.
+  app.use(identityRoutes(s));
   app.use(healthRoutes(s.redis, options.isAccepting));
   app.use(metricsRoutes(s));
   app.use(openApiRoutes(s.config.PUBLIC_URL, options.operations ?? []));
-  // Bodies are small JSON objects; anything larger is refused before it is read.
-  app.use(express.json({ limit: "16kb", strict: true, type: ["application/json", "application/*+json"] }));
-  app.use(identityRoutes(s));
   app.use(pushSettingsRoutes(s));
   app.use(adminRoutes(s));
   app.use(devicesRoutes(s));
