@@ -75,20 +75,23 @@ export class ApiError extends Error {
   }
 
   toBody(): ErrorBody {
-    const spec = table[this.code];
-    const body: ErrorBody = {
-      Description: this.description ?? spec.description,
-      ErrorCode: this.code,
-      Message: spec.message,
-      IsProviderError: false,
-      ProviderErrorResponse: null,
-    };
-    if (this.fields?.length) body.Errors = this.fields;
-    return body;
+    return errorBody(this.code, this.description, this.fields);
   }
 }
 
-/** The error body for a code, for places that send it without throwing (socket handshakes, status events). */
-export function errorBody(code: ErrorCode): ErrorBody {
-  return new ApiError(code).toBody();
+/** The error body for a code, for places that send it without throwing (socket handshakes, status events, L4). */
+export function errorBody(code: ErrorCode, description?: string, fields?: FieldError[]): ErrorBody {
+  const spec = table[code];
+  const body: ErrorBody = {
+    Description: description ?? spec.description,
+    ErrorCode: code,
+    Message: spec.message,
+    IsProviderError: false,
+    ProviderErrorResponse: null,
+  };
+  if (fields?.length) body.Errors = fields;
+  return body;
 }
+
+/** The HTTP status a code is answered with. */
+export const httpStatusOf = (code: ErrorCode): number => table[code].status;

@@ -1,6 +1,6 @@
 import type { Keys } from "../keys.js";
 import { defineScript, type RedisClient } from "../redis.js";
-import { challengeFields, parseChallenge, type Challenge, type ChallengeStatus } from "./challenge.js";
+import { challengeFields, parseChallenge, parseStatusView, STATUS_VIEW_FIELDS, type Challenge, type ChallengeStatus, type ChallengeStatusView } from "./challenge.js";
 import { CREATE, END, RESEND, UPDATE_IF_EXISTS } from "./scripts.js";
 
 export interface ChallengeRef {
@@ -24,6 +24,10 @@ export interface ChallengeStore {
   load(ref: ChallengeRef): Promise<Challenge | null>;
   findByToken(tokenHash: string): Promise<Challenge | null>;
   findByHandle(handleHash: string): Promise<Challenge | null>;
+  /** Only what a poll needs, by token hash: the fields of ChallengeStatusView. */
+  statusByToken(tokenHash: string): Promise<ChallengeStatusView | null>;
+  /** The app of the challenge a token names, from its lookup alone (the challenge itself is not read). */
+  appOfToken(tokenHash: string): Promise<string | null>;
   /** The user's pending challenge, if any. */
   pendingOf(appId: string, uid: string): Promise<Challenge | null>;
   /** Move a pending challenge to an end state, atomically and once. */
@@ -52,9 +56,12 @@ export function createChallengeStore(redis: RedisClient, keys: Keys): ChallengeS
   async function load(ref: ChallengeRef): Promise<Challenge | null> {
     return parseChallenge(await redis.hgetall(keyOf(ref)));
   }
-  async function follow(refKey: string): Promise<Challenge | null> {
+  async function refAt(refKey: string): Promise<ChallengeRef | null> {
     const raw = await redis.get(refKey);
-    const ref = raw ? decodeRef(raw) : null;
+    return raw ? decodeRef(raw) : null;
+  }
+  async function follow(refKey: string): Promise<Challenge | null> {
+    const ref = await refAt(refKey);
     return ref ? load(ref) : null;
   }
   const flatten = (fields: Partial<Challenge>) => Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
@@ -77,6 +84,11 @@ export function createChallengeStore(redis: RedisClient, keys: Keys): ChallengeS
     load,
     findByToken: (tokenHash) => follow(keys.tokenRef(tokenHash)),
     findByHandle: (handleHash) => follow(keys.handleRef(handleHash)),
+    async statusByToken(tokenHash) {
+      const ref = await refAt(keys.tokenRef(tokenHash));
+      return ref ? parseStatusView(await redis.hmget(keyOf(ref), ...STATUS_VIEW_FIELDS)) : null;
+    },
+    appOfToken: async (tokenHash) => (await refAt(keys.tokenRef(tokenHash)))?.appId ?? null,
     async pendingOf(appId, uid) {
       const id = await redis.get(keys.pending(appId, uid));
       return id ? load({ appId, uid, challengeId: id }) : null;

@@ -47,6 +47,17 @@ export function parseChallenge(raw: Record<string, string>): Challenge | null {
   return out as unknown as Challenge;
 }
 
+/** What a poll needs to answer (L4): read with HMGET rather than the whole hash. */
+export type ChallengeStatusView = Pick<Challenge, "id" | "appId" | "status" | "expiresAt" | "finalizeUntil" | "loginSealed">;
+export const STATUS_VIEW_FIELDS = ["id", "appId", "status", "expiresAt", "finalizeUntil", "loginSealed"] as const;
+
+/** HMGET's values of STATUS_VIEW_FIELDS → the view (null when the hash is gone). */
+export function parseStatusView(values: Array<string | null>): ChallengeStatusView | null {
+  const [id, appId, status, expiresAt, finalizeUntil, loginSealed] = values;
+  if (!id || !appId || !status) return null;
+  return { id, appId, status: status as ChallengeStatus, expiresAt: Number(expiresAt), finalizeUntil: Number(finalizeUntil ?? 0), loginSealed: loginSealed ?? "" };
+}
+
 /** Challenge → flat field/value list for HSET. */
 export function challengeFields(c: Challenge): string[] {
   return Object.entries(c).flatMap(([k, v]) => [k, String(v)]);

@@ -14,5 +14,5 @@ const context = (challengeId: string) => `login:${challengeId}`;
 export const sealLogin = (sealer: Sealer, challengeId: string, login: LoginResponse): string =>
   sealer.seal(JSON.stringify(login), context(challengeId));
 
-export const openLogin = (sealer: Sealer, c: Challenge): LoginResponse | null =>
+export const openLogin = (sealer: Sealer, c: Pick<Challenge, "id" | "loginSealed">): LoginResponse | null =>
   c.loginSealed ? (JSON.parse(sealer.open(c.loginSealed, context(c.id))) as LoginResponse) : null;

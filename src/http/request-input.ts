@@ -9,12 +9,20 @@ import { ApiError, type ErrorCode } from "../errors.js";
  */
 export function queryParam(req: Request, name: string): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(req.query as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(queryOf(req))) {
     if (k.toLowerCase() !== wanted) continue;
     if (typeof v === "string") return v;
     throw new ApiError(908, { fields: [{ FieldName: name, ErrorMessage: "must be given once, as text" }] });
   }
   return undefined;
+}
+
+/** Express 5 parses the query string again on every read of `req.query`: parse it once per request. */
+const parsedQueries = new WeakMap<Request, Record<string, unknown>>();
+function queryOf(req: Request): Record<string, unknown> {
+  let q = parsedQueries.get(req);
+  if (!q) parsedQueries.set(req, (q = req.query as Record<string, unknown>));
+  return q;
 }
 
 /** Header first, then query: how LoginRadius accepts credentials. Node lowercases header names already. */

@@ -139,7 +139,6 @@ async function authenticatePage(s: Services, auth: Record<string, unknown>): Pro
   const token = auth.secondfactorauthenticationtoken;
   if (!isGuid(token)) throw new ApiError(1103);
   const tokenHash = hashToken(token);
-  const c = await s.challenges.findByToken(tokenHash);
-  if (!c || c.appId !== app.apiKey) throw new ApiError(1103);
+  if ((await s.challenges.appOfToken(tokenHash)) !== app.apiKey) throw new ApiError(1103);
   return tokenHash;
 }

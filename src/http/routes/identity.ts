@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { ApiError } from "../../errors.js";
+import { ApiError, errorBody, httpStatusOf } from "../../errors.js";
 import { registerDevice } from "../../enrollment/register-device.js";
 import { ENROLL_PATH } from "../../enrollment/enrollment.js";
 import { startLogin } from "../../login/start-login.js";
@@ -52,7 +52,9 @@ export function identityRoutes(s: Services): Router {
   for (const path of ["/login/2fa/push/ping", "/identity/v2/auth/login/2fa/push/ping"]) {
     r.get(path, async (req, res) => {
       const app = await requireApp(s, req);
-      res.json(await ping(s, app, twoFactorToken(req)));
+      const result = await ping(s, app, twoFactorToken(req));
+      if ("login" in result) res.json(result.login);
+      else res.status(httpStatusOf(result.error)).json(errorBody(result.error));
     });
   }
 
