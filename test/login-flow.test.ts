@@ -198,7 +198,8 @@ describe("expiry", () => {
     const [push] = await shortReceiver.waitFor(1);
     const token = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
     // Move the expiry job to now instead of waiting 30 s: the worker's own job does the expiring.
-    const c = await short.services.challenges.findByHandle((await import("../src/crypto/tokens.js")).hashToken(push!.data.secondfactorauthenticationtoken!));
+    const ref = await short.services.challenges.refByHandle((await import("../src/crypto/tokens.js")).hashToken(push!.data.secondfactorauthenticationtoken!));
+    const c = await short.services.challenges.load(ref!);
     const job = await short.services.queues.expiry.getJob(`expire.${c!.id}`);
     expect(job).toBeTruthy();
     expect(await job!.getState()).toBe("delayed");
@@ -215,7 +216,7 @@ describe("expiry", () => {
 describe("resets and resends", () => {
   it("L8 removes the user's devices and cancels the pending login", async () => {
     const { token, phone, push } = await enrolledLogin();
-    const uid = (await gw.services.challenges.findByHandle((await import("../src/crypto/tokens.js")).hashToken(push.data.secondfactorauthenticationtoken!)))!.uid;
+    const uid = (await gw.services.challenges.refByHandle((await import("../src/crypto/tokens.js")).hashToken(push.data.secondfactorauthenticationtoken!)))!.uid;
     const res = await call(gw.url, "DELETE", `/identity/v2/manage/account/2FA/authenticator/push/${uid}`, { headers: secretHeaders(gw) });
     expect(res.body).toEqual({ IsDeleted: true });
     expect((await ping(gw, token)).body).toMatchObject({ ErrorCode: 1104 });

@@ -2,10 +2,12 @@ import { ApiError } from "../errors.js";
 import { hashToken, isGuid } from "../crypto/tokens.js";
 import { loadStoredDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
 import type { AppRecord } from "../apps/app-store.js";
-import { refOf } from "../challenge/challenge-store.js";
+import { refOf, type ChallengeRef } from "../challenge/challenge-store.js";
 import type { Challenge } from "../challenge/challenge.js";
-import { sealLogin } from "../challenge/login-response.js";
+import { sealLogin, type LoginResponse } from "../challenge/login-response.js";
+import type { Device } from "../devices/device-store.js";
 import type { Services } from "../services.js";
+import { together } from "../together.js";
 
 export interface DeviceAnswer {
   verify: "Yes" | "No";
@@ -15,22 +17,41 @@ export interface DeviceAnswer {
 }
 
 /**
+ * L5, first half: where the challenge a device handle names lives, once the handle's rate limit has passed.
+ * Read-only, so the route runs it beside its own checks (the caller's IP limit, the app): the page waits on
+ * this path, and every round trip to Redis is time it waits.
+ */
+export async function challengeRefOfHandle(s: Services, handle: string): Promise<ChallengeRef | null> {
+  const handleHash = hashToken(handle);
+  const [, ref] = await together([
+    s.limits.answerPerHandle(handleHash),
+    isGuid(handle) ? s.challenges.refByHandle(handleHash) : null,
+  ]);
+  return ref;
+}
+
+/**
  * L5: the phone answers. The signature over `verify + handle (+ number)` must verify with the key of one of the
  * user's active devices; then the challenge ends once, atomically: two answers racing on two nodes give one
- * 200 and one 1311. A bad signature leaves the challenge pending; a wrong number denies it.
+ * 200 and one 1311. A bad signature leaves the challenge pending; a wrong number denies it. The challenge, the
+ * user's devices and their account live in one slot and are read together; nothing changes before the
+ * signature has verified.
  */
-export async function answerPush(s: Services, app: AppRecord, handle: string, answer: DeviceAnswer): Promise<{ IsPosted: true }> {
-  await s.limits.answerPerHandle(hashToken(handle));
-  if (!isGuid(handle)) throw new ApiError(1296);
-  const c = await s.challenges.findByHandle(hashToken(handle));
-  if (!c || c.appId !== app.apiKey) throw new ApiError(1296);
+export async function answerPush(s: Services, app: AppRecord, handle: string, ref: ChallengeRef | null, answer: DeviceAnswer): Promise<{ IsPosted: true }> {
+  if (!ref || ref.appId !== app.apiKey) throw new ApiError(1296);
+  const [c, devices, account] = await together([
+    s.challenges.load(ref),
+    s.devices.list(ref.appId, ref.uid),
+    answer.verify === "Yes" ? s.accounts.get(ref.appId, ref.uid) : null,
+  ]);
+  if (!c) throw new ApiError(1296);
   const now = s.now();
   if (c.status !== "Pending") throw alreadyEnded(c.status);
   if (now >= c.expiresAt) throw new ApiError(1104);
 
   const matching = c.numberMode !== "Off";
   const signed = answer.verify + handle + (matching ? (answer.number ?? "") : "");
-  if (!(await signedByUserDevice(s, c, signed, answer.signature))) {
+  if (!signedByUserDevice(devices, signed, answer.signature)) {
     s.logger.info({ challenge: c.id }, "answer with a bad signature refused");
     throw new ApiError(1297);
   }
@@ -52,12 +73,12 @@ export async function answerPush(s: Services, app: AppRecord, handle: string, an
     return { IsPosted: true };
   }
 
-  const account = await s.accounts.get(c.appId, c.uid);
   if (!account) throw new ApiError(938);
   const tokens = await s.sessions.mint({ appId: c.appId, uid: c.uid });
-  const loginSealed = sealLogin(s.sealer, c.id, { Profile: account.profile, ...tokens });
+  const login = { Profile: account.profile, ...tokens };
+  const loginSealed = sealLogin(s.sealer, c.id, login);
   try {
-    await end(s, c, "Approved", { loginSealed, finalizeUntil: now + s.config.FINALIZE_WINDOW_SECONDS * 1000 });
+    await end(s, c, "Approved", { loginSealed, finalizeUntil: now + s.config.FINALIZE_WINDOW_SECONDS * 1000 }, login);
   } catch (err) {
     // Another answer won: the session minted for this one must never work.
     await s.sessions.revoke(tokens.access_token);
@@ -67,21 +88,22 @@ export async function answerPush(s: Services, app: AppRecord, handle: string, an
   return { IsPosted: true };
 }
 
-async function signedByUserDevice(s: Services, c: Challenge, text: string, signature: string): Promise<boolean> {
-  const devices = (await s.devices.list(c.appId, c.uid)).filter((d) => d.active);
+function signedByUserDevice(devices: Device[], text: string, signature: string): boolean {
   return devices.some((d) => {
+    if (!d.active) return false;
     const key = loadStoredDeviceKey(d.publicKey);
     return key !== null && verifyDeviceSignature(key, text, signature);
   });
 }
 
-async function end(s: Services, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>): Promise<void> {
+async function end(s: Services, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, login?: LoginResponse): Promise<void> {
   const now = s.now();
   const result = await s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
   if (result !== "OK") throw alreadyEnded(result);
   s.metrics.challenges.inc({ outcome: fields.reason === "fraud" ? "fraud" : to.toLowerCase() });
-  // The END script wrote exactly these fields: tell the pages without reading the challenge back.
-  s.notifier.notify({ ...c, ...fields, status: to, endedAt: now });
+  // The END script wrote exactly these fields: tell the pages without reading the challenge back (or opening
+  // the login just sealed).
+  s.notifier.notify({ ...c, ...fields, status: to, endedAt: now }, login);
   s.logger.info({ app: c.appId, challenge: c.id, outcome: to }, "push answered");
 }
 

@@ -23,7 +23,8 @@ export interface ChallengeStore {
   create(challenge: Challenge, keepMs: number): Promise<{ cancelledTokenHash: string | null }>;
   load(ref: ChallengeRef): Promise<Challenge | null>;
   findByToken(tokenHash: string): Promise<Challenge | null>;
-  findByHandle(handleHash: string): Promise<Challenge | null>;
+  /** Where the challenge of a device handle lives (its user's slot), without reading it. */
+  refByHandle(handleHash: string): Promise<ChallengeRef | null>;
   /** Only what a poll needs, by token hash: the fields of ChallengeStatusView. */
   statusByToken(tokenHash: string): Promise<ChallengeStatusView | null>;
   /** The app of the challenge a token names, from its lookup alone (the challenge itself is not read). */
@@ -83,7 +84,7 @@ export function createChallengeStore(redis: RedisClient, keys: Keys): ChallengeS
     },
     load,
     findByToken: (tokenHash) => follow(keys.tokenRef(tokenHash)),
-    findByHandle: (handleHash) => follow(keys.handleRef(handleHash)),
+    refByHandle: (handleHash) => refAt(keys.handleRef(handleHash)),
     async statusByToken(tokenHash) {
       const ref = await refAt(keys.tokenRef(tokenHash));
       return ref ? parseStatusView(await redis.hmget(keyOf(ref), ...STATUS_VIEW_FIELDS)) : null;

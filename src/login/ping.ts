@@ -3,6 +3,7 @@ import { hashToken, isGuid } from "../crypto/tokens.js";
 import type { AppRecord } from "../apps/app-store.js";
 import { openLogin, type LoginResponse } from "../challenge/login-response.js";
 import type { Services } from "../services.js";
+import { together } from "../together.js";
 
 /** What L4 answers: the login once approved, or the error code that says why not yet or not any more. */
 export type PingResult = { login: LoginResponse } | { error: ErrorCode };
@@ -15,7 +16,7 @@ export type PingResult = { login: LoginResponse } | { error: ErrorCode };
  */
 export async function ping(s: Services, app: AppRecord, token: string): Promise<PingResult> {
   const tokenHash = hashToken(token);
-  const [, c] = await Promise.all([
+  const [, c] = await together([
     s.limits.pingPerToken(tokenHash),
     isGuid(token) ? s.challenges.statusByToken(tokenHash) : null,
   ]);

@@ -1,6 +1,6 @@
 import type { Sealer } from "../crypto/sealed.js";
 import { roomOf, type Challenge } from "../challenge/challenge.js";
-import { openLogin } from "../challenge/login-response.js";
+import { openLogin, type LoginResponse } from "../challenge/login-response.js";
 import { STATUS_EVENT, statusOf } from "./status.js";
 
 /** What both a Socket.IO server (gateway) and a Redis emitter (worker) offer: emit to a room on any node. */
@@ -9,15 +9,15 @@ export interface RoomEmitter {
 }
 
 export interface Notifier {
-  /** Tell every page waiting on this challenge, on any gateway node, its current state. */
-  notify(c: Challenge): void;
+  /** Tell every page waiting on this challenge, on any gateway node, its current state (`login`: already open). */
+  notify(c: Challenge, login?: LoginResponse): void;
 }
 
 export function createNotifier(emitter: RoomEmitter, sealer: Sealer, now: () => number = Date.now): Notifier {
   return {
-    notify(c) {
-      const login = c.status === "Approved" ? openLogin(sealer, c) : null;
-      emitter.to(roomOf(c.tokenHash)).emit(STATUS_EVENT, statusOf(c, login, now()));
+    notify(c, login) {
+      const opened = c.status === "Approved" ? (login ?? openLogin(sealer, c)) : null;
+      emitter.to(roomOf(c.tokenHash)).emit(STATUS_EVENT, statusOf(c, opened, now()));
     },
   };
 }

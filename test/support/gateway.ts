@@ -133,7 +133,8 @@ export async function dumpEntries(prefix: string): Promise<Array<[string, string
         const type = await redis.type(key);
         const value =
           type === "string" ? ((await redis.get(key)) ?? "")
-          : type === "hash" ? JSON.stringify(await redis.hgetall(key))
+          // A hash's field order means nothing (a lookup may advance Redis's incremental rehash and change it).
+          : type === "hash" ? JSON.stringify(Object.entries(await redis.hgetall(key)).sort(([a], [b]) => a.localeCompare(b)))
           : type === "list" ? JSON.stringify(await redis.lrange(key, 0, -1))
           : type === "set" ? JSON.stringify((await redis.smembers(key)).sort())
           : type === "zset" ? JSON.stringify(await redis.zrange(key, "0", "-1", "WITHSCORES"))

@@ -5,9 +5,10 @@ import { ENROLL_PATH } from "../../enrollment/enrollment.js";
 import { startLogin } from "../../login/start-login.js";
 import { resendPush } from "../../login/resend.js";
 import { ping } from "../../login/ping.js";
-import { answerPush } from "../../answer/answer.js";
+import { answerPush, challengeRefOfHandle } from "../../answer/answer.js";
 import { resetPushDevices } from "../../devices/reset.js";
 import type { Services } from "../../services.js";
+import { together } from "../../together.js";
 import { requireApp, requireAppWithSecret, requireUser } from "../credentials.js";
 import { parseBody, queryParam } from "../request-input.js";
 import { answerBody, deviceBody, firstFactorBody, newAccountBody } from "./schemas.js";
@@ -60,12 +61,12 @@ export function identityRoutes(s: Services): Router {
 
   // L5: the phone answers with the handle it got in the push.
   r.put("/identity/v2/auth/login/2fa/verification/push", async (req, res) => {
-    await s.limits.strangerPerIp(req.ip ?? "");
-    const app = await requireApp(s, req);
-    const handle = queryParam(req, "secondfactorauthenticationtoken");
+    const handle = queryParam(req, "secondfactorauthenticationtoken") ?? "";
+    // One round trip for the three independent checks; errors still come in this order.
+    const [, app, challenge] = await together([s.limits.strangerPerIp(req.ip ?? ""), requireApp(s, req), challengeRefOfHandle(s, handle)]);
     if (!handle) throw new ApiError(1296);
     const body = parseBody(answerBody, req.body);
-    res.json(await answerPush(s, app, handle, body));
+    res.json(await answerPush(s, app, handle, challenge, body));
   });
 
   // L6: the phone posts to the enrollment URL it scanned.
