@@ -13,6 +13,7 @@ import { isFinal, markFailure } from "./mark-failure.js";
 import type { PushMessage, PushProvider } from "./providers/provider.js";
 import type { ProviderSelector } from "./providers/select-provider.js";
 import { backoffBase, RetryAfter } from "./retry-policy.js";
+import { together } from "../src/together.js";
 
 export interface SendPushDeps {
   services: Services;
@@ -46,20 +47,23 @@ export async function sendPush(d: SendPushDeps, job: Job<SendJob>, signal: Abort
   const s = d.services;
   const j = job.data;
   const ref = { appId: j.appId, uid: j.uid, challengeId: j.challengeId };
-  const c = await s.challenges.load(ref);
-  if (!c || c.status !== "Pending" || s.now() >= c.expiresAt) return counted(s, NO_PROVIDER, "skipped: challenge ended");
   const deliveryId = sendJobId(j);
-  if (await s.redis.exists(s.keys.delivered(deliveryId))) return counted(s, NO_PROVIDER, "skipped: already sent");
-  const device = await s.devices.get(j.appId, j.uid, j.deviceId);
+  // Everything the checks below need, read in one round trip (they do not depend on each other).
+  const [c, delivered, device, settings, broken] = await together([
+    s.challenges.load(ref),
+    s.redis.exists(s.keys.delivered(deliveryId)),
+    s.devices.get(j.appId, j.uid, j.deviceId),
+    s.apps.get(j.appId).then((app) => (app ? s.settings.get(app.apiKey, app.name) : null)),
+    s.redis.get(s.keys.providerBroken(j.appId)),
+  ]);
+  if (!c || c.status !== "Pending" || s.now() >= c.expiresAt) return counted(s, NO_PROVIDER, "skipped: challenge ended");
+  if (delivered) return counted(s, NO_PROVIDER, "skipped: already sent");
   if (!device?.active) return counted(s, NO_PROVIDER, "skipped: device gone");
-  const app = await s.apps.get(j.appId);
-  const settings = app ? await s.settings.get(app.apiKey, app.name) : null;
   if (!settings?.IsEnabled) return counted(s, NO_PROVIDER, "skipped: push disabled");
 
   const preferred = (await d.preferred?.(j.appId, device)) ?? null;
   const provider = preferred ?? d.providers.forSettings(j.appId, settings);
   if (!preferred) {
-    const broken = await s.redis.get(s.keys.providerBroken(j.appId));
     if (broken !== null) return failNow(s, provider.name, c, `the app's push provider is misconfigured (${broken}); fix the settings`);
     if (provider.name === "sns" && !platformOf(settings, device.type).Enabled) {
       return failNow(s, provider.name, c, `${device.type} pushes are switched off in the app's settings`);
@@ -81,10 +85,12 @@ export async function sendPush(d: SendPushDeps, job: Job<SendJob>, signal: Abort
   } catch (err) {
     return onFailure(d, provider.name, c, device, job, err);
   }
-  await s.redis.set(s.keys.delivered(deliveryId), "1", "PX", Math.max(1000, c.expiresAt - s.now() + 60_000));
-  await setDelivery(s, c, "Sent");
   s.logger.info({ challenge: c.id, device: device.id, provider: provider.name, sendNo: j.sendNo, attempt: job.attemptsMade + 1 }, "push sent");
-  await s.audit.record(c.appId, { type: "push.sent", uid: c.uid, challenge: c.id, device: device.id, detail: provider.name });
+  await together([
+    s.redis.set(s.keys.delivered(deliveryId), "1", "PX", Math.max(1000, c.expiresAt - s.now() + 60_000)),
+    setDelivery(s, c, "Sent"),
+    s.audit.record(c.appId, { type: "push.sent", uid: c.uid, challenge: c.id, device: device.id, detail: provider.name }),
+  ]);
   return counted(s, provider.name, "sent");
 }
 
@@ -152,9 +158,6 @@ async function onFailure(d: SendPushDeps, provider: string, c: Challenge, device
 
 /** Tell the page how delivery goes. A device that got the push keeps the state "Sent" whatever another one does. */
 async function setDelivery(s: Services, c: Challenge, state: "Sent" | "Retrying" | "Failed"): Promise<void> {
-  const current = await s.challenges.load(refOf(c));
-  if (!current || current.status !== "Pending") return;
-  if (state !== "Sent" && current.delivery === "Sent") return;
-  if (current.delivery === state) return;
-  if (await s.challenges.update(refOf(c), { delivery: state })) s.notifier.notify({ ...current, delivery: state });
+  const updated = await s.challenges.setDelivery(refOf(c), state);
+  if (updated) s.notifier.notify(updated);
 }

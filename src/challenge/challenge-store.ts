@@ -1,7 +1,7 @@
 import type { Keys } from "../keys.js";
 import { defineScript, type RedisClient } from "../redis.js";
-import { challengeFields, parseChallenge, parseStatusView, STATUS_VIEW_FIELDS, type Challenge, type ChallengeStatus, type ChallengeStatusView } from "./challenge.js";
-import { CREATE, END, RESEND, UPDATE_IF_EXISTS } from "./scripts.js";
+import { challengeFields, parseChallenge, parseStatusView, STATUS_VIEW_FIELDS, type Challenge, type ChallengeStatus, type ChallengeStatusView, type DeliveryState } from "./challenge.js";
+import { CREATE, END, RESEND, SET_DELIVERY, UPDATE_IF_EXISTS } from "./scripts.js";
 
 export interface ChallengeRef {
   appId: string;
@@ -34,6 +34,11 @@ export interface ChallengeStore {
   /** Move a pending challenge to an end state, atomically and once. */
   end(c: ChallengeRef, to: Exclude<ChallengeStatus, "Pending">, options: { now: number; refuseLate: boolean; fields?: Partial<Challenge> }): Promise<EndResult>;
   resend(c: ChallengeRef, now: number, minIntervalMs: number, maxSends: number): Promise<ResendResult>;
+  /**
+   * Record how delivery goes, while the challenge is pending ("Sent" stays, whatever another device's send
+   * does). Returns the challenge as it now is when this changed it, to tell the pages; null otherwise.
+   */
+  setDelivery(c: ChallengeRef, state: DeliveryState): Promise<Challenge | null>;
   /** Set fields of a challenge that still exists. */
   update(c: ChallengeRef, fields: Partial<Challenge>): Promise<boolean>;
 }
@@ -42,6 +47,7 @@ const createScript = defineScript(CREATE);
 const endScript = defineScript(END);
 const resendScript = defineScript(RESEND);
 const updateScript = defineScript(UPDATE_IF_EXISTS);
+const setDeliveryScript = defineScript(SET_DELIVERY);
 
 const refOf = (c: ChallengeRef | Challenge): ChallengeRef =>
   "challengeId" in c ? c : { appId: c.appId, uid: c.uid, challengeId: c.id };
@@ -104,6 +110,12 @@ export function createChallengeStore(redis: RedisClient, keys: Keys): ChallengeS
       if (reason === "OK") return { ok: true, sendNo: n };
       if (reason === "Wait") return { ok: false, reason, waitMs: n };
       return { ok: false, reason: reason as "Max" };
+    },
+    async setDelivery(c, state) {
+      const flat = (await setDeliveryScript(redis, [keyOf(c)], [state])) as string[];
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+      return parseChallenge(fields);
     },
     async update(c, fields) {
       return (await updateScript(redis, [keyOf(c)], flatten(fields))) === 1;

@@ -64,3 +64,15 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 `;
+
+/**
+ * Record how delivery goes, for a pending challenge only; "Sent" is never taken back by another device's
+ * failure. KEYS: challenge. ARGV: the delivery state. Returns the challenge's fields when it changed, else {}.
+ */
+export const SET_DELIVERY = `
+local c = redis.call('HMGET', KEYS[1], 'status', 'delivery')
+if c[1] ~= 'Pending' or c[2] == ARGV[1] then return {} end
+if ARGV[1] ~= 'Sent' and c[2] == 'Sent' then return {} end
+redis.call('HSET', KEYS[1], 'delivery', ARGV[1])
+return redis.call('HGETALL', KEYS[1])
+`;

@@ -22,15 +22,26 @@ export function createSettingsStore(
   const openSecret = (appId: string, field: string, v: string) => (v ? sealer.open(v, context(appId, field)) : "");
   const sealSecret = (appId: string, field: string, v: string) => (v ? sealer.seal(v, context(appId, field)) : "");
 
+  // The last settings read per app, opened: every push and login reads them, and they rarely change. Always
+  // read from Redis (a change is seen at once); only parsing and opening the secrets again is skipped.
+  const opened = new Map<string, { raw: string; settings: PushSettings }>();
+  const OPENED_MAX = 1000;
+
   async function get(appId: string, appName: string): Promise<PushSettings> {
     const raw = await redis.get(keys.settings(appId));
     if (!raw) return defaultPushSettings(appName);
+    const last = opened.get(appId);
+    if (last?.raw === raw) return last.settings;
     const stored = JSON.parse(raw) as PushSettings;
-    return {
+    // Frozen, as it is shared by every caller until the settings change.
+    const settings = deepFreeze({
       ...stored,
       AWSsettings: { ...stored.AWSsettings, SecretAccessKey: openSecret(appId, "aws", stored.AWSsettings.SecretAccessKey) },
       NativeSettings: { ...stored.NativeSettings, SigningSecret: openSecret(appId, "native", stored.NativeSettings.SigningSecret) },
-    };
+    });
+    if (opened.size >= OPENED_MAX) opened.clear();
+    opened.set(appId, { raw, settings });
+    return settings;
   }
 
   return {
@@ -75,3 +86,8 @@ export function createSettingsStore(
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (typeof v === "object" && v !== null) deepFreeze(v);
+  return Object.freeze(o);
+}
