@@ -27,8 +27,8 @@ export interface ChallengeStore {
   refByHandle(handleHash: string): Promise<ChallengeRef | null>;
   /** Only what a poll needs, by token hash: the fields of ChallengeStatusView. */
   statusByToken(tokenHash: string): Promise<ChallengeStatusView | null>;
-  /** The app of the challenge a token names, from its lookup alone (the challenge itself is not read). */
-  appOfToken(tokenHash: string): Promise<string | null>;
+  /** Where the challenge of a browser token lives, without reading it. */
+  refByToken(tokenHash: string): Promise<ChallengeRef | null>;
   /** The user's pending challenge, if any. */
   pendingOf(appId: string, uid: string): Promise<Challenge | null>;
   /** Move a pending challenge to an end state, atomically and once. */
@@ -95,7 +95,7 @@ export function createChallengeStore(redis: RedisClient, keys: Keys): ChallengeS
       const ref = await refAt(keys.tokenRef(tokenHash));
       return ref ? parseStatusView(await redis.hmget(keyOf(ref), ...STATUS_VIEW_FIELDS)) : null;
     },
-    appOfToken: async (tokenHash) => (await refAt(keys.tokenRef(tokenHash)))?.appId ?? null,
+    refByToken: (tokenHash) => refAt(keys.tokenRef(tokenHash)),
     async pendingOf(appId, uid) {
       const id = await redis.get(keys.pending(appId, uid));
       return id ? load({ appId, uid, challengeId: id }) : null;

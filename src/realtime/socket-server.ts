@@ -3,6 +3,7 @@ import { Server, type Socket } from "socket.io";
 import { ApiError, errorBody } from "../errors.js";
 import { hashToken, isGuid } from "../crypto/tokens.js";
 import { roomOf } from "../challenge/challenge.js";
+import type { ChallengeRef } from "../challenge/challenge-store.js";
 import { openLogin } from "../challenge/login-response.js";
 import type { Services } from "../services.js";
 import { isOriginAllowed } from "../http/cors.js";
@@ -35,6 +36,8 @@ export interface Realtime {
 
 interface PageSocketData {
   tokenHash: string;
+  /** Where its challenge lives, found by the handshake: the join reads the challenge without looking it up again. */
+  ref: ChallengeRef;
 }
 
 /**
@@ -76,33 +79,32 @@ export function createRealtimeServer(s: Services, http: HttpServer, o: RealtimeO
       await s.limits.handshakePerIp(clientIp(socket));
       const wait = admission.admit();
       if (wait > 0) throw new ApiError(429, { retryAfter: wait });
-      const tokenHash = await authenticatePage(s, authOf(socket));
-      socket.data = { tokenHash } satisfies PageSocketData;
+      socket.data = (await authenticatePage(s, authOf(socket))) satisfies PageSocketData;
     }),
   );
 
   countSockets(io.of("/"), s.metrics, "page");
   io.on("connection", (socket) => {
-    const { tokenHash } = socket.data as PageSocketData;
+    const { tokenHash, ref } = socket.data as PageSocketData;
     measureAnswerToPage(socket, s.metrics);
-    join(socket, tokenHash).catch((err: unknown) => {
+    join(socket, tokenHash, ref).catch((err: unknown) => {
       s.logger.warn({ err: { message: (err as Error)?.message } }, "page socket setup failed");
       socket.disconnect(true);
     });
   });
 
-  async function join(socket: Socket, tokenHash: string): Promise<void> {
+  async function join(socket: Socket, tokenHash: string, ref: ChallengeRef): Promise<void> {
     const room = roomOf(tokenHash);
     await socket.join(room);
     // Subscribed before reading: a change published after the read is then certain to arrive.
     await o.adapter?.subscribed(room);
-    const status = await currentStatus(tokenHash);
+    const status = await currentStatus(tokenHash, ref);
     if (socket.connected) socket.emit(STATUS_EVENT, status);
   }
 
   /** The state a page is told on join, or after a resync. */
-  async function currentStatus(tokenHash: string): Promise<PushStatus> {
-    const c = await s.challenges.findByToken(tokenHash);
+  async function currentStatus(tokenHash: string, ref?: ChallengeRef): Promise<PushStatus> {
+    const c = ref ? await s.challenges.load(ref) : await s.challenges.findByToken(tokenHash);
     // Gone from Redis since the handshake: cleaned up after the finalize window, or lost with a Redis that
     // restarted without persistence. Either way the page cannot be approved any more.
     if (!c) return { Status: "Expired", ExpireIn: new Date(0).toISOString(), Error: errorBody(1104) };
@@ -133,12 +135,13 @@ export function createRealtimeServer(s: Services, http: HttpServer, o: RealtimeO
   return { io, close: () => devices.close(), resync };
 }
 
-/** The token hash of a valid page handshake: apikey and token as in the REST calls (922/920/901, 1103). */
-async function authenticatePage(s: Services, auth: Record<string, unknown>): Promise<string> {
+/** The token hash of a valid page handshake, and its challenge's place: apikey and token as in REST (922/920/901, 1103). */
+async function authenticatePage(s: Services, auth: Record<string, unknown>): Promise<PageSocketData> {
   const app = await handshakeApp(s, auth.apikey);
   const token = auth.secondfactorauthenticationtoken;
   if (!isGuid(token)) throw new ApiError(1103);
   const tokenHash = hashToken(token);
-  if ((await s.challenges.appOfToken(tokenHash)) !== app.apiKey) throw new ApiError(1103);
-  return tokenHash;
+  const ref = await s.challenges.refByToken(tokenHash);
+  if (!ref || ref.appId !== app.apiKey) throw new ApiError(1103);
+  return { tokenHash, ref };
 }
