@@ -38,7 +38,6 @@ export function createRedis(config: Pick<Config, "REDIS_URL" | "REDIS_CLUSTER">,
     connectTimeout: 2000,
     commandTimeout: blocking ? undefined : COMMAND_TIMEOUT_MS,
     lazyConnect: false,
-    enableAutoPipelining: !blocking,
   };
   if (config.REDIS_CLUSTER) {
     const url = new URL(config.REDIS_URL);
