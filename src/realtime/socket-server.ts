@@ -36,7 +36,10 @@ export interface Realtime {
 
 interface PageSocketData {
   tokenHash: string;
-  /** Where its challenge lives, found by the handshake: the join reads the challenge without looking it up again. */
+}
+
+/** What the handshake found: the page's token hash, and where its challenge lives (for the join's first read). */
+interface PageHandshake extends PageSocketData {
   ref: ChallengeRef;
 }
 
@@ -79,13 +82,15 @@ export function createRealtimeServer(s: Services, http: HttpServer, o: RealtimeO
       await s.limits.handshakePerIp(clientIp(socket));
       const wait = admission.admit();
       if (wait > 0) throw new ApiError(429, { retryAfter: wait });
-      socket.data = (await authenticatePage(s, authOf(socket))) satisfies PageSocketData;
+      socket.data = (await authenticatePage(s, authOf(socket))) satisfies PageHandshake;
     }),
   );
 
   countSockets(io.of("/"), s.metrics, "page");
   io.on("connection", (socket) => {
-    const { tokenHash, ref } = socket.data as PageSocketData;
+    // Only the token hash stays with the socket for its lifetime (resyncs look the challenge up again).
+    const { tokenHash, ref } = socket.data as PageHandshake;
+    socket.data = { tokenHash } satisfies PageSocketData;
     measureAnswerToPage(socket, s.metrics);
     join(socket, tokenHash, ref).catch((err: unknown) => {
       s.logger.warn({ err: { message: (err as Error)?.message } }, "page socket setup failed");
@@ -136,7 +141,7 @@ export function createRealtimeServer(s: Services, http: HttpServer, o: RealtimeO
 }
 
 /** The token hash of a valid page handshake, and its challenge's place: apikey and token as in REST (922/920/901, 1103). */
-async function authenticatePage(s: Services, auth: Record<string, unknown>): Promise<PageSocketData> {
+async function authenticatePage(s: Services, auth: Record<string, unknown>): Promise<PageHandshake> {
   const app = await handshakeApp(s, auth.apikey);
   const token = auth.secondfactorauthenticationtoken;
   if (!isGuid(token)) throw new ApiError(1103);
