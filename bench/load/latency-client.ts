@@ -4,6 +4,7 @@ import { answerUrl, errorCodeOf, httpCall, keepAliveAgent, pingUrl } from "../li
 import { signAnswer } from "../lib/fixtures.js";
 import { emit, probes, serve } from "../lib/serve.js";
 import { mapLimit, nowMs, sleep } from "../lib/stats.js";
+import { Arrivals } from "../../test/support/arrivals.js";
 
 /**
  * Scenario 1's load generator: the phone and the waiting page in one process, so both ends of each measurement
@@ -26,31 +27,18 @@ interface Status {
 class Page {
   readonly socket: Socket;
   private seen: Array<{ s: Status; at: number; wall: number }> = [];
-  private waiters: Array<() => void> = [];
+  private readonly arrivals = new Arrivals();
 
   constructor(url: string, auth: Record<string, unknown>) {
     this.socket = io(url, { auth, transports: ["websocket"], reconnection: false, forceNew: true, timeout: 20_000 });
     this.socket.on("push:status", (s: Status) => {
       this.seen.push({ s, at: nowMs(), wall: Date.now() });
-      for (const w of this.waiters.splice(0)) w();
+      this.arrivals.arrived();
     });
   }
 
-  async next(pred: (s: Status) => boolean, timeoutMs = 20_000): Promise<{ s: Status; at: number; wall: number }> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.seen.find((x) => pred(x.s));
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching push:status; got ${JSON.stringify(this.seen.map((x) => x.s.Status))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+  next(pred: (s: Status) => boolean, timeoutMs = 20_000): Promise<{ s: Status; at: number; wall: number }> {
+    return this.arrivals.first(this.seen, (x) => pred(x.s), timeoutMs, () => `no matching push:status; got ${JSON.stringify(this.seen.map((x) => x.s.Status))}`);
   }
 
   close(): void {

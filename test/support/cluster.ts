@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
 import type { PushStatus } from "../../src/realtime/status.js";
 import type { RateLimitOptions } from "../../src/rate-limits.js";
+import { Arrivals } from "./arrivals.js";
 import { deletePrefix, startTestGateway, testPrefix, type TestGateway } from "./gateway.js";
 
 export interface TestCluster {
@@ -53,13 +54,13 @@ export async function startCluster(o: TestClusterOptions = {}): Promise<TestClus
 export class TestPage {
   readonly statuses: PushStatus[] = [];
   readonly socket: Socket;
-  private waiters: Array<() => void> = [];
+  private readonly arrivals = new Arrivals();
 
   constructor(url: string, auth: Record<string, unknown>) {
     this.socket = io(url, { auth, transports: ["websocket"], reconnection: false, forceNew: true, timeout: 5000 });
     this.socket.on("push:status", (s: PushStatus) => {
       this.statuses.push(s);
-      for (const w of this.waiters.splice(0)) w();
+      this.arrivals.arrived();
     });
   }
 
@@ -68,21 +69,8 @@ export class TestPage {
   }
 
   /** The first status, already received or to come, that satisfies `pred` (bounded). */
-  async waitFor(pred: (s: PushStatus) => boolean, timeoutMs = 10_000): Promise<PushStatus> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.statuses.find(pred);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching push:status; got ${JSON.stringify(this.statuses.map((s) => [s.Status, s.Delivery?.State]))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+  waitFor(pred: (s: PushStatus) => boolean, timeoutMs = 10_000): Promise<PushStatus> {
+    return this.arrivals.first(this.statuses, pred, timeoutMs, () => `no matching push:status; got ${JSON.stringify(this.statuses.map((s) => [s.Status, s.Delivery?.State]))}`);
   }
 
   close(): void {

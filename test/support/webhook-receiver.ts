@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Arrivals } from "./arrivals.js";
 
 export interface ReceivedPush {
   id: string;
@@ -37,7 +38,7 @@ export class WebhookReceiver {
   /** While set, requests wait for it to resolve before they are answered (see `hold`). */
   private gate: Promise<void> | undefined;
   private server: Server | undefined;
-  private waiters: Array<() => void> = [];
+  private readonly arrivals = new Arrivals();
 
   constructor(readonly secret: string) {}
 
@@ -66,7 +67,7 @@ export class WebhookReceiver {
         res.once("close", () => {
           if (!res.writableFinished) request.senderGone = true;
         });
-        for (const w of this.waiters.splice(0)) w();
+        this.arrivals.arrived();
         if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
         if (this.gate) await this.gate;
         // The sender went away while we held it (timeout, killed worker): it never learns an answer.
@@ -76,7 +77,7 @@ export class WebhookReceiver {
         if (status >= 200 && status < 300) {
           const body = JSON.parse(raw) as Omit<ReceivedPush, "idempotencyKey" | "signatureValid">;
           this.pushes.push({ ...body, idempotencyKey: req.headers["idempotency-key"] as string | undefined, signatureValid });
-          for (const w of this.waiters.splice(0)) w();
+          this.arrivals.arrived();
         }
         res.writeHead(status, { "content-type": "application/json" }).end("{}");
       });
@@ -98,30 +99,16 @@ export class WebhookReceiver {
 
   /** Wait until `n` requests have arrived, answered or not (bounded). */
   async waitForRequests(n: number, timeoutMs = 10_000): Promise<ReceivedRequest[]> {
-    await this.until(() => this.requests.length >= n, timeoutMs, () => `expected ${n} requests, got ${this.requests.length}`);
+    await this.arrivals.until(() => this.requests.length >= n, timeoutMs, () => `expected ${n} requests, got ${this.requests.length}`);
     return this.requests;
   }
 
   /** Wait until `n` pushes have arrived (bounded). */
   async waitFor(n: number, timeoutMs = 10_000): Promise<ReceivedPush[]> {
-    await this.until(() => this.pushes.length >= n, timeoutMs, () => `expected ${n} pushes, got ${this.pushes.length}`);
+    await this.arrivals.until(() => this.pushes.length >= n, timeoutMs, () => `expected ${n} pushes, got ${this.pushes.length}`);
     return this.pushes;
   }
 
-  private async until(done: () => boolean, timeoutMs: number, failure: () => string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!done()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(failure());
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(left, 200));
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
 
   async close(): Promise<void> {
     this.server?.closeAllConnections();
