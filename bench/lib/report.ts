@@ -90,12 +90,16 @@ export function printReport(r: ScenarioReport): void {
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
-/** bench/results/<name>.json (git-ignored) and <name>.svg (committed). */
+/**
+ * bench/results/<name>.json (git-ignored) and <name>.svg (committed); a --quick run writes <name>.quick.json and
+ * <name>.quick.svg (both git-ignored), so a smoke run never replaces the full-size results.
+ */
 export function writeReport(r: ScenarioReport, machine: Machine, quick: boolean): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const json = { ...r, chart: undefined, machine, quick, finishedAt: new Date().toISOString() };
-  writeFileSync(join(RESULTS_DIR, `${r.name}.json`), `${JSON.stringify(json, null, 2)}\n`);
-  writeFileSync(join(RESULTS_DIR, `${r.name}.svg`), renderChart(r.chart));
+  const base = quick ? `${r.name}.quick` : r.name;
+  writeFileSync(join(RESULTS_DIR, `${base}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${base}.svg`), renderChart(r.chart));
 }
 
 /** The whole run as Markdown: what the README's Performance section shows. */
