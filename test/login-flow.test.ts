@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deletePrefix, dumpPrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
+import { seedChallenge } from "./support/delivery.js";
 import { createAccount, login, ping, secretHeaders, useWebhook, waitForOutcome } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -164,6 +166,16 @@ describe("answers and their errors", () => {
     expect(newer.status).toBe(200);
     expect((await ping(gw, token)).body).toMatchObject({ ErrorCode: 1104 });
     expect((await phone.answer(gw.url, gw.apiKey, push.data.secondfactorauthenticationtoken!, "Yes")).body).toMatchObject({ ErrorCode: 1104 });
+  });
+
+  it("logins of one user racing each other leave exactly one pending, and cancel every other once", async () => {
+    const uid = randomBytes(16).toString("hex");
+    const racing = await Promise.all(Array.from({ length: 20 }, () => seedChallenge(gw.services, gw.apiKey, uid)));
+    const stored = await Promise.all(racing.map((c) => gw.services.challenges.load({ appId: c.appId, uid, challengeId: c.id })));
+    const pending = stored.filter((c) => c?.status === "Pending");
+    expect(pending).toHaveLength(1);
+    expect(stored.filter((c) => c?.status === "Cancelled")).toHaveLength(19);
+    expect((await gw.services.challenges.pendingOf(gw.apiKey, uid))?.id).toBe(pending[0]!.id);
   });
 
   it("wrong credentials give 966 and push switched off gives 1299", async () => {
