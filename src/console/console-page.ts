@@ -265,6 +265,19 @@ const timeCell = (iso: string | null): HTMLTableCellElement => {
   return td;
 };
 
+/** Put `rows` in the table's body, or one row saying `empty` across all of its header's columns. */
+function fillTable(id: string, rows: HTMLTableRowElement[], empty: string): void {
+  const table = $<HTMLTableElement>(id);
+  if (!rows.length) {
+    const td = cell(empty, "empty");
+    td.colSpan = table.tHead?.rows[0]?.cells.length ?? 1;
+    const tr = document.createElement("tr");
+    tr.append(td);
+    rows.push(tr);
+  }
+  table.tBodies[0]!.replaceChildren(...rows);
+}
+
 async function refreshAudit(): Promise<void> {
   const res = await api("GET", `${AUDIT_PATH}?count=50`);
   if (!res.ok) return;
@@ -289,14 +302,7 @@ async function refreshAudit(): Promise<void> {
     );
     return tr;
   });
-  if (!rows.length) {
-    const tr = document.createElement("tr");
-    const td = cell("No events yet.", "empty");
-    td.colSpan = 6;
-    tr.append(td);
-    rows.push(tr);
-  }
-  $<HTMLTableElement>("recent").tBodies[0]!.replaceChildren(...rows);
+  fillTable("recent", rows, "No events yet.");
 }
 
 async function pollAudit(mine: number): Promise<void> {
@@ -343,14 +349,7 @@ async function refreshDeadLetters(force = false): Promise<void> {
     );
     return tr;
   });
-  if (!rows.length) {
-    const tr = document.createElement("tr");
-    const td = cell("No dead letters.", "empty");
-    td.colSpan = 8;
-    tr.append(td);
-    rows.push(tr);
-  }
-  $<HTMLTableElement>("dead-letters").tBodies[0]!.replaceChildren(...rows);
+  fillTable("dead-letters", rows, "No dead letters.");
 }
 
 async function retryDeadLetter(jobId: string, button: HTMLButtonElement): Promise<void> {
