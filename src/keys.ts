@@ -29,8 +29,13 @@ export function createKeys(prefix: string) {
     pending: (appId: string, uid: string) => `${user(appId, uid)}:pending`,
     /** String: set while pushes to the user are locked after a "not me" answer (error 1198). */
     lock: (appId: string, uid: string) => `${user(appId, uid)}:lock`,
-    /** String: wrong passwords counted toward the lockout, expiring with it. */
-    passwordFailures: (appId: string, uid: string) => `${user(appId, uid)}:pwfail`,
+    /**
+     * String: wrong passwords typed with one identifier (see `identifierRef`), whether or not an account has it,
+     * counted toward its lockout and expiring with it. Shares a hash tag with `loginLock`.
+     */
+    loginFailures: (appId: string, identifierRef: string) => `${prefix}:{l:${appId}:${identifierRef}}:pwfail`,
+    /** String: set while an identifier is locked out after too many wrong passwords (error 1198). */
+    loginLock: (appId: string, identifierRef: string) => `${prefix}:{l:${appId}:${identifierRef}}:pwlock`,
     /** Hash: one challenge. */
     challenge: (appId: string, uid: string, challengeId: string) => `${user(appId, uid)}:ch:${challengeId}`,
     /** String: where the challenge of this browser-token hash is. */

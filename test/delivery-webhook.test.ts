@@ -80,9 +80,10 @@ describe("the Native webhook (contract 2.2)", () => {
     expect(requestsOf(id)).toHaveLength(1);
     expect((await deviceOf(gw, e)).active).toBe(false);
     expect((await gw.services.challenges.load({ appId: c.appId, uid: c.uid, challengeId: c.id }))!.delivery).toBe("Failed");
-    // No active device left: the next login hands back an enrollment QR instead of waiting for a push.
+    // No active device left: the next login is refused (1313), never offered an enrollment QR (contract 1.1).
     const again = await login(gw, e.email);
-    expect(again.body.SecondFactorAuthentication.IsPushDeviceRegistered).toBe(false);
+    expect(again.status).toBe(403);
+    expect(again.body).toMatchObject({ ErrorCode: 1313 });
   });
 
   it("a refused signature (401) is the app's misconfiguration: L2 and L3 answer 1298 until the settings are saved", async () => {

@@ -132,7 +132,8 @@ describe("AWS SNS delivery", () => {
     expect(publishRequests(fake, e.endpointArn)).toHaveLength(1);
     expect((await deviceOf(gw, e)).active).toBe(false);
     expect((await gw.services.challenges.load(ref))!.delivery).toBe("Failed");
-    expect((await login(gw, e.email)).body.SecondFactorAuthentication.IsPushDeviceRegistered).toBe(false);
+    // No active device left: 1313, never an enrollment QR (contract 1.1).
+    expect((await login(gw, e.email)).body).toMatchObject({ ErrorCode: 1313 });
   });
 
   it("bad credentials fail fast, and L2 and L3 answer 1298 until the settings are saved again", async () => {
@@ -186,9 +187,10 @@ describe("AWS SNS delivery", () => {
     expect(state).toBe("failed");
     expect(job.failedReason).toContain("InvalidParameter");
     expect((await deviceOf(gw, e)).active).toBe(false);
-    const res = await login(gw, e.email);
-    expect(res.status).toBe(200);
-    expect(res.body.SecondFactorAuthentication.IsPushDeviceRegistered).toBe(false);
+    // This user's only device is inactive: 1313 (contract 1.1), not the app-wide 1298; other users still log in.
+    expect((await login(gw, e.email)).body).toMatchObject({ ErrorCode: 1313 });
+    const other = await enrollWithoutLogin(gw);
+    expect((await login(gw, other.email)).status).toBe(200);
   });
 
   it("a challenge that expires while its send waits in backoff is never sent", async () => {

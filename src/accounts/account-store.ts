@@ -3,6 +3,9 @@ import { ApiError } from "../errors.js";
 import { hashPassword } from "../crypto/passwords.js";
 import type { Keys } from "../keys.js";
 import type { RedisClient } from "../redis.js";
+import { normalizeIdentifier, type IdentifierKind } from "./identifiers.js";
+
+export type { IdentifierKind } from "./identifiers.js";
 
 /** The profile as LoginRadius answers it (the subset this gateway keeps). */
 export interface Profile {
@@ -28,17 +31,12 @@ export interface NewAccount {
   firstName?: string | undefined;
 }
 
-export type IdentifierKind = "email" | "username" | "phone";
-
 export interface AccountStore {
   create(appId: string, input: NewAccount): Promise<Profile>;
+  /** The uid of the account with this identifier, as typed (it is normalized here). */
   findUid(appId: string, kind: IdentifierKind, value: string): Promise<string | null>;
   get(appId: string, uid: string): Promise<{ profile: Profile; passwordHash: string } | null>;
 }
-
-/** Identifiers are matched case-insensitively, as users type them. */
-export const normalizeIdentifier = (kind: IdentifierKind, value: string): string =>
-  kind === "phone" ? value.replace(/[\s()-]/g, "") : value.trim().toLowerCase();
 
 const hex32 = () => randomUUID().replaceAll("-", "");
 

@@ -1,3 +1,4 @@
+import { liftLocks } from "../accounts/lockout.js";
 import { publicDevice } from "../http/routes/admin.js";
 import type { AdminContext } from "./context.js";
 import { apiKeyArg, CommandError, EXIT, existingApp, type Command } from "./command.js";
@@ -36,18 +37,18 @@ export const unlock: Command = {
   usage: "unlock <apikey> <uid | email | username>",
   help:
     'Lift the user\'s lock: the one a "not me" answer sets (error 1198 on new logins) and the wrong-password\n' +
-    "lockout, with its failure count. Recorded in the app's audit trail (user.unlocked), as the admin endpoint does.",
+    "lockout of each of their identifiers (email, username, phone), with its failure count. Recorded in the app's\n" +
+    "audit trail (user.unlocked), as the admin endpoint does.",
   args: { min: 2, max: 2 },
   async run(ctx, a, io) {
     const app = await existingApp(ctx, apiKeyArg(a.args[0]));
     const uid = await resolveUser(ctx, app.apiKey, a.args[1]!);
     const s = await ctx.services();
-    const removed = await s.redis.del(s.keys.lock(app.apiKey, uid), s.keys.passwordFailures(app.apiKey, uid));
-    if (!removed) {
+    const account = await s.accounts.get(app.apiKey, uid);
+    if (!account || !(await liftLocks(s, app.apiKey, uid, account.profile, "by an admin (CLI)"))) {
       io.out(`user ${uid} was not locked`);
       return EXIT.ok;
     }
-    await s.audit.record(app.apiKey, { type: "user.unlocked", uid, detail: "by an admin (CLI)" });
     io.out(`unlocked user ${uid}`);
     return EXIT.ok;
   },

@@ -1,3 +1,4 @@
+import { ApiError } from "../errors.js";
 import { hashToken, newToken } from "../crypto/tokens.js";
 import type { AppRecord } from "../apps/app-store.js";
 import type { Profile } from "../accounts/account-store.js";
@@ -18,7 +19,7 @@ export interface OpenedChallenge {
   /** The browser's 2FA token: returned once, never stored. */
   token: string;
   challenge: Challenge;
-  /** The enrollment QR when the user has no active device; the push follows the enrollment. */
+  /** The enrollment QR when the user has no device at all; the push follows the enrollment. */
   qr: PushQRCode | null;
   devices: Device[];
 }
@@ -26,7 +27,8 @@ export interface OpenedChallenge {
 /**
  * Open a challenge for a user whose first factor passed (or for an admin's test push): it becomes the user's
  * pending one (cancelling the older, whose pages are told), its expiry is scheduled, and the push is queued
- * to every active device.
+ * to every active device. A user with no device at all gets an enrollment QR instead (contract 1.1); one with
+ * devices but none active is refused with 1313, and nothing is opened.
  */
 export async function openChallenge(
   s: Services,
@@ -36,7 +38,11 @@ export async function openChallenge(
   profile: Profile,
   origin: ChallengeOrigin,
 ): Promise<OpenedChallenge> {
-  const devices = (await s.devices.list(app.apiKey, uid)).filter((d) => d.active);
+  const enrolled = await s.devices.list(app.apiKey, uid);
+  const devices = enrolled.filter((d) => d.active);
+  // A user who has enrolled but whose devices all died (their push tokens were refused) gets no QR: it would
+  // hand enrollment, and so the account, to whoever knows the password. Refused before anything is written.
+  if (enrolled.length && !devices.length) throw new ApiError(1313);
   const now = s.now();
   const token = newToken();
   const handle = newToken();

@@ -9,6 +9,11 @@ export interface Metrics {
   httpDuration: Histogram<"method" | "route" | "status">;
   challenges: Counter<"outcome">;
   pushes: Counter<"provider" | "outcome">;
+  /**
+   * Password hashes computed by L2: one per attempt whatever its outcome (known, unknown or locked identifier),
+   * which is what keeps the answer's timing from telling them apart.
+   */
+  passwordChecks: Counter;
   /** Sockets connected to this node: `page` (waiting logins, namespace "/") and `device` (open phone apps). */
   socketsConnected: Gauge<"kind">;
   /**
@@ -41,6 +46,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "pmg_pushes_total",
       help: "Push send attempts by provider (webhook, sns, socket; none: skipped before one was chosen) and outcome (sent, failed, retrying, skipped)",
       labelNames: ["provider", "outcome"] as const,
+      registers: [registry],
+    }),
+    passwordChecks: new Counter({
+      name: "pmg_password_checks_total",
+      help: "Password hashes computed by logins (one per attempt: known, unknown or locked identifier alike)",
       registers: [registry],
     }),
     socketsConnected: new Gauge({

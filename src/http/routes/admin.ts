@@ -6,6 +6,7 @@ import { requireAppWithSecret } from "../credentials.js";
 import { parseBody, queryParam } from "../request-input.js";
 import { openChallenge } from "../../challenge/open-challenge.js";
 import { loadPushSettings } from "../../login/push-enabled.js";
+import { liftLocks } from "../../accounts/lockout.js";
 
 /** (ext) What an operator needs beyond the LoginRadius surface: the audit trail, unlocking a user, their devices. */
 export function adminRoutes(s: Services): Router {
@@ -32,12 +33,13 @@ export function adminRoutes(s: Services): Router {
     res.json({ Data: await s.audit.list(app.apiKey, q) });
   });
 
-  // Lift a lock from "not me" or too many wrong passwords.
+  // Lift a lock from "not me" or too many wrong passwords (on any of the user's identifiers).
   r.delete("/v2/manage/account/:uid/push/lock", async (req, res) => {
     const app = await requireAppWithSecret(s, req);
-    const uid = await existingUser(app.apiKey, req.params.uid);
-    const removed = await s.redis.del(s.keys.lock(app.apiKey, uid), s.keys.passwordFailures(app.apiKey, uid));
-    if (removed) await s.audit.record(app.apiKey, { type: "user.unlocked", uid, detail: "by an admin" });
+    const uid = uidParam(req.params.uid);
+    const account = await s.accounts.get(app.apiKey, uid);
+    if (!account) throw new ApiError(938);
+    await liftLocks(s, app.apiKey, uid, account.profile, "by an admin");
     res.json({ IsDeleted: true });
   });
 

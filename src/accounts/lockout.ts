@@ -1,0 +1,95 @@
+import { ApiError } from "../errors.js";
+import { burnPasswordCheck, verifyPassword } from "../crypto/passwords.js";
+import type { Services } from "../services.js";
+import type { Profile } from "./account-store.js";
+import { identifierRef, identifiersOf, normalizeIdentifier, type IdentifierKind } from "./identifiers.js";
+
+/**
+ * The lockout rules of the first factor, in one place:
+ * - wrong passwords are counted per normalized identifier, whether or not an account has it; after
+ *   LOGIN_MAX_FAILURES within LOGIN_LOCK_SECONDS the identifier answers 1198 for LOGIN_LOCK_SECONDS. An unknown
+ *   identifier locks exactly like a known one, so the lockout does not tell which accounts exist;
+ * - the password hash is computed on every attempt (locked, unknown or known), so neither does the timing;
+ * - a "not me" lock on a user is only revealed once the password was right;
+ * - an admin lifting a user's lock clears both, for every identifier of the account.
+ */
+
+/** The identifier a login was attempted with, already normalized. */
+export interface AttemptedIdentifier {
+  kind: IdentifierKind;
+  value: string;
+}
+
+export type PasswordCheckDeps = Pick<Services, "redis" | "keys" | "config" | "audit" | "logger" | "metrics">;
+
+/**
+ * Check the password typed with `id` under the lockout rules: returns the account when it is right and the
+ * identifier is not locked out; throws 1198 while it is locked out (right password or not) and 966 when the
+ * password is wrong or no account has the identifier (`account` null), counting the failure either way.
+ */
+export async function checkPassword<A extends { uid: string; passwordHash: string }>(
+  d: PasswordCheckDeps,
+  appId: string,
+  id: AttemptedIdentifier,
+  account: A | null,
+  password: string,
+): Promise<A> {
+  const ref = identifierRef(appId, id.kind, id.value);
+  const locked = (await d.redis.exists(d.keys.loginLock(appId, ref))) > 0;
+  // The hash work is spent before anything is decided, so a locked or unknown identifier answers as slowly.
+  const right = account ? await verifyPassword(password, account.passwordHash) : await burnPasswordCheck(password).then(() => false);
+  d.metrics.passwordChecks.inc();
+  const who = account ? { uid: account.uid } : {};
+  if (locked) {
+    await d.audit.record(appId, { type: "login.refused", ...who, detail: "locked: wrong passwords" });
+    throw new ApiError(1198);
+  }
+  if (!right || !account) {
+    await countFailure(d, appId, ref, account?.uid);
+    throw new ApiError(966);
+  }
+  await d.redis.del(d.keys.loginFailures(appId, ref));
+  return account;
+}
+
+/** One more wrong password for the identifier; the one that reaches the limit locks it (known or not). */
+async function countFailure(d: PasswordCheckDeps, appId: string, ref: string, uid: string | undefined): Promise<void> {
+  const failuresKey = d.keys.loginFailures(appId, ref);
+  const seconds = d.config.LOGIN_LOCK_SECONDS;
+  const [[, failures]] = (await d.redis.multi().incr(failuresKey).expire(failuresKey, seconds, "NX").exec()) as [[Error | null, number]];
+  if (failures < d.config.LOGIN_MAX_FAILURES) return;
+  await d.redis.multi().set(d.keys.loginLock(appId, ref), "1", "EX", seconds).del(failuresKey).exec();
+  // The identifier itself is never logged: an unknown one is whatever a stranger typed.
+  d.logger.warn({ app: appId, ...(uid && { uid }) }, uid ? "too many wrong passwords: account locked" : "too many wrong passwords: unknown identifier locked");
+  await d.audit.record(appId, { type: "user.locked", ...(uid && { uid }), detail: uid ? "wrong passwords" : "wrong passwords, no such account" });
+}
+
+/**
+ * Refuse (1198) a user whose pushes are locked after a "not me" answer. Call it only once the password was
+ * right: before that, the lock would tell a stranger that the account exists and was just refused.
+ */
+export async function refuseIfNotMeLocked(d: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string): Promise<void> {
+  const lock = await d.redis.get(d.keys.lock(appId, uid));
+  if (!lock) return;
+  await d.audit.record(appId, { type: "login.refused", uid, detail: `locked: ${lock}` });
+  throw new ApiError(1198);
+}
+
+/**
+ * An admin lifts a user's locks: the "not me" lock and the wrong-password lockout of every identifier of the
+ * account (email, username, phone), with their failure counts. Audited when anything was lifted; returns
+ * whether anything was.
+ */
+export async function liftLocks(d: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string, profile: Profile, by: string): Promise<boolean> {
+  // One DEL per identifier: each identifier's keys share a hash tag, different identifiers may not (Redis Cluster).
+  const removed = await Promise.all([
+    d.redis.del(d.keys.lock(appId, uid)),
+    ...identifiersOf(profile).map(([kind, value]) => {
+      const ref = identifierRef(appId, kind, normalizeIdentifier(kind, value));
+      return d.redis.del(d.keys.loginLock(appId, ref), d.keys.loginFailures(appId, ref));
+    }),
+  ]);
+  const lifted = removed.some((n) => n > 0);
+  if (lifted) await d.audit.record(appId, { type: "user.unlocked", uid, detail: by });
+  return lifted;
+}
