@@ -36,7 +36,7 @@ let pendingToken: string;
 let accessToken: string;
 
 beforeAll(async () => {
-  gw = await startTestGateway();
+  gw = await startTestGateway({ rateLimits: { failedGuessesPerIp: BUDGET } });
   receiver = await new WebhookReceiver("whsec-guessing-signing-secret-1").start();
   await useWebhook(gw, receiver);
   const user = await enrollWithoutLogin(gw);
@@ -60,9 +60,14 @@ let lastAddress = 10;
 /** A loopback address no other test of this file calls from. */
 const freshAddress = () => `127.0.0.${++lastAddress}`;
 
-/** A plain HTTP call from a given source address, with any body bytes and headers. */
-function callFrom(from: string, method: string, path: string, o: { query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<ApiResponse> {
-  const url = new URL(path, gw.url);
+/** A plain HTTP call from a given source address, with any body bytes and headers (to `gw` unless `base` says). */
+function callFrom(
+  from: string,
+  method: string,
+  path: string,
+  o: { query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer | string; base?: string } = {},
+): Promise<ApiResponse> {
+  const url = new URL(path, o.base ?? gw.url);
   for (const [k, v] of Object.entries(o.query ?? {})) url.searchParams.append(k, v);
   return new Promise((resolve, reject) => {
     // Framed by Content-Length: Node sends a DELETE's body unframed otherwise.
@@ -79,9 +84,9 @@ function callFrom(from: string, method: string, path: string, o: { query?: Recor
         } catch {
           /* keep the text: the assertions say what was expected */
         }
-        const headers = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
-        resolve({ status: res.statusCode ?? 0, headers, body, text });
+        const answered = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) answered.set(k, Array.isArray(v) ? v.join(", ") : v);
+        resolve({ status: res.statusCode ?? 0, headers: answered, body, text });
       });
     });
     req.on("error", reject);
@@ -128,6 +133,84 @@ function expectRefused(res: ApiResponse, label: string): void {
   const retryAfter = Number(res.headers.get("retry-after"));
   expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `${label}: Retry-After ${res.headers.get("retry-after")}`).toBe(true);
 }
+
+describe("failed guesses per address (1103, 902, 905)", () => {
+  it("1103: unknown tokens on L4 spend the budget, then the address is refused 429 on every ping; another address still polls", async () => {
+    const attacker = freshAddress();
+    for (let i = 0; i < BUDGET; i++) expectContractError(await pingFrom(attacker, randomUUID()), `guess ${i + 1}`, 1103);
+    expectRefused(await pingFrom(attacker, randomUUID()), "the next guess");
+    // Refused before any lookup: the real token, from that address, is refused too, and so is a malformed one.
+    expectRefused(await pingFrom(attacker, pendingToken), "a valid token from the guessing address");
+    expectRefused(await pingFrom(attacker, "not-a-guid"), "a malformed token");
+    // The page of the user polls on from its own address.
+    const page = await pingFrom(freshAddress(), pendingToken);
+    expect(page.body, page.text).toMatchObject({ ErrorCode: 1295 });
+  });
+
+  it("1103: unknown tokens on L3 (resend) spend the budget, then 429", async () => {
+    const attacker = freshAddress();
+    for (let i = 0; i < BUDGET; i++) expectContractError(await resendFrom(attacker, randomUUID()), `guess ${i + 1}`, 1103);
+    expectRefused(await resendFrom(attacker, randomUUID()), "the next guess");
+    expectRefused(await pingFrom(attacker, pendingToken), "a ping from the same address");
+  });
+
+  it("1103: unknown tokens on the page socket handshake spend the budget, then connect_error 429 with RetryAfter; another page connects", async () => {
+    const attacker = freshAddress();
+    for (let i = 0; i < BUDGET; i++) expect(await handshakeFrom(attacker, randomUUID()), `guess ${i + 1}`).toMatchObject({ ErrorCode: 1103 });
+    const refused = await handshakeFrom(attacker, randomUUID());
+    expect(refused).toMatchObject({ ErrorCode: 429, Message: "Too many requests in a particular time frame" });
+    expect(refused?.RetryAfter).toBeGreaterThanOrEqual(1);
+    expect(await handshakeFrom(attacker, pendingToken), "the real token from the guessing address").toMatchObject({ ErrorCode: 429 });
+    expectRefused(await pingFrom(attacker, pendingToken), "a ping from the same address");
+    expect(await handshakeFrom(freshAddress(), pendingToken), "the user's page").toBeNull();
+  });
+
+  it("902: wrong apisecrets spend the budget, then 429 even with the right one; the operator's own address is unaffected", async () => {
+    const attacker = freshAddress();
+    for (let i = 0; i < BUDGET; i++) {
+      const res = await settingsFrom(attacker, `wrong-secret-${i}`);
+      expectContractError(res, `guess ${i + 1}`, 902);
+      expect(res.status).toBe(401);
+    }
+    expectRefused(await settingsFrom(attacker, "wrong-secret-next"), "the next guess");
+    expectRefused(await settingsFrom(attacker, gw.apiSecret), "the right secret from the guessing address");
+    expect((await settingsFrom(freshAddress(), gw.apiSecret)).status).toBe(200);
+  });
+
+  it("905: random access tokens on L9, L7 and the devices routes spend the budget, then 429; the user's own address is unaffected", async () => {
+    const attacker = freshAddress();
+    expectContractError(await asUserFrom(attacker, "GET", MFA, randomUUID()), "L9", 905);
+    expectContractError(await asUserFrom(attacker, "DELETE", RESET_OWN, randomUUID()), "L7", 905);
+    expectContractError(await asUserFrom(attacker, "GET", OWN_DEVICES, "not-a-guid"), "devices", 905);
+    expectRefused(await asUserFrom(attacker, "GET", OWN_DEVICES, randomUUID()), "the next guess");
+    expectRefused(await asUserFrom(attacker, "GET", MFA, accessToken), "the real token from the guessing address");
+    const own = await asUserFrom(freshAddress(), "GET", OWN_DEVICES, accessToken);
+    expect(own.status, own.text).toBe(200);
+  });
+
+  it("one budget for all three codes: a 1103, a 902 and a 905 from one address spend it together", async () => {
+    const attacker = freshAddress();
+    expectContractError(await pingFrom(attacker, randomUUID()), "1103", 1103);
+    expectContractError(await settingsFrom(attacker, "wrong"), "902", 902);
+    expectContractError(await asUserFrom(attacker, "GET", MFA, randomUUID()), "905", 905);
+    expectRefused(await pingFrom(attacker, randomUUID()), "ping");
+    expectRefused(await settingsFrom(attacker, gw.apiSecret), "management");
+    expectRefused(await asUserFrom(attacker, "GET", MFA, accessToken), "access token");
+  });
+
+  it("successful calls and other answers do not spend it", async () => {
+    const caller = freshAddress();
+    for (let i = 0; i < BUDGET * 3; i++) {
+      expect((await pingFrom(caller, pendingToken)).body).toMatchObject({ ErrorCode: 1295 });
+      expect((await settingsFrom(caller, gw.apiSecret)).status).toBe(200);
+      expect((await asUserFrom(caller, "GET", OWN_DEVICES, accessToken)).status).toBe(200);
+      // A missing token or secret is not a guess (1060, 923): nothing was tried.
+      expectContractError(await callFrom(caller, "GET", MFA, { query: { apikey: gw.apiKey } }), "no token", 1060);
+      expectContractError(await callFrom(caller, "GET", SETTINGS, { query: { apikey: gw.apiKey } }), "no secret", 923);
+    }
+    expectContractError(await pingFrom(caller, randomUUID()), "a first wrong guess still answers 1103", 1103);
+  });
+});
 
 /** Bodies that claim an encoding and are not in it: garbage, and a real stream cut short. */
 const corrupt: Record<string, Buffer[]> = {
