@@ -212,6 +212,34 @@ describe("failed guesses per address (1103, 902, 905)", () => {
   });
 });
 
+describe("failed guesses on the operator's tokens (METRICS_TOKEN 905, ADMIN_TOKEN 902)", () => {
+  const METRICS_TOKEN = "scrape-token-for-the-guessing-test";
+  const ADMIN_TOKEN = "operator-token-for-the-guessing-test-0123";
+  let ops: TestGateway;
+  beforeAll(async () => {
+    ops = await startTestGateway({ worker: false, env: { METRICS_TOKEN, ADMIN_TOKEN }, rateLimits: { failedGuessesPerIp: BUDGET } });
+  });
+  afterAll(async () => {
+    await ops.stop();
+    await deletePrefix(ops.config.REDIS_PREFIX);
+  });
+  const bearerFrom = (from: string, path: string, token: string) => callFrom(from, "GET", path, { base: ops.url, headers: { Authorization: `Bearer ${token}` } });
+
+  it("wrong metrics tokens (905) spend the budget, then 429; the scraper's own address is unaffected", async () => {
+    const attacker = freshAddress();
+    for (let i = 0; i < BUDGET; i++) expectContractError(await bearerFrom(attacker, "/metrics", `guess-${i}`), `guess ${i + 1}`, 905);
+    expectRefused(await bearerFrom(attacker, "/metrics", METRICS_TOKEN), "the right token from the guessing address");
+    expect((await bearerFrom(freshAddress(), "/metrics", METRICS_TOKEN)).status).toBe(200);
+  });
+
+  it("wrong dashboard tokens (902) spend the budget, then 429; the operator's own address is unaffected", async () => {
+    const attacker = freshAddress();
+    for (let i = 0; i < BUDGET; i++) expectContractError(await bearerFrom(attacker, "/admin/queues/api/queues", `guess-${i}`), `guess ${i + 1}`, 902);
+    expectRefused(await bearerFrom(attacker, "/admin/queues/api/queues", ADMIN_TOKEN), "the right token from the guessing address");
+    expect((await bearerFrom(freshAddress(), "/admin/queues/api/queues", ADMIN_TOKEN)).status).toBe(200);
+  });
+});
+
 /** Bodies that claim an encoding and are not in it: garbage, and a real stream cut short. */
 const corrupt: Record<string, Buffer[]> = {
   gzip: [Buffer.from("this is not gzip at all"), gzipSync(JSON.stringify({ email: "a@example.com", password: "x".repeat(200) })).subarray(0, 30)],
