@@ -60,6 +60,8 @@ export function createKeys(prefix: string) {
     audit: (appId: string) => `${app(appId)}:audit`,
     /** Prefix for rate-limiter-flexible. */
     rateLimits: () => `${prefix}:rl`,
+    /** String: failed guesses (1103, 902, 905) of a client address in its current window; beside the rate limits. */
+    failedGuesses: (ip: string) => `${prefix}:rl:failedGuessesPerIp:${ip}`,
     /** Prefix for BullMQ queues (queue names carry their own hash tag). */
     queues: () => `${prefix}:bull`,
   };

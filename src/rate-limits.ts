@@ -17,6 +17,12 @@ export interface RateLimitOptions {
   strangerPerIp: number;
   /** Socket handshakes per IP. @default 60 per 60 s */
   handshakePerIp: number;
+  /**
+   * Failed guesses per IP: unknown 2FA tokens (1103), wrong apisecrets (902), invalid access tokens (905). Only
+   * failures spend it; once spent, the address is refused on every call that checks one (guess-budget.ts).
+   * @default 30 per 60 s
+   */
+  failedGuessesPerIp: number;
 }
 
 export const defaultRateLimits: RateLimitOptions = {
@@ -26,9 +32,14 @@ export const defaultRateLimits: RateLimitOptions = {
   answerPerHandle: 10,
   strangerPerIp: 300,
   handshakePerIp: 60,
+  failedGuessesPerIp: 30,
 };
 
-export type RateLimitName = keyof RateLimitOptions;
+/** Every limit's window. */
+export const RATE_LIMIT_WINDOW_SECONDS = 60;
+
+/** The limits that every call spends (the failed-guesses budget is spent by failures only: guess-budget.ts). */
+export type RateLimitName = Exclude<keyof RateLimitOptions, "failedGuessesPerIp">;
 export type RateLimits = Record<RateLimitName, (key: string) => Promise<void>>;
 
 /** One limiter per name, 60-second windows, in Redis so every gateway node counts together. */
@@ -38,17 +49,21 @@ export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLi
       storeClient: redis,
       keyPrefix: `${keys.rateLimits()}:${name}`,
       points: options[name],
-      duration: 60,
+      duration: RATE_LIMIT_WINDOW_SECONDS,
       rejectIfRedisNotReady: true,
     });
     return async (key: string) => {
       try {
         await limiter.consume(key);
       } catch (err) {
-        if (err instanceof RateLimiterRes) throw new ApiError(429, { retryAfter: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) });
+        if (err instanceof RateLimiterRes) throw tooManyRequests(err.msBeforeNext);
         throw err;
       }
     };
   };
-  return Object.fromEntries((Object.keys(options) as RateLimitName[]).map((n) => [n, make(n)])) as RateLimits;
+  const names = (Object.keys(options) as Array<keyof RateLimitOptions>).filter((n): n is RateLimitName => n !== "failedGuessesPerIp");
+  return Object.fromEntries(names.map((n) => [n, make(n)])) as RateLimits;
 }
+
+/** The contract's 429, with Retry-After in whole seconds (at least 1) until the window lets the caller in again. */
+export const tooManyRequests = (msBeforeNext: number): ApiError => new ApiError(429, { retryAfter: Math.max(1, Math.ceil(msBeforeNext / 1000)) });

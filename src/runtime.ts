@@ -175,7 +175,7 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
   if (http) {
     // The browser client everywhere; the demo pages in development only.
     // The queue dashboard only with ADMIN_TOKEN: it shows every app's jobs, for the deployment's operator.
-    const board = config.ADMIN_TOKEN ? createAdminBoard({ token: config.ADMIN_TOKEN, queues: [queues.push, queues.expiry] }) : undefined;
+    const board = config.ADMIN_TOKEN ? createAdminBoard({ token: config.ADMIN_TOKEN, queues: [queues.push, queues.expiry], guesses: services.guesses }) : undefined;
     const extra = [clientRoutes(), ...(config.isDev ? [demoRoutes(services, bootstrap)] : []), ...(board ? [board.router] : [])];
     const operations = [...clientOperations, ...(config.isDev ? demoOperations : []), ...(board ? board.operations : [])];
     const pagePrefixes = ["/client", ...(config.isDev ? ["/demo"] : []), ...(board ? [ADMIN_BOARD_PATH] : [])];

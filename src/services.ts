@@ -14,6 +14,7 @@ import { createRateLimits, defaultRateLimits, type RateLimitOptions, type RateLi
 import type { PushQueues } from "./push/queues.js";
 import type { Notifier } from "./realtime/notifier.js";
 import { createAuditLog, type AuditLog } from "./audit/audit-log.js";
+import { createGuessBudget, type GuessBudget } from "./guess-budget.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
 
 /**
@@ -34,6 +35,8 @@ export interface Services {
   challenges: ChallengeStore;
   enrollment: Enrollment;
   limits: RateLimits;
+  /** Each address's budget of failed guesses (1103, 902, 905). */
+  guesses: GuessBudget;
   audit: AuditLog;
   metrics: Metrics;
   queues: PushQueues;
@@ -58,6 +61,7 @@ export function createServices(d: ServiceDeps): Services {
   const now = d.now ?? Date.now;
   const date = () => new Date(now());
   const keys = createKeys(d.config.REDIS_PREFIX);
+  const limits = { ...defaultRateLimits, ...d.rateLimits };
   return {
     config: d.config,
     logger: d.logger,
@@ -71,7 +75,8 @@ export function createServices(d: ServiceDeps): Services {
     devices: createDeviceStore(d.redis, keys, d.sealer, date),
     challenges: createChallengeStore(d.redis, keys),
     enrollment: createEnrollment(d.redis, keys, { publicUrl: d.config.PUBLIC_URL, ttlSeconds: d.config.ENROLLMENT_TTL_SECONDS }, date),
-    limits: createRateLimits(d.redis, keys, { ...defaultRateLimits, ...d.rateLimits }),
+    limits: createRateLimits(d.redis, keys, limits),
+    guesses: createGuessBudget(d.redis, keys, limits.failedGuessesPerIp),
     audit: createAuditLog(d.redis, keys, d.logger, {
       maxLength: d.config.AUDIT_MAX_EVENTS,
       webhook: d.config.AUDIT_WEBHOOK_URL && d.config.AUDIT_WEBHOOK_SECRET ? { url: d.config.AUDIT_WEBHOOK_URL, secret: d.config.AUDIT_WEBHOOK_SECRET } : undefined,

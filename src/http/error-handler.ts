@@ -1,5 +1,6 @@
-import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { ErrorRequestHandler, Request, RequestHandler } from "express";
 import { ApiError } from "../errors.js";
+import { bodyErrorOf } from "./body-errors.js";
 import type { Logger } from "../logger.js";
 import { isRedisUnavailable } from "../redis.js";
 
@@ -18,7 +19,7 @@ export const unavailable = (): ApiError =>
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const down = isRedisUnavailable(err);
-    const apiError = down ? unavailable() : toApiError(err);
+    const apiError = down ? unavailable() : toApiError(err, req);
     // Only the error's kind and message: a stack or request could carry what the logs must never hold.
     const logged = { err: { name: (err as Error)?.name, message: (err as Error)?.message }, method: req.method, route: req.route?.path };
     if (down) logger.warn(logged, "request failed: Redis unavailable");
@@ -29,12 +30,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** Body-parser errors (bad JSON, too large, bad encoding) are the client's: 965. Anything else is ours: 950. */
-function toApiError(err: unknown): ApiError {
+/**
+ * Ours or the client's: an ApiError as thrown; a path parameter that is not valid percent-encoding (the router
+ * decodes it and throws a URIError with status 400) is 908; a body that could not be read is 965 (body-errors.ts).
+ * Anything else is ours: 950.
+ */
+function toApiError(err: unknown, req: Request): ApiError {
   if (err instanceof ApiError) return err;
-  const e = err as { type?: unknown; status?: unknown };
-  if (typeof e?.type === "string" && typeof e.status === "number" && e.status >= 400 && e.status < 500) {
-    return new ApiError(965, { description: e.type === "entity.too.large" ? "The request body is too large." : "The request body is not valid JSON." });
+  if (err instanceof URIError && (err as { status?: unknown }).status === 400) {
+    return new ApiError(908, { description: "A path parameter is not valid percent-encoding." });
   }
-  return new ApiError(950);
+  return bodyErrorOf(req, err) ?? new ApiError(950);
 }

@@ -11,16 +11,21 @@ export type PingResult = { login: LoginResponse } | { error: ErrorCode };
 /**
  * L4, for pages that poll: the login response once approved (until the finalize window closes), otherwise the
  * error that says why not yet or not any more. It is the hottest path a legacy page has (every poll but the
- * last answers 1295), so the answer is a value rather than a thrown error, the rate limit and the lookup run
- * side by side, and only the fields the answer needs are read.
+ * last answers 1295), so the answer is a value rather than a thrown error, the rate limit, the caller's
+ * failed-guesses budget and the lookup run side by side, and only the fields the answer needs are read. An
+ * unknown token (1103) spends the budget of the caller's address `ip`.
  */
-export async function ping(s: Services, app: AppRecord, token: string): Promise<PingResult> {
+export async function ping(s: Services, app: AppRecord, token: string, ip: string): Promise<PingResult> {
   const tokenHash = hashToken(token);
-  const [, c] = await together([
+  const [, , c] = await together([
     s.limits.pingPerToken(tokenHash),
+    s.guesses.refuseIfGuessing(ip),
     isGuid(token) ? s.challenges.statusByToken(tokenHash) : null,
   ]);
-  if (!c || c.appId !== app.apiKey) return { error: 1103 };
+  if (!c || c.appId !== app.apiKey) {
+    await s.guesses.countGuess(ip);
+    return { error: 1103 };
+  }
   const now = s.now();
   switch (c.status) {
     case "Pending":

@@ -7,6 +7,7 @@ import { appRoutes } from "@bull-board/api/dist/routes.js";
 import { ExpressAdapter } from "@bull-board/express";
 import { ApiError } from "../errors.js";
 import type { Operation } from "../http/openapi.js";
+import type { GuessBudget } from "../guess-budget.js";
 
 /** Where the queue dashboard is mounted (only with ADMIN_TOKEN set). */
 export const ADMIN_BOARD_PATH = "/admin/queues";
@@ -23,7 +24,7 @@ export interface AdminBoard {
  * identifiers only (see queues.ts), no secret. Credentials: `Authorization: Bearer <ADMIN_TOKEN>` for scripts, or
  * HTTP Basic with ADMIN_TOKEN as the password (any user name) so a browser can open it.
  */
-export function createAdminBoard(o: { token: string; queues: Queue[] }): AdminBoard {
+export function createAdminBoard(o: { token: string; queues: Queue[]; guesses: GuessBudget }): AdminBoard {
   const server = new ExpressAdapter();
   server.setBasePath(ADMIN_BOARD_PATH);
   createBullBoard({
@@ -36,7 +37,7 @@ export function createAdminBoard(o: { token: string; queues: Queue[] }): AdminBo
   board.disable("x-powered-by");
 
   const r = Router();
-  r.use(ADMIN_BOARD_PATH, requireAdminToken(o.token), boardSecurityHeaders, board);
+  r.use(ADMIN_BOARD_PATH, requireAdminToken(o.token, o.guesses), boardSecurityHeaders, board);
   return { router: r, operations: boardOperations() };
 }
 
@@ -82,13 +83,17 @@ function fromOwnPages(req: Request): boolean {
 /**
  * ADMIN_TOKEN as a Bearer token or an HTTP Basic password, compared in constant time (both sides hashed to the
  * same length first). A Basic-authenticated change must come from the board's own pages: the browser replays
- * Basic credentials on any request to this host, including one a hostile page triggers.
+ * Basic credentials on any request to this host, including one a hostile page triggers. A wrong token (902)
+ * spends the caller's failed-guesses budget like any other credential.
  */
-export function requireAdminToken(token: string): RequestHandler {
+export function requireAdminToken(token: string, guesses: GuessBudget): RequestHandler {
   const expected = digest(token);
-  return (req, res, next) => {
+  return async (req, res, next) => {
+    const ip = req.ip ?? "";
+    await guesses.refuseIfGuessing(ip);
     const p = presented(req.headers.authorization);
     if (!p || !timingSafeEqual(digest(p.token), expected)) {
+      await guesses.countGuess(ip);
       res.setHeader("WWW-Authenticate", 'Basic realm="push-mfa-gateway operator", charset="UTF-8"');
       throw new ApiError(902, {
         description: "The operator dashboard needs ADMIN_TOKEN: send 'Authorization: Bearer <ADMIN_TOKEN>', or HTTP Basic with it as the password.",

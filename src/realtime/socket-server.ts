@@ -14,6 +14,7 @@ import { attachDeviceChannel, DEVICE_NAMESPACE } from "./device-channel.js";
 import type { DevicePresence } from "./device-presence.js";
 import { authOf, guard, handshakeApp } from "./handshake.js";
 import { createHandshakeAdmission } from "./handshake-admission.js";
+import { checkedAgainstGuessing } from "../guess-budget.js";
 import { STATUS_EVENT, statusOf, type PushStatus } from "./status.js";
 
 export interface RealtimeOptions {
@@ -82,7 +83,8 @@ export function createRealtimeServer(s: Services, http: HttpServer, o: RealtimeO
       await s.limits.handshakePerIp(clientIp(socket));
       const wait = admission.admit();
       if (wait > 0) throw new ApiError(429, { retryAfter: wait });
-      socket.data = (await authenticatePage(s, authOf(socket))) satisfies PageHandshake;
+      // An unknown token (1103) spends the address's failed-guesses budget; once spent, handshakes answer 429.
+      socket.data = (await checkedAgainstGuessing(s.guesses, clientIp(socket), authenticatePage(s, authOf(socket)))) satisfies PageHandshake;
     }),
   );
 

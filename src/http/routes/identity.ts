@@ -9,6 +9,7 @@ import { answerPush, challengeRefOfHandle } from "../../answer/answer.js";
 import { resetPushDevices } from "../../devices/reset.js";
 import type { Services } from "../../services.js";
 import { together } from "../../together.js";
+import { countingGuesses } from "../../guess-budget.js";
 import { requireApp, requireAppWithSecret, requireUser } from "../credentials.js";
 import { parseBody, queryParam } from "../request-input.js";
 import { answerBody, deviceBody, firstFactorBody, newAccountBody } from "./schemas.js";
@@ -40,8 +41,9 @@ export function identityRoutes(s: Services): Router {
   r.post("/identity/v2/auth/login/2fa", async (req, res) => {
     const app = await requireApp(s, req);
     if (queryParam(req, "secondfactorauthenticationtoken") !== undefined) {
-      await s.limits.strangerPerIp(req.ip ?? "");
-      res.json(await resendPush(s, app, twoFactorToken(req)));
+      const ip = req.ip ?? "";
+      await together([s.limits.strangerPerIp(ip), s.guesses.refuseIfGuessing(ip)]);
+      res.json(await countingGuesses(s.guesses, ip, resendPush(s, app, twoFactorToken(req))));
       return;
     }
     const body = parseBody(firstFactorBody, req.body);
@@ -53,7 +55,7 @@ export function identityRoutes(s: Services): Router {
   for (const path of ["/login/2fa/push/ping", "/identity/v2/auth/login/2fa/push/ping"]) {
     r.get(path, async (req, res) => {
       const app = await requireApp(s, req);
-      const result = await ping(s, app, twoFactorToken(req));
+      const result = await ping(s, app, twoFactorToken(req), req.ip ?? "");
       if ("login" in result) res.json(result.login);
       else res.status(httpStatusOf(result.error)).json(errorBody(result.error));
     });
