@@ -14,9 +14,12 @@ export interface ParsedDeviceKey {
 
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 
+/** Whether `value` has the shape of a device key's hex (not whether it is one): a check before any lookup. */
+export const isDeviceKeyHex = (value: unknown): value is string => typeof value === "string" && value.length <= 4096 && HEX.test(value);
+
 /** Parse and vet a registered public key; null when it is not an acceptable device key. */
 export function parseDeviceKey(hex: string): ParsedDeviceKey | null {
-  if (!HEX.test(hex) || hex.length > 4096) return null;
+  if (!isDeviceKeyHex(hex)) return null;
   let key: KeyObject;
   try {
     key = createPublicKey({ key: Buffer.from(hex, "hex"), format: "der", type: "spki" });

@@ -1,0 +1,150 @@
+import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { io } from "socket.io-client";
+import { deviceHandshakeText } from "../src/realtime/device-channel.js";
+import { refusedHandshake } from "./support/cluster.js";
+import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
+import { call } from "./support/http.js";
+import { createAccount, login, useWebhook } from "./support/scenario.js";
+import { WebhookReceiver } from "./support/webhook-receiver.js";
+
+/**
+ * What a device signs, and who may make it pay: handshakes on `/device` replayed in another encoding of the same
+ * ECDSA signature (contract 2.8's replay rule), strangers' junk answers (L5) against the real phone's approval,
+ * and public keys that enroll (L6) only in their one canonical form.
+ */
+
+/** The order of P-256: for an ECDSA signature (r, s), (r, n - s) verifies too. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/** (r, s) of a DER ECDSA signature (P-256: every length fits in one byte). */
+function derToRs(derHex: string): [bigint, bigint] {
+  const der = Buffer.from(derHex, "hex");
+  const rLen = der[3]!;
+  const r = der.subarray(4, 4 + rLen);
+  const sLen = der[5 + rLen]!;
+  const s = der.subarray(6 + rLen, 6 + rLen + sLen);
+  return [BigInt(`0x${r.toString("hex")}`), BigInt(`0x${s.toString("hex")}`)];
+}
+function rsToDer(r: bigint, s: bigint): string {
+  const integer = (x: bigint) => {
+    let bytes = Buffer.from(x.toString(16).padStart(64, "0"), "hex");
+    while (bytes.length > 1 && bytes[0] === 0 && !(bytes[1]! & 0x80)) bytes = bytes.subarray(1);
+    if (bytes[0]! & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+    return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
+  };
+  const body = Buffer.concat([integer(r), integer(s)]);
+  return Buffer.concat([Buffer.from([0x30, body.length]), body]).toString("hex");
+}
+const rsToP1363 = (r: bigint, s: bigint): string => r.toString(16).padStart(64, "0") + s.toString(16).padStart(64, "0");
+const p1363ToRs = (hex: string): [bigint, bigint] => [BigInt(`0x${hex.slice(0, 64)}`), BigInt(`0x${hex.slice(64)}`)];
+
+/** A P-256 phone that signs in either encoding: DER (Java's SHA256withECDSA) or r||s (WebCrypto). */
+class P256Phone {
+  readonly publicKeyHex: string;
+  private readonly privateKey: KeyObject;
+  readonly deviceToken = `fcm-${Math.random().toString(36).slice(2)}-token`;
+  constructor() {
+    const pair = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    this.privateKey = pair.privateKey;
+    this.publicKeyHex = pair.publicKey.export({ format: "der", type: "spki" }).toString("hex");
+  }
+  sign(text: string, dsaEncoding: "der" | "ieee-p1363" = "der"): string {
+    return sign("sha256", Buffer.from(text, "utf8"), { key: this.privateKey, dsaEncoding }).toString("hex");
+  }
+  enroll(url: string) {
+    return call(url, "POST", url, { json: { deviceName: "P-256 phone", deviceType: "android", publicKey: this.publicKeyHex, deviceToken: this.deviceToken } });
+  }
+}
+
+let gw: TestGateway;
+let receiver: WebhookReceiver;
+let n = 0;
+const email = () => `sig${++n}-${Date.now()}@example.com`;
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  receiver = await new WebhookReceiver("whsec-device-signatures-secret").start();
+  await useWebhook(gw, receiver);
+});
+afterAll(async () => {
+  await gw.stop();
+  await receiver.close();
+  await deletePrefix(gw.config.REDIS_PREFIX);
+});
+
+/** A new account whose first login's QR enrolled `phone`: that login waits, its push (with its handle) sent. */
+async function enrolled(phone: { enroll(url: string): Promise<{ status: number }> }) {
+  const user = email();
+  await createAccount(gw, user);
+  const first = await login(gw, user);
+  const before = receiver.pushes.length;
+  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
+  const push = (await receiver.waitFor(before + 1)).at(-1)!;
+  return { token: first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken, handle: push.data.secondfactorauthenticationtoken! };
+}
+
+const handshakeAuth = (publicKey: string, timestamp: string, signature: string) => ({ apikey: gw.apiKey, publicKey, timestamp, signature });
+
+/** Connect to `/device` (the handshake must be accepted), then leave. */
+async function connects(auth: Record<string, unknown>): Promise<void> {
+  const socket = io(`${gw.url}/device`, { auth, transports: ["websocket"], reconnection: false, forceNew: true });
+  try {
+    await new Promise<void>((resolve, reject) => socket.once("connect", () => resolve()).once("connect_error", reject));
+  } finally {
+    socket.disconnect();
+  }
+}
+
+describe("device-channel handshakes: each timestamp once per key, whatever the signature's encoding", () => {
+  it("a DER handshake replayed as r||s, with s -> n-s, or in upper-case hex is refused 1297; a fresh timestamp connects", async () => {
+    const phone = new P256Phone();
+    await enrolled(phone);
+    const ts = String(Date.now());
+    const der = phone.sign(deviceHandshakeText(gw.apiKey, ts));
+    await connects(handshakeAuth(phone.publicKeyHex, ts, der));
+
+    const [r, s] = derToRs(der);
+    const replays = {
+      "r||s": rsToP1363(r, s),
+      "DER with n-s": rsToDer(r, P256_ORDER - s),
+      "r||s with n-s": rsToP1363(r, P256_ORDER - s),
+      "upper-case DER": der.toUpperCase(),
+    };
+    for (const [encoding, signature] of Object.entries(replays)) {
+      const refused = await refusedHandshake(gw.url, handshakeAuth(phone.publicKeyHex, ts, signature), "/device");
+      expect(refused, encoding).toMatchObject({ ErrorCode: 1297, Description: expect.stringMatching(/already used/) });
+    }
+
+    const fresh = String(Number(ts) + 1);
+    await connects(handshakeAuth(phone.publicKeyHex, fresh, phone.sign(deviceHandshakeText(gw.apiKey, fresh))));
+  });
+
+  it("a WebCrypto (r||s) handshake replayed as DER, or with s -> n-s, is refused 1297", async () => {
+    const phone = new P256Phone();
+    await enrolled(phone);
+    const ts = String(Date.now());
+    const rs = phone.sign(deviceHandshakeText(gw.apiKey, ts), "ieee-p1363");
+    await connects(handshakeAuth(phone.publicKeyHex, ts, rs));
+    const [r, s] = p1363ToRs(rs);
+    for (const signature of [rsToDer(r, s), rsToP1363(r, P256_ORDER - s)]) {
+      expect(await refusedHandshake(gw.url, handshakeAuth(phone.publicKeyHex, ts, signature), "/device")).toMatchObject({ ErrorCode: 1297 });
+    }
+  });
+
+  it("a handshake that does not verify uses nothing up: the phone's own signature of that timestamp still connects", async () => {
+    const phone = new P256Phone();
+    await enrolled(phone);
+    const stranger = new P256Phone();
+    const ts = String(Date.now());
+    const forged = await refusedHandshake(gw.url, handshakeAuth(phone.publicKeyHex, ts, stranger.sign(deviceHandshakeText(gw.apiKey, ts))), "/device");
+    expect(forged).toMatchObject({ ErrorCode: 1297, Description: expect.stringMatching(/does not verify/) });
+    await connects(handshakeAuth(phone.publicKeyHex, ts, phone.sign(deviceHandshakeText(gw.apiKey, ts))));
+  });
+
+  it("an unknown key is refused 1313 before its signature is looked at, even a signature that is not one", async () => {
+    const stranger = new P256Phone();
+    const ts = String(Date.now());
+    expect(await refusedHandshake(gw.url, handshakeAuth(stranger.publicKeyHex, ts, "00"), "/device")).toMatchObject({ ErrorCode: 1313 });
+  });
+});
