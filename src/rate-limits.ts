@@ -11,8 +11,11 @@ export interface RateLimitOptions {
   loginPerAccount: number;
   /** Pings (L4) per 2FA token. @default 120 per 60 s (a 1 s legacy poller fits twice) */
   pingPerToken: number;
-  /** Answers (L5) per device handle. @default 10 per 60 s */
-  answerPerHandle: number;
+  /**
+   * Refused answers (L5) per device handle and caller IP, checked before any work and spent only by refusals: a
+   * stranger's junk spends the stranger's budget, never the phone's. @default 10 per 60 s
+   */
+  answerFailuresPerHandleIp: number;
   /** Unauthenticated calls per IP that are not covered above (L5, L6, unknown tokens). @default 300 per 60 s */
   strangerPerIp: number;
   /** Socket handshakes per IP. @default 60 per 60 s */
@@ -23,13 +26,22 @@ export const defaultRateLimits: RateLimitOptions = {
   loginPerIp: 30,
   loginPerAccount: 10,
   pingPerToken: 120,
-  answerPerHandle: 10,
+  answerFailuresPerHandleIp: 10,
   strangerPerIp: 300,
   handshakePerIp: 60,
 };
 
 export type RateLimitName = keyof RateLimitOptions;
-export type RateLimits = Record<RateLimitName, (key: string) => Promise<void>>;
+
+/** One named limit. Calling it counts a point and refuses 429 once the key's points are spent. */
+export interface RateLimit {
+  (key: string): Promise<void>;
+  /** Refuse 429 if the key's points are spent, counting nothing: the guard of a budget that failures spend. */
+  check(key: string): Promise<void>;
+  /** Count a point without refusing: a failure spending the budget that `check` guards. */
+  charge(key: string): Promise<void>;
+}
+export type RateLimits = Record<RateLimitName, RateLimit>;
 
 /** One limiter per name, 60-second windows, in Redis so every gateway node counts together. */
 export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLimitOptions): RateLimits {
@@ -41,14 +53,24 @@ export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLi
       duration: 60,
       rejectIfRedisNotReady: true,
     });
-    return async (key: string) => {
+    const tooMany = (res: RateLimiterRes) => new ApiError(429, { retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) });
+    const consume = async (key: string) => {
       try {
         await limiter.consume(key);
       } catch (err) {
-        if (err instanceof RateLimiterRes) throw new ApiError(429, { retryAfter: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) });
+        if (err instanceof RateLimiterRes) throw tooMany(err);
         throw err;
       }
     };
+    return Object.assign(consume, {
+      async check(key: string) {
+        const res = await limiter.get(key);
+        if (res && res.consumedPoints >= options[name]) throw tooMany(res);
+      },
+      async charge(key: string) {
+        await limiter.penalty(key);
+      },
+    });
   };
   return Object.fromEntries((Object.keys(options) as RateLimitName[]).map((n) => [n, make(n)])) as RateLimits;
 }

@@ -1,11 +1,13 @@
 import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
+import { defaultRateLimits } from "../src/rate-limits.js";
 import { deviceHandshakeText } from "../src/realtime/device-channel.js";
 import { refusedHandshake } from "./support/cluster.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
-import { createAccount, login, useWebhook } from "./support/scenario.js";
+import { TestPhone } from "./support/phone.js";
+import { createAccount, login, ping, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
 /**
@@ -63,7 +65,8 @@ let n = 0;
 const email = () => `sig${++n}-${Date.now()}@example.com`;
 
 beforeAll(async () => {
-  gw = await startTestGateway();
+  // The real limit on failed answers; the caller's address comes from X-Forwarded-For (one trusted proxy).
+  gw = await startTestGateway({ env: { TRUST_PROXY: "1" }, rateLimits: { answerFailuresPerHandleIp: defaultRateLimits.answerFailuresPerHandleIp } });
   receiver = await new WebhookReceiver("whsec-device-signatures-secret").start();
   await useWebhook(gw, receiver);
 });
@@ -146,5 +149,36 @@ describe("device-channel handshakes: each timestamp once per key, whatever the s
     const stranger = new P256Phone();
     const ts = String(Date.now());
     expect(await refusedHandshake(gw.url, handshakeAuth(stranger.publicKeyHex, ts, "00"), "/device")).toMatchObject({ ErrorCode: 1313 });
+  });
+});
+
+describe("L5: failed answers are counted per (handle, caller address)", () => {
+  const answer = (handle: string, from: string, body: Record<string, unknown>) =>
+    call(gw.url, "PUT", "/identity/v2/auth/login/2fa/verification/push", {
+      query: { apikey: gw.apiKey, secondfactorauthenticationtoken: handle },
+      headers: { "x-forwarded-for": from },
+      json: body,
+    });
+
+  it("ten junk answers from a stranger spend the stranger's budget only: the phone's signed approval from elsewhere is 200, the stranger's eleventh 429", async () => {
+    const phone = new TestPhone();
+    const { token, handle } = await enrolled(phone);
+    const stranger = "203.0.113.7";
+    const limit = defaultRateLimits.answerFailuresPerHandleIp;
+    for (let i = 0; i < limit; i++) {
+      // Bad signatures and malformed bodies both count.
+      const junk = i % 2 ? { verify: "Yes", signature: "ab".repeat(256) } : { verify: "Maybe", signature: "zz" };
+      const res = await answer(handle, stranger, junk);
+      expect(res.body, `junk answer ${i + 1}`).toMatchObject({ ErrorCode: i % 2 ? 1297 : 965 });
+    }
+    const eleventh = await answer(handle, stranger, { verify: "Yes", signature: "ab".repeat(256) });
+    expect(eleventh.status).toBe(429);
+    expect(eleventh.body).toMatchObject({ ErrorCode: 429 });
+    expect(Number(eleventh.headers.get("retry-after"))).toBeGreaterThan(0);
+
+    const approval = await answer(handle, "198.51.100.20", { verify: "Yes", signature: phone.sign(`Yes${handle}`) });
+    expect(approval.status, approval.text).toBe(200);
+    expect(approval.body).toEqual({ IsPosted: true });
+    expect((await ping(gw, token)).status).toBe(200);
   });
 });
