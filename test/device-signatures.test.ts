@@ -182,3 +182,59 @@ describe("L5: failed answers are counted per (handle, caller address)", () => {
     expect((await ping(gw, token)).status).toBe(200);
   });
 });
+
+describe("L6: only canonical device keys with e = 65537 enroll", () => {
+  const spki = (key: KeyObject) => key.export({ type: "spki", format: "der" });
+  /** The outer SEQUENCE's length in long form with a leading zero byte: the same key, not in DER. */
+  const longFormLength = (der: Buffer): Buffer => {
+    const header = der[1]! & 0x80 ? 2 + (der[1]! & 0x7f) : 2;
+    const length = der.subarray(2, header);
+    const bytes = length.length ? length : der.subarray(1, 2);
+    return Buffer.concat([Buffer.from([0x30, 0x80 | (bytes.length + 1), 0]), bytes, der.subarray(header)]);
+  };
+  /** A P-256 key's SPKI with its point compressed (0x02/0x03 ‖ x): a second encoding of the same key. */
+  const compressedPoint = (key: KeyObject): Buffer => {
+    const jwk = key.export({ format: "jwk" });
+    const y = Buffer.from(jwk.y!, "base64url");
+    const point = Buffer.concat([Buffer.from([2 + (y.at(-1)! & 1)]), Buffer.from(jwk.x!, "base64url")]);
+    return Buffer.concat([Buffer.from("3039301306072a8648ce3d020106082a8648ce3d030107032200", "hex"), point]);
+  };
+
+  const enrollmentUrl = async () => {
+    const user = email();
+    await createAccount(gw, user);
+    return (await login(gw, user)).body.SecondFactorAuthentication.PushQRCode!.Url;
+  };
+  const enroll = (url: string, publicKey: string) =>
+    call(url, "POST", url, { json: { deviceName: "Phone", deviceType: "android", publicKey, deviceToken: `fcm-${Math.random()}` } });
+
+  it("refuses RSA with e = 3 and non-canonical DER (long-form length, trailing bytes, compressed point) with 400 965 naming publicKey", async () => {
+    const url = await enrollmentUrl();
+    const rsa = spki(generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey);
+    const ec = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey;
+    const refused = {
+      "RSA e=3": spki(generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 3 }).publicKey),
+      "RSA e=65539": spki(generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent: 65539 }).publicKey),
+      "RSA long-form length": longFormLength(rsa),
+      "RSA trailing bytes": Buffer.concat([rsa, Buffer.from([0, 0])]),
+      "P-256 long-form length": longFormLength(spki(ec)),
+      "P-256 trailing byte": Buffer.concat([spki(ec), Buffer.from([0])]),
+      "P-256 compressed point": compressedPoint(ec),
+    };
+    for (const [what, der] of Object.entries(refused)) {
+      const res = await enroll(url, der.toString("hex"));
+      expect(res.status, what).toBe(400);
+      expect(res.body, what).toMatchObject({ ErrorCode: 965, Errors: [{ FieldName: "publicKey" }] });
+    }
+    // Refusals leave the single-use link unused: the canonical form of the same RSA key enrolls with it.
+    expect((await enroll(url, rsa.toString("hex"))).body).toEqual(expect.objectContaining({ isRegistered: true }));
+  });
+
+  it("RSA-2048 with e = 65537 and P-256 still enroll", async () => {
+    for (const key of [generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey, generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey]) {
+      const res = await enroll(await enrollmentUrl(), spki(key).toString("hex"));
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ isRegistered: true });
+    }
+  });
+});
