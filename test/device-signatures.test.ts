@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io } from "socket.io-client";
 import { defaultRateLimits } from "../src/rate-limits.js";
@@ -41,24 +41,6 @@ function rsToDer(r: bigint, s: bigint): string {
 const rsToP1363 = (r: bigint, s: bigint): string => r.toString(16).padStart(64, "0") + s.toString(16).padStart(64, "0");
 const p1363ToRs = (hex: string): [bigint, bigint] => [BigInt(`0x${hex.slice(0, 64)}`), BigInt(`0x${hex.slice(64)}`)];
 
-/** A P-256 phone that signs in either encoding: DER (Java's SHA256withECDSA) or r||s (WebCrypto). */
-class P256Phone {
-  readonly publicKeyHex: string;
-  private readonly privateKey: KeyObject;
-  readonly deviceToken = `fcm-${Math.random().toString(36).slice(2)}-token`;
-  constructor() {
-    const pair = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-    this.privateKey = pair.privateKey;
-    this.publicKeyHex = pair.publicKey.export({ format: "der", type: "spki" }).toString("hex");
-  }
-  sign(text: string, dsaEncoding: "der" | "ieee-p1363" = "der"): string {
-    return sign("sha256", Buffer.from(text, "utf8"), { key: this.privateKey, dsaEncoding }).toString("hex");
-  }
-  enroll(url: string) {
-    return call(url, "POST", url, { json: { deviceName: "P-256 phone", deviceType: "android", publicKey: this.publicKeyHex, deviceToken: this.deviceToken } });
-  }
-}
-
 let gw: TestGateway;
 let receiver: WebhookReceiver;
 let n = 0;
@@ -77,7 +59,7 @@ afterAll(async () => {
 });
 
 /** A new account whose first login's QR enrolled `phone`: that login waits, its push (with its handle) sent. */
-async function enrolled(phone: { enroll(url: string): Promise<{ status: number }> }) {
+async function enrolled(phone: TestPhone) {
   const user = email();
   await createAccount(gw, user);
   const first = await login(gw, user);
@@ -101,7 +83,7 @@ async function connects(auth: Record<string, unknown>): Promise<void> {
 
 describe("device-channel handshakes: each timestamp once per key, whatever the signature's encoding", () => {
   it("a DER handshake replayed as r||s, with s -> n-s, or in upper-case hex is refused 1297; a fresh timestamp connects", async () => {
-    const phone = new P256Phone();
+    const phone = new TestPhone("p256");
     await enrolled(phone);
     const ts = String(Date.now());
     const der = phone.sign(deviceHandshakeText(gw.apiKey, ts));
@@ -124,7 +106,7 @@ describe("device-channel handshakes: each timestamp once per key, whatever the s
   });
 
   it("a WebCrypto (r||s) handshake replayed as DER, or with s -> n-s, is refused 1297", async () => {
-    const phone = new P256Phone();
+    const phone = new TestPhone("p256");
     await enrolled(phone);
     const ts = String(Date.now());
     const rs = phone.sign(deviceHandshakeText(gw.apiKey, ts), "ieee-p1363");
@@ -136,9 +118,9 @@ describe("device-channel handshakes: each timestamp once per key, whatever the s
   });
 
   it("a handshake that does not verify uses nothing up: the phone's own signature of that timestamp still connects", async () => {
-    const phone = new P256Phone();
+    const phone = new TestPhone("p256");
     await enrolled(phone);
-    const stranger = new P256Phone();
+    const stranger = new TestPhone("p256");
     const ts = String(Date.now());
     const forged = await refusedHandshake(gw.url, handshakeAuth(phone.publicKeyHex, ts, stranger.sign(deviceHandshakeText(gw.apiKey, ts))), "/device");
     expect(forged).toMatchObject({ ErrorCode: 1297, Description: expect.stringMatching(/does not verify/) });
@@ -146,7 +128,7 @@ describe("device-channel handshakes: each timestamp once per key, whatever the s
   });
 
   it("an unknown key is refused 1313 before its signature is looked at, even a signature that is not one", async () => {
-    const stranger = new P256Phone();
+    const stranger = new TestPhone("p256");
     const ts = String(Date.now());
     expect(await refusedHandshake(gw.url, handshakeAuth(stranger.publicKeyHex, ts, "00"), "/device")).toMatchObject({ ErrorCode: 1313 });
   });
