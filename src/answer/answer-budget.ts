@@ -9,7 +9,7 @@ import type { Services } from "../services.js";
  */
 
 /** The budget's key: the handle's hash (never the handle) and the caller's IP. */
-export const answerBudgetKey = (handleHash: string, callerIp: string): string => `${handleHash}|${callerIp}`;
+const answerBudgetKey = (handleHash: string, callerIp: string): string => `${handleHash}|${callerIp}`;
 
 /** 429 when this caller's refused answers on this handle spent the budget; checked before any work. */
 export const checkAnswerBudget = (s: Pick<Services, "limits">, handleHash: string, callerIp: string): Promise<void> =>
