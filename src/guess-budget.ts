@@ -1,7 +1,5 @@
 import { ApiError, type ErrorCode } from "./errors.js";
-import type { Keys } from "./keys.js";
-import { RATE_LIMIT_WINDOW_SECONDS, tooManyRequests } from "./rate-limits.js";
-import type { RedisClient } from "./redis.js";
+import type { RateLimit } from "./rate-limits.js";
 import { together } from "./together.js";
 
 /**
@@ -22,22 +20,9 @@ export interface GuessBudget {
   countGuess(ip: string): Promise<void>;
 }
 
-/** The budget, counted under `keys.failedGuesses(ip)` (a plain counter that expires with its window). */
-export function createGuessBudget(redis: RedisClient, keys: Pick<Keys, "failedGuesses">, perWindow: number): GuessBudget {
-  return {
-    async refuseIfGuessing(ip) {
-      const key = keys.failedGuesses(ip);
-      if (Number(await redis.get(key)) < perWindow) return;
-      const ms = await redis.pttl(key);
-      // Expired since the read: the window is over. (A counter is never without an expiry: see countGuess.)
-      if (ms > 0) throw tooManyRequests(ms);
-    },
-    async countGuess(ip) {
-      const key = keys.failedGuesses(ip);
-      // One transaction, so a counter never outlives its window; NX keeps the window from sliding on.
-      await redis.multi().incr(key).expire(key, RATE_LIMIT_WINDOW_SECONDS, "NX").exec();
-    },
-  };
+/** The budget: the `failedGuessesPerIp` limit, checked before a credential is looked at and charged by failures. */
+export function createGuessBudget(limit: Pick<RateLimit, "check" | "charge">): GuessBudget {
+  return { refuseIfGuessing: (ip) => limit.check(ip), countGuess: (ip) => limit.charge(ip) };
 }
 
 /** Whether an error is an answer that spends the budget. */

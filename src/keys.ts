@@ -58,10 +58,18 @@ export function createKeys(prefix: string) {
     providerBroken: (appId: string) => `${app(appId)}:provider-broken`,
     /** Stream: the app's audit events, bounded. */
     audit: (appId: string) => `${app(appId)}:audit`,
+    /** Set of `uid|deviceId` enrolled in this app with the key of this fingerprint (one phone may hold several accounts). */
+    devicesByKey: (appId: string, keyFingerprint: string) => `${prefix}:devkey:${appId}:${keyFingerprint}`,
+    /** Sorted set: socket id → until when (ms) that `/device` socket of the device is known to be connected. */
+    devicePresence: (appId: string, deviceId: string) => `${prefix}:devsock:${appId}:${deviceId}`,
+    /** String: set for a while after the device left a push unacknowledged; its socket is not used meanwhile. */
+    deviceMuted: (appId: string, deviceId: string) => `${prefix}:devmute:${appId}:${deviceId}`,
+    /** String: set when the device acknowledged this delivery over its socket. */
+    deviceAck: (deliveryId: string) => `${prefix}:devack:${deliveryId}`,
+    /** String: this signed timestamp was used with the key of this fingerprint (contract 2.8's replay rule). */
+    signedTimestamp: (keyFingerprint: string, timestamp: string) => `${prefix}:sigts:${keyFingerprint}:${timestamp}`,
     /** Prefix for rate-limiter-flexible. */
     rateLimits: () => `${prefix}:rl`,
-    /** String: failed guesses (1103, 902, 905) of a client address in its current window; beside the rate limits. */
-    failedGuesses: (ip: string) => `${prefix}:rl:failedGuessesPerIp:${ip}`,
     /** Prefix for BullMQ queues (queue names carry their own hash tag). */
     queues: () => `${prefix}:bull`,
   };

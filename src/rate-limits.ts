@@ -11,8 +11,11 @@ export interface RateLimitOptions {
   loginPerAccount: number;
   /** Pings (L4) per 2FA token. @default 120 per 60 s (a 1 s legacy poller fits twice) */
   pingPerToken: number;
-  /** Answers (L5) per device handle. @default 10 per 60 s */
-  answerPerHandle: number;
+  /**
+   * Refused answers (L5) per device handle and caller IP, checked before any work and spent only by refusals: a
+   * stranger's junk spends the stranger's budget, never the phone's. @default 10 per 60 s
+   */
+  answerFailuresPerHandleIp: number;
   /** Unauthenticated calls per IP that are not covered above (L5, L6, unknown tokens). @default 300 per 60 s */
   strangerPerIp: number;
   /** Socket handshakes per IP. @default 60 per 60 s */
@@ -29,7 +32,7 @@ export const defaultRateLimits: RateLimitOptions = {
   loginPerIp: 30,
   loginPerAccount: 10,
   pingPerToken: 120,
-  answerPerHandle: 10,
+  answerFailuresPerHandleIp: 10,
   strangerPerIp: 300,
   handshakePerIp: 60,
   failedGuessesPerIp: 30,
@@ -38,9 +41,17 @@ export const defaultRateLimits: RateLimitOptions = {
 /** Every limit's window. */
 export const RATE_LIMIT_WINDOW_SECONDS = 60;
 
-/** The limits that every call spends (the failed-guesses budget is spent by failures only: guess-budget.ts). */
-export type RateLimitName = Exclude<keyof RateLimitOptions, "failedGuessesPerIp">;
-export type RateLimits = Record<RateLimitName, (key: string) => Promise<void>>;
+export type RateLimitName = keyof RateLimitOptions;
+
+/** One named limit. Calling it counts a point and refuses 429 once the key's points are spent. */
+export interface RateLimit {
+  (key: string): Promise<void>;
+  /** Refuse 429 if the key's points are spent, counting nothing: the guard of a budget that failures spend. */
+  check(key: string): Promise<void>;
+  /** Count a point without refusing: a failure spending the budget that `check` guards. */
+  charge(key: string): Promise<void>;
+}
+export type RateLimits = Record<RateLimitName, RateLimit>;
 
 /** One limiter per name, 60-second windows, in Redis so every gateway node counts together. */
 export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLimitOptions): RateLimits {
@@ -52,7 +63,7 @@ export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLi
       duration: RATE_LIMIT_WINDOW_SECONDS,
       rejectIfRedisNotReady: true,
     });
-    return async (key: string) => {
+    const consume = async (key: string) => {
       try {
         await limiter.consume(key);
       } catch (err) {
@@ -60,9 +71,17 @@ export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLi
         throw err;
       }
     };
+    return Object.assign(consume, {
+      async check(key: string) {
+        const res = await limiter.get(key);
+        if (res && res.consumedPoints >= options[name]) throw tooManyRequests(res.msBeforeNext);
+      },
+      async charge(key: string) {
+        await limiter.penalty(key);
+      },
+    });
   };
-  const names = (Object.keys(options) as Array<keyof RateLimitOptions>).filter((n): n is RateLimitName => n !== "failedGuessesPerIp");
-  return Object.fromEntries(names.map((n) => [n, make(n)])) as RateLimits;
+  return Object.fromEntries((Object.keys(options) as RateLimitName[]).map((n) => [n, make(n)])) as RateLimits;
 }
 
 /** The contract's 429, with Retry-After in whole seconds (at least 1) until the window lets the caller in again. */

@@ -61,7 +61,7 @@ export function createServices(d: ServiceDeps): Services {
   const now = d.now ?? Date.now;
   const date = () => new Date(now());
   const keys = createKeys(d.config.REDIS_PREFIX);
-  const limits = { ...defaultRateLimits, ...d.rateLimits };
+  const limits = createRateLimits(d.redis, keys, { ...defaultRateLimits, ...d.rateLimits });
   return {
     config: d.config,
     logger: d.logger,
@@ -75,8 +75,8 @@ export function createServices(d: ServiceDeps): Services {
     devices: createDeviceStore(d.redis, keys, d.sealer, date),
     challenges: createChallengeStore(d.redis, keys),
     enrollment: createEnrollment(d.redis, keys, { publicUrl: d.config.PUBLIC_URL, ttlSeconds: d.config.ENROLLMENT_TTL_SECONDS }, date),
-    limits: createRateLimits(d.redis, keys, limits),
-    guesses: createGuessBudget(d.redis, keys, limits.failedGuessesPerIp),
+    limits,
+    guesses: createGuessBudget(limits.failedGuessesPerIp),
     audit: createAuditLog(d.redis, keys, d.logger, {
       maxLength: d.config.AUDIT_MAX_EVENTS,
       webhook: d.config.AUDIT_WEBHOOK_URL && d.config.AUDIT_WEBHOOK_SECRET ? { url: d.config.AUDIT_WEBHOOK_URL, secret: d.config.AUDIT_WEBHOOK_SECRET } : undefined,

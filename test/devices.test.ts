@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeviceChannelKeys, keyFingerprint } from "../src/realtime/device-keys.js";
+import { keyFingerprint } from "../src/realtime/device-keys.js";
 import { enrollWithoutLogin, type Enrolled } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
@@ -143,7 +143,7 @@ describe("my push devices", () => {
     const u = await signedInUser();
     const arn = `arn:aws:sns:us-east-1:123456789012:endpoint/APNS/acme/${u.second.id}`;
     expect(await gw.services.devices.patch(gw.apiKey, u.uid, u.second.id, { endpointArn: arn })).toBe(true);
-    const index = createDeviceChannelKeys(gw.services.keys.prefix).byKey(gw.apiKey, keyFingerprint(u.second.phone.publicKeyHex));
+    const index = gw.services.keys.devicesByKey(gw.apiKey, keyFingerprint(u.second.phone.publicKeyHex));
     expect(await gw.services.redis.smembers(index)).toEqual([`${u.uid}|${u.second.id}`]);
 
     const res = await remove(u, u.second.id);

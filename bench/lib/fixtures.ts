@@ -24,7 +24,7 @@ export const BENCH_PASSWORD = "correct horse battery staple";
  * (its Redis call is part of what is measured).
  */
 export const benchLimits: RateLimitOptions = {
-  loginPerIp: 1e9, loginPerAccount: 1e9, pingPerToken: 1e9, answerPerHandle: 1e9, strangerPerIp: 1e9, handshakePerIp: 1e9, failedGuessesPerIp: 1e9,
+  loginPerIp: 1e9, loginPerAccount: 1e9, pingPerToken: 1e9, answerFailuresPerHandleIp: 1e9, strangerPerIp: 1e9, handshakePerIp: 1e9, failedGuessesPerIp: 1e9,
 };
 
 /** One deployment of the gateway for one scenario: its own Redis prefix, master key and app. */

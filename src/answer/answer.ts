@@ -8,6 +8,7 @@ import { sealLogin, type LoginResponse } from "../challenge/login-response.js";
 import type { Device } from "../devices/device-store.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
+import { checkAnswerBudget } from "./answer-budget.js";
 
 export interface DeviceAnswer {
   verify: "Yes" | "No";
@@ -17,14 +18,15 @@ export interface DeviceAnswer {
 }
 
 /**
- * L5, first half: where the challenge a device handle names lives, once the handle's rate limit has passed.
- * Read-only, so the route runs it beside its own checks (the caller's IP limit, the app): the page waits on
- * this path, and every round trip to Redis is time it waits.
+ * L5, first half: where the challenge a device handle names lives, once this caller's failure budget on the
+ * handle has passed (nothing is decided or verified before). Read-only, so the route runs it beside its own
+ * checks (the caller's IP limit, the app): the page waits on this path, and every round trip to Redis is time
+ * it waits.
  */
-export async function challengeRefOfHandle(s: Services, handle: string): Promise<ChallengeRef | null> {
+export async function challengeRefOfHandle(s: Pick<Services, "limits" | "challenges">, handle: string, callerIp: string): Promise<ChallengeRef | null> {
   const handleHash = hashToken(handle);
   const [, ref] = await together([
-    s.limits.answerPerHandle(handleHash),
+    checkAnswerBudget(s, handleHash, callerIp),
     isGuid(handle) ? s.challenges.refByHandle(handleHash) : null,
   ]);
   return ref;

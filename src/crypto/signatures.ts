@@ -2,7 +2,8 @@ import { createPublicKey, verify, type KeyObject } from "node:crypto";
 
 /**
  * Device keys and the answers they sign (contract 1.4). A key is registered as the hex of its X.509
- * SubjectPublicKeyInfo DER: RSA of 2048 bits or more (what the LoginRadius Android SDK makes), or ECDSA P-256.
+ * SubjectPublicKeyInfo DER: RSA of 2048 bits or more with e = 65537 (what the LoginRadius Android SDK makes), or
+ * ECDSA P-256, in its one canonical encoding.
  */
 
 export type DeviceKeyKind = "rsa" | "p256";
@@ -13,32 +14,46 @@ export interface ParsedDeviceKey {
 }
 
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+const RSA_EXPONENT = 65537n;
+
+/** Whether `value` has the shape of a device key's hex (not whether it is one): a check before any lookup. */
+export const isDeviceKeyHex = (value: unknown): value is string => typeof value === "string" && value.length <= 4096 && HEX.test(value);
 
 /** Parse and vet a registered public key; null when it is not an acceptable device key. */
 export function parseDeviceKey(hex: string): ParsedDeviceKey | null {
-  if (!HEX.test(hex) || hex.length > 4096) return null;
+  if (!isDeviceKeyHex(hex)) return null;
+  const der = Buffer.from(hex, "hex");
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: Buffer.from(hex, "hex"), format: "der", type: "spki" });
+    key = createPublicKey({ key: der, format: "der", type: "spki" });
+    // One encoding per key. OpenSSL also reads BER (long-form lengths), trailing bytes and compressed points, so
+    // one key could enroll under several hex strings and escape what is keyed on it (the key index, the replay
+    // rule). The JWK round trip re-encodes from the numbers alone (n, e or x, y), uncompressed.
+    if (!canonicalSpki(key).equals(der)) return null;
   } catch {
     return null;
   }
   const details = key.asymmetricKeyDetails;
-  if (key.asymmetricKeyType === "rsa" && (details?.modulusLength ?? 0) >= 2048 && (details?.modulusLength ?? 0) <= 8192) {
+  const bits = details?.modulusLength ?? 0;
+  // e = 65537 only: e = 3 invites old attacks on PKCS#1 v1.5, and a huge e makes every verify far dearer.
+  if (key.asymmetricKeyType === "rsa" && bits >= 2048 && bits <= 8192 && details?.publicExponent === RSA_EXPONENT) {
     return { kind: "rsa", key };
   }
   if (key.asymmetricKeyType === "ec" && details?.namedCurve === "prime256v1") return { kind: "p256", key };
   return null;
 }
 
+const canonicalSpki = (key: KeyObject): Buffer =>
+  createPublicKey({ key: key.export({ format: "jwk" }), format: "jwk" }).export({ type: "spki", format: "der" });
+
 /** Parsed stored keys, most recently used last: parsing a key costs 170–250 µs, several times its verify. */
 const storedKeys = new Map<string, ParsedDeviceKey | null>();
 const STORED_KEYS_MAX = 10_000;
 
 /**
- * A stored device key, already vetted by parseDeviceKey at enrollment: only parsed, not measured again, and
- * kept parsed for the next answer (bounded, least recently used out first). Keys are public: nothing secret
- * is held in memory by this.
+ * A stored device key, vetted again as at enrollment (so a key enrolled before a rule tightened is refused too)
+ * and kept parsed for the next answer (bounded, least recently used out first): the vetting is paid once per
+ * key and process. Keys are public: nothing secret is held in memory by this.
  */
 export function loadStoredDeviceKey(hex: string): ParsedDeviceKey | null {
   const cached = storedKeys.get(hex);
@@ -47,19 +62,10 @@ export function loadStoredDeviceKey(hex: string): ParsedDeviceKey | null {
     storedKeys.set(hex, cached);
     return cached;
   }
-  const parsed = parseStoredKey(hex);
+  const parsed = parseDeviceKey(hex);
   if (storedKeys.size >= STORED_KEYS_MAX) storedKeys.delete(storedKeys.keys().next().value!);
   storedKeys.set(hex, parsed);
   return parsed;
-}
-
-function parseStoredKey(hex: string): ParsedDeviceKey | null {
-  try {
-    const key = createPublicKey({ key: Buffer.from(hex, "hex"), format: "der", type: "spki" });
-    return { kind: key.asymmetricKeyType === "ec" ? "p256" : "rsa", key };
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { indexDeviceKey } from "../realtime/device-index.js";
  */
 export async function registerDevice(s: Services, appId: string, token: string, device: NewDevice): Promise<{ isRegistered: true }> {
   if (!parseDeviceKey(device.publicKey)) {
-    throw new ApiError(965, { fields: [{ FieldName: "publicKey", ErrorMessage: "must be the hex of an X.509 SubjectPublicKeyInfo: RSA of 2048 bits or more, or ECDSA P-256" }] });
+    throw new ApiError(965, { fields: [{ FieldName: "publicKey", ErrorMessage: "must be the hex of an X.509 SubjectPublicKeyInfo in canonical DER: RSA of 2048 bits or more with exponent 65537, or ECDSA P-256 (uncompressed point)" }] });
   }
   // Validate everything before the token is used up, so a malformed request costs the phone nothing.
   const grant = isGuid(token) ? await s.enrollment.consume(token) : null;

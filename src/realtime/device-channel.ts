@@ -1,10 +1,10 @@
 import type { Namespace, Server, Socket } from "socket.io";
 import { ApiError } from "../errors.js";
-import { hashToken } from "../crypto/tokens.js";
-import { parseDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
+import { isDeviceKeyHex, loadStoredDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
+import { freshSignedTimestamp, SIGNED_TIMESTAMP_TOLERANCE_MS, useSignedTimestampOnce } from "../devices/signed-timestamp.js";
 import type { Services } from "../services.js";
 import { devicesWithKey } from "./device-index.js";
-import { createDeviceChannelKeys, deviceRoom } from "./device-keys.js";
+import { deviceRoom } from "./device-keys.js";
 import type { DevicePresence, PresenceEntry } from "./device-presence.js";
 import { ACK_EVENT, PUSH_EVENT, pendingPushOf } from "./device-push.js";
 import { authOf, guard, handshakeApp } from "./handshake.js";
@@ -34,14 +34,14 @@ const DELIVERY_ID = /^send\.[0-9a-f-]{36}\.([0-9a-f-]{36})\.\d{1,6}$/;
 /**
  * Contract ext: the device channel. An open app connects to `/device` with `auth: { apikey, publicKey, timestamp,
  * signature }`, the signature by its enrolled key over `device:<apikey>:<timestamp>` (RSA PKCS#1 v1.5 or ECDSA
- * P-256, DER or WebCrypto's r||s, hex), within ±60 s, each signature once. It joins the room of every device
- * enrolled with that key, is marked present so the worker sends it pushes directly ("socket" provider), and gets
- * at once the push of a login still waiting for one of its users.
+ * P-256, DER or WebCrypto's r||s, hex) under contract 2.8's replay rule: within ±60 s, each timestamp once per
+ * key. Only an enrolled key's signature is checked: an unknown key costs a lookup, never a verify. It joins the
+ * room of every device enrolled with that key, is marked present so the worker sends it pushes directly
+ * ("socket" provider), and gets at once the push of a login still waiting for one of its users.
  */
 export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOptions): { close(): void } {
   const nsp: Namespace = io.of(DEVICE_NAMESPACE);
-  const keys = createDeviceChannelKeys(s.keys.prefix);
-  const tolerance = o.clockToleranceMs ?? 60_000;
+  const tolerance = o.clockToleranceMs ?? SIGNED_TIMESTAMP_TOLERANCE_MS;
   const entriesOf = (socket: Socket): PresenceEntry[] => {
     const d = dataOf(socket);
     return d.devices.map((x) => ({ appId: d.appId, deviceId: x.deviceId, socketId: socket.id }));
@@ -52,18 +52,16 @@ export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOpt
       await s.limits.handshakePerIp(o.clientIp(socket));
       const auth = authOf(socket);
       const app = await handshakeApp(s, auth.apikey);
-      const { publicKey, timestamp, signature } = auth;
-      const key = typeof publicKey === "string" ? parseDeviceKey(publicKey) : null;
-      if (!key || typeof signature !== "string") throw refused("publicKey (hex SPKI) and signature (hex) are required.");
-      const ts = typeof timestamp === "number" ? String(timestamp) : timestamp;
-      if (typeof ts !== "string" || !/^\d{13}$/.test(ts)) throw refused("timestamp must be Unix time in milliseconds.");
-      if (Math.abs(s.now() - Number(ts)) > tolerance) throw refused("The timestamp is more than 60 seconds off; check the device's clock.");
-      if (!verifyDeviceSignature(key, deviceHandshakeText(String(auth.apikey), ts), signature)) throw refused("The signature does not verify with this public key.");
-      // Each signature once: a captured handshake cannot be replayed within the window.
-      const fresh = await s.redis.set(keys.handshake(hashToken(signature.toLowerCase())), "1", "PX", 2 * tolerance, "NX");
-      if (fresh !== "OK") throw refused("This handshake signature was already used; sign a new timestamp.");
-      const devices = await devicesWithKey(s, app.apiKey, publicKey as string);
+      const { publicKey, signature } = auth;
+      if (!isDeviceKeyHex(publicKey) || typeof signature !== "string") throw refused("publicKey (hex SPKI) and signature (hex) are required.");
+      const timestamp = freshSignedTimestamp(s, auth.timestamp, tolerance);
+      const devices = await devicesWithKey(s, app.apiKey, publicKey);
       if (!devices.length) throw new ApiError(1313, { description: "No active push device of this app is enrolled with this key." });
+      const key = loadStoredDeviceKey(devices[0]!.device.publicKey);
+      if (!key || !verifyDeviceSignature(key, deviceHandshakeText(String(auth.apikey), timestamp), signature)) {
+        throw refused("The signature does not verify with this public key.");
+      }
+      await useSignedTimestampOnce(s, publicKey, timestamp, tolerance);
       socket.data = { appId: app.apiKey, devices: devices.map((d) => ({ uid: d.uid, deviceId: d.device.id })) } satisfies DeviceSocketData;
     }),
   );
@@ -77,7 +75,7 @@ export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOpt
     socket.on(ACK_EVENT, (deliveryId: unknown) => {
       const m = typeof deliveryId === "string" ? DELIVERY_ID.exec(deliveryId) : null;
       if (!m || !devices.some((d) => d.deviceId === m[1])) return;
-      s.redis.set(keys.ack(deliveryId as string), "1", "PX", 120_000).catch(() => undefined);
+      s.redis.set(s.keys.deviceAck(deliveryId as string), "1", "PX", 120_000).catch(() => undefined);
     });
     socket.on("disconnect", () => {
       o.presence.clear(entriesOf(socket)).catch(() => undefined);

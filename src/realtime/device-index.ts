@@ -1,6 +1,6 @@
 import type { Device } from "../devices/device-store.js";
 import type { Services } from "../services.js";
-import { createDeviceChannelKeys, keyFingerprint } from "./device-keys.js";
+import { keyFingerprint } from "./device-keys.js";
 
 /**
  * The index from a device's public key to its enrollments, so an open app can connect to `/device` with the key
@@ -8,15 +8,13 @@ import { createDeviceChannelKeys, keyFingerprint } from "./device-keys.js";
  */
 
 /** Called by L6 after a device is stored. */
-export async function indexDeviceKey(s: Services, appId: string, uid: string, device: Device): Promise<void> {
-  const keys = createDeviceChannelKeys(s.keys.prefix);
-  await s.redis.sadd(keys.byKey(appId, keyFingerprint(device.publicKey)), `${uid}|${device.id}`);
+export async function indexDeviceKey(s: Pick<Services, "redis" | "keys">, appId: string, uid: string, device: Device): Promise<void> {
+  await s.redis.sadd(s.keys.devicesByKey(appId, keyFingerprint(device.publicKey)), `${uid}|${device.id}`);
 }
 
 /** Called by L7/L8 with the devices a reset removed. */
-export async function unindexDeviceKeys(s: Services, appId: string, uid: string, removed: Device[]): Promise<void> {
-  const keys = createDeviceChannelKeys(s.keys.prefix);
-  await Promise.all(removed.map((d) => s.redis.srem(keys.byKey(appId, keyFingerprint(d.publicKey)), `${uid}|${d.id}`)));
+export async function unindexDeviceKeys(s: Pick<Services, "redis" | "keys">, appId: string, uid: string, removed: Device[]): Promise<void> {
+  await Promise.all(removed.map((d) => s.redis.srem(s.keys.devicesByKey(appId, keyFingerprint(d.publicKey)), `${uid}|${d.id}`)));
 }
 
 export interface IndexedDevice {
@@ -25,9 +23,8 @@ export interface IndexedDevice {
 }
 
 /** The active devices enrolled in this app with exactly this public key. */
-export async function devicesWithKey(s: Services, appId: string, publicKeyHex: string): Promise<IndexedDevice[]> {
-  const keys = createDeviceChannelKeys(s.keys.prefix);
-  const members = await s.redis.smembers(keys.byKey(appId, keyFingerprint(publicKeyHex)));
+export async function devicesWithKey(s: Pick<Services, "redis" | "keys" | "devices">, appId: string, publicKeyHex: string): Promise<IndexedDevice[]> {
+  const members = await s.redis.smembers(s.keys.devicesByKey(appId, keyFingerprint(publicKeyHex)));
   const found = await Promise.all(
     members.map(async (m) => {
       const [uid, deviceId] = m.split("|");

@@ -1,5 +1,5 @@
 import type { RedisClient } from "../redis.js";
-import { createDeviceChannelKeys } from "./device-keys.js";
+import { createKeys } from "../keys.js";
 
 /** One open socket of one device. */
 export interface PresenceEntry {
@@ -37,7 +37,7 @@ export interface DevicePresenceOptions {
 }
 
 export function createDevicePresence(redis: RedisClient, redisPrefix: string, o: DevicePresenceOptions = {}): DevicePresence {
-  const keys = createDeviceChannelKeys(redisPrefix);
+  const keys = createKeys(redisPrefix);
   const ttlMs = o.ttlMs ?? 30_000;
   const now = o.now ?? Date.now;
   return {
@@ -47,26 +47,26 @@ export function createDevicePresence(redis: RedisClient, redisPrefix: string, o:
       // One MULTI per device key (never across keys), so this runs on a Redis Cluster too.
       await Promise.all(
         entries.map((e) => {
-          const key = keys.presence(e.appId, e.deviceId);
+          const key = keys.devicePresence(e.appId, e.deviceId);
           return redis.multi().zremrangebyscore(key, "-inf", t).zadd(key, t + ttlMs, e.socketId).pexpire(key, ttlMs).exec();
         }),
       );
     },
     async clear(entries) {
-      await Promise.all(entries.map((e) => redis.zrem(keys.presence(e.appId, e.deviceId), e.socketId)));
+      await Promise.all(entries.map((e) => redis.zrem(keys.devicePresence(e.appId, e.deviceId), e.socketId)));
     },
     async isOnline(appId, deviceId) {
       const [sockets, muted] = await Promise.all([
-        redis.zcount(keys.presence(appId, deviceId), `(${now()}`, "+inf"),
-        redis.exists(keys.muted(appId, deviceId)),
+        redis.zcount(keys.devicePresence(appId, deviceId), `(${now()}`, "+inf"),
+        redis.exists(keys.deviceMuted(appId, deviceId)),
       ]);
       return sockets > 0 && muted === 0;
     },
     async mute(appId, deviceId) {
-      await redis.set(keys.muted(appId, deviceId), "1", "PX", o.muteMs ?? 120_000);
+      await redis.set(keys.deviceMuted(appId, deviceId), "1", "PX", o.muteMs ?? 120_000);
     },
     async unmute(appId, deviceId) {
-      await redis.del(keys.muted(appId, deviceId));
+      await redis.del(keys.deviceMuted(appId, deviceId));
     },
   };
 }

@@ -1,8 +1,9 @@
 import type { Device } from "../devices/device-store.js";
+import { createKeys } from "../keys.js";
 import type { RedisClient } from "../redis.js";
 import { TransientDeliveryError, type PushProvider } from "../../workers/providers/provider.js";
 import { DEVICE_NAMESPACE } from "./device-channel.js";
-import { createDeviceChannelKeys, deviceRoom } from "./device-keys.js";
+import { deviceRoom } from "./device-keys.js";
 import type { DevicePresence } from "./device-presence.js";
 import { PUSH_EVENT, devicePushOf } from "./device-push.js";
 import type { NamespacedEmitter } from "./emitters.js";
@@ -31,7 +32,7 @@ export interface DeviceSocketDelivery {
  * transient, so BullMQ's retry goes through the app's own provider (SNS or the webhook).
  */
 export function createDeviceSocketDelivery(o: DeviceSocketDeliveryOptions): DeviceSocketDelivery {
-  const keys = createDeviceChannelKeys(o.redisPrefix);
+  const keys = createKeys(o.redisPrefix);
   const devicesNsp = o.emitter.of(DEVICE_NAMESPACE);
   const ackTimeoutMs = o.ackTimeoutMs ?? 3000;
   const pollMs = o.ackPollMs ?? 50;
@@ -43,7 +44,7 @@ export function createDeviceSocketDelivery(o: DeviceSocketDeliveryOptions): Devi
       await devicesNsp.to(deviceRoom(appId, device.id)).emit(PUSH_EVENT, devicePushOf(message));
       const deadline = Date.now() + ackTimeoutMs;
       while (Date.now() < deadline && !signal.aborted) {
-        if (await o.redis.exists(keys.ack(message.deliveryId))) return;
+        if (await o.redis.exists(keys.deviceAck(message.deliveryId))) return;
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
       await o.presence.mute(appId, device.id).catch(() => undefined);

@@ -65,7 +65,7 @@ export interface TestGatewayOptions {
 
 /** Generous limits so a test's many calls from 127.0.0.1 are not refused, unless a test is about limits. */
 export const relaxedLimits: RateLimitOptions = {
-  loginPerIp: 10_000, loginPerAccount: 10_000, pingPerToken: 10_000, answerPerHandle: 10_000, strangerPerIp: 100_000, handshakePerIp: 100_000,
+  loginPerIp: 10_000, loginPerAccount: 10_000, pingPerToken: 10_000, answerFailuresPerHandleIp: 10_000, strangerPerIp: 100_000, handshakePerIp: 100_000,
   failedGuessesPerIp: 100_000,
 };
 

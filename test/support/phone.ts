@@ -17,8 +17,9 @@ export class TestPhone {
     this.publicKeyHex = pair.publicKey.export({ format: "der", type: "spki" }).toString("hex");
   }
 
-  sign(text: string): string {
-    return sign("sha256", Buffer.from(text, "utf8"), this.privateKey).toString("hex");
+  /** `dsaEncoding` (P-256 only): DER as Java's SHA256withECDSA signs, or r||s as WebCrypto does. */
+  sign(text: string, dsaEncoding: "der" | "ieee-p1363" = "der"): string {
+    return sign("sha256", Buffer.from(text, "utf8"), { key: this.privateKey, dsaEncoding }).toString("hex");
   }
 
   /** POST to the enrollment URL scanned from the QR code (L6). */

@@ -6,6 +6,7 @@ import { startLogin } from "../../login/start-login.js";
 import { resendPush } from "../../login/resend.js";
 import { ping } from "../../login/ping.js";
 import { answerPush, challengeRefOfHandle } from "../../answer/answer.js";
+import { chargingRefusals } from "../../answer/answer-budget.js";
 import { resetPushDevices } from "../../devices/reset.js";
 import type { Services } from "../../services.js";
 import { together } from "../../together.js";
@@ -61,14 +62,18 @@ export function identityRoutes(s: Services): Router {
     });
   }
 
-  // L5: the phone answers with the handle it got in the push.
+  // L5: the phone answers with the handle it got in the push. A refused answer spends this caller's budget on
+  // the handle, not the handle's own, so strangers cannot lock the phone out.
   r.put("/identity/v2/auth/login/2fa/verification/push", async (req, res) => {
     const handle = queryParam(req, "secondfactorauthenticationtoken") ?? "";
-    // One round trip for the three independent checks; errors still come in this order.
-    const [, app, challenge] = await together([s.limits.strangerPerIp(req.ip ?? ""), requireApp(s, req), challengeRefOfHandle(s, handle)]);
-    if (!handle) throw new ApiError(1296);
-    const body = parseBody(answerBody, req.body);
-    res.json(await answerPush(s, app, handle, challenge, body));
+    const ip = req.ip ?? "";
+    await chargingRefusals(s, handle, ip, async () => {
+      // One round trip for the three independent checks; errors still come in this order.
+      const [, app, challenge] = await together([s.limits.strangerPerIp(ip), requireApp(s, req), challengeRefOfHandle(s, handle, ip)]);
+      if (!handle) throw new ApiError(1296);
+      const body = parseBody(answerBody, req.body);
+      res.json(await answerPush(s, app, handle, challenge, body));
+    });
   });
 
   // L6: the phone posts to the enrollment URL it scanned.
