@@ -81,12 +81,16 @@ export async function deletePrefix(prefix: string): Promise<number> {
   return deleted;
 }
 
-/** The phone of every bench user: one RSA-2048 key, as the LoginRadius Android SDK makes. */
+/** A bench phone's key: RSA-2048, as the LoginRadius Android SDK makes. */
 export interface BenchPhone {
   publicKeyHex: string;
   privateKeyPem: string;
 }
 
+/**
+ * One freshly generated key: for scenarios whose users never answer (every user may share it, since no signature
+ * is checked); scenarios that answer give each user its own key (rsa-key-pool.ts).
+ */
 export function newPhone(): BenchPhone {
   const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
   return {
@@ -103,6 +107,8 @@ export interface BenchUser {
   uid: string;
   email: string;
   profile: Profile;
+  /** Index of the user's phone key in the pool given to `seedUsers` (0 when one phone was given). */
+  key: number;
 }
 
 /** A challenge opened for the bench: the browser's token and the handle the push would carry. */
@@ -110,6 +116,8 @@ export interface OpenedLogin {
   uid: string;
   token: string;
   handle: string;
+  /** The user's phone key (BenchUser.key): what the answer must be signed with. */
+  key: number;
 }
 
 export interface Seeder {
@@ -118,8 +126,11 @@ export interface Seeder {
   config: Config;
   /** Settings through the settings store (validated and sealed as L10 stores them). */
   putSettings(settings: Record<string, unknown>): Promise<void>;
-  /** Accounts and one active device each, written in bulk (see `seedUsers` below for why not via L1). */
-  seedUsers(n: number, phone: BenchPhone, o?: { endpointArns?: string[]; passwordHash?: string; onProgress?: (done: number) => void }): Promise<BenchUser[]>;
+  /**
+   * Accounts and one active device each, written in bulk (see `connectSeeder` below for why not via L1). User i's
+   * device registers phones[i % phones.length]: a pool as large as the users makes every key distinct.
+   */
+  seedUsers(n: number, phones: BenchPhone | readonly BenchPhone[], o?: { endpointArns?: string[]; passwordHash?: string; onProgress?: (done: number) => void }): Promise<BenchUser[]>;
   /** Open one challenge per user with the gateway's own `openChallenge` (what L2 does after the password). */
   openChallenges(users: BenchUser[], o?: { concurrency?: number; onProgress?: (done: number) => void }): Promise<OpenedLogin[]>;
   close(): Promise<void>;
@@ -162,7 +173,9 @@ export async function connectSeeder(d: Deployment, o: { snsEndpoint?: string } =
     async putSettings(settings) {
       await services.settings.put(app.apiKey, app.name, settings);
     },
-    async seedUsers(n, phone, so = {}) {
+    async seedUsers(n, phones, so = {}) {
+      const pool: readonly BenchPhone[] = Array.isArray(phones) ? phones : [phones as BenchPhone];
+      if (!pool.length) throw new Error("seedUsers: no phone key");
       const users: BenchUser[] = [];
       const keys = services.keys;
       const batch = 500;
@@ -180,12 +193,12 @@ export async function connectSeeder(d: Deployment, o: { snsEndpoint?: string } =
           // The account as L1 stores it (account-store.ts), with one precomputed scrypt hash shared by every user.
           pipe.set(keys.identity(app.apiKey, "email", email.toLowerCase()), uid);
           pipe.hset(keys.profile(app.apiKey, uid), { profile: JSON.stringify(profile), password: so.passwordHash ?? passwordHash });
-          part.push({ uid, email, profile });
+          part.push({ uid, email, profile, key: i % pool.length });
         }
         await pipe.exec();
         await mapLimit(part, 64, async (u, i) => {
           const device = await services.devices.add(app.apiKey, u.uid, {
-            name: "Bench phone", type: "android", publicKey: phone.publicKeyHex, token: `fcm-bench-${u.uid}`,
+            name: "Bench phone", type: "android", publicKey: pool[u.key]!.publicKeyHex, token: `fcm-bench-${u.uid}`,
           });
           const arn = so.endpointArns?.[start + i];
           if (arn) await services.devices.patch(app.apiKey, u.uid, device.id, { endpointArn: arn, endpointPlatformArn: ANDROID_PLATFORM_ARN });
@@ -203,7 +216,7 @@ export async function connectSeeder(d: Deployment, o: { snsEndpoint?: string } =
           browser: "Chrome on Linux", location: "IP 127.0.0.1",
         });
         if (++done % 500 === 0) oo.onProgress?.(done);
-        return { uid: u.uid, token, handle: sealer.open(challenge.handleSealed, `handle:${challenge.id}`) };
+        return { uid: u.uid, token, handle: sealer.open(challenge.handleSealed, `handle:${challenge.id}`), key: u.key };
       });
     },
     async close() {

@@ -60,3 +60,11 @@ export async function mapLimit<T, R>(items: readonly T[], concurrency: number, f
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return out;
 }
+
+/** The median of samples (the mean of the middle two when their number is even); NaN when there are none. */
+export function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  if (!sorted.length) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

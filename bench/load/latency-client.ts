@@ -1,7 +1,6 @@
-import { createPrivateKey } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
+import { createAnswerKeys } from "../lib/answer-keys.js";
 import { answerUrl, errorCodeOf, httpCall, keepAliveAgent, pingUrl } from "../lib/http.js";
-import { signAnswer } from "../lib/fixtures.js";
 import { emit, probes, serve } from "../lib/serve.js";
 import { mapLimit, nowMs, sleep } from "../lib/stats.js";
 import { Arrivals } from "../../test/support/arrivals.js";
@@ -14,7 +13,11 @@ import { Arrivals } from "../../test/support/arrivals.js";
 interface Item {
   token: string;
   handle: string;
+  /** The user's phone key in the pool given to `loadKeys`. */
+  key: number;
 }
+
+const keys = createAnswerKeys();
 
 interface Status {
   Status: string;
@@ -46,9 +49,8 @@ class Page {
   }
 }
 
-async function sockets(a: { mode: "gateway" | "bare"; pageUrl: string; triggerUrl: string; apiKey: string; items: Item[]; privateKeyPem: string; batch: number }) {
-  const key = createPrivateKey(a.privateKeyPem);
-  const signatures = a.items.map((i) => signAnswer(key, "Yes", i.handle));
+async function sockets(a: { mode: "gateway" | "bare"; pageUrl: string; triggerUrl: string; apiKey: string; items: Item[]; batch: number }) {
+  const signatures = a.items.map((i) => keys.sign(i.key, "Yes", i.handle));
   const agent = keepAliveAgent(4);
   const latency: number[] = [];
   const http: number[] = [];
@@ -94,9 +96,8 @@ async function sockets(a: { mode: "gateway" | "bare"; pageUrl: string; triggerUr
  * while the phone answers each login at a random moment after every poller is running. Latency: from the answer
  * being sent to the first poll that returns the login.
  */
-async function poll(a: { pollBase: string; answerBase: string; apiKey: string; items: Item[]; privateKeyPem: string; intervalMs: number }) {
-  const key = createPrivateKey(a.privateKeyPem);
-  const signatures = a.items.map((i) => signAnswer(key, "Yes", i.handle));
+async function poll(a: { pollBase: string; answerBase: string; apiKey: string; items: Item[]; intervalMs: number }) {
+  const signatures = a.items.map((i) => keys.sign(i.key, "Yes", i.handle));
   const pollAgent = keepAliveAgent(a.items.length);
   const phoneAgent = keepAliveAgent(16);
   const start = nowMs() + 300;
@@ -141,4 +142,4 @@ async function poll(a: { pollBase: string; answerBase: string; apiKey: string; i
   return { latency, polls, unexpected, missed: n - latency.length };
 }
 
-serve({ ...probes, sockets: sockets as (a: never) => unknown, poll: poll as (a: never) => unknown });
+serve({ ...probes, loadKeys: keys.load as (a: never) => unknown, sockets: sockets as (a: never) => unknown, poll: poll as (a: never) => unknown });

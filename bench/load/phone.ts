@@ -1,23 +1,25 @@
-import { createPrivateKey } from "node:crypto";
+import { createAnswerKeys } from "../lib/answer-keys.js";
 import { errorCodeOf, httpCall, keepAliveAgent } from "../lib/http.js";
-import { signAnswer } from "../lib/fixtures.js";
 import { emit, probes, serve } from "../lib/serve.js";
 import { mapLimit, nowMs, summarize } from "../lib/stats.js";
 
 /**
- * Phones answering (scenario 3): `sign` makes every answer's RSA signature ahead of time (outside the measured
- * window), `answer` PUTs them at a fixed concurrency over keep-alive connections.
+ * Phones answering (scenario 3): `loadKeys` takes the users' private keys once, `sign` makes every answer's RSA
+ * signature with its user's key ahead of time (outside the measured window), `answer` PUTs them at a fixed
+ * concurrency over keep-alive connections.
  */
 
+const keys = createAnswerKeys();
 const signatures = new Map<string, string>();
 /** For baselines that check nothing: as long as an RSA-2048 signature in hex. */
 const DUMMY_SIGNATURE = "ab".repeat(256);
 
-function sign(a: { privateKeyPem: string; handles: string[] }) {
-  const key = createPrivateKey(a.privateKeyPem);
+/** Signatures of earlier rounds are dropped: their handles are spent. */
+function sign(a: { items: Array<{ handle: string; key: number }> }) {
+  signatures.clear();
   const t0 = nowMs();
-  for (const h of a.handles) signatures.set(h, signAnswer(key, "Yes", h));
-  return { signed: a.handles.length, ms: nowMs() - t0 };
+  for (const i of a.items) signatures.set(i.handle, keys.sign(i.key, "Yes", i.handle));
+  return { signed: a.items.length, ms: nowMs() - t0 };
 }
 
 async function answer(a: { items: Array<{ url: string; handle: string }>; concurrency: number }) {
@@ -41,4 +43,4 @@ async function answer(a: { items: Array<{ url: string; handle: string }>; concur
   return { startAt, endAt, statuses, latency: summarize(latency) };
 }
 
-serve({ ...probes, sign: sign as (a: never) => unknown, answer: answer as (a: never) => unknown });
+serve({ ...probes, loadKeys: keys.load as (a: never) => unknown, sign: sign as (a: never) => unknown, answer: answer as (a: never) => unknown });

@@ -123,6 +123,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     },
     ratios: [
       { name: "sockets vs polling", value: `${fmt(ratio)} (1/${fmt(1 / ratio)}): ${fmt(socketsCpu)} vs ${fmt(pollingCpu)} CPU-s` },
+      { name: "CPU per socket handshake", value: `${fmt((1000 * connectCpu) / Math.max(1, connected))} ms (${connected} handshakes in ${fmt(connectCpu)} CPU-s)` },
+      { name: "polls served", value: `${fmt(poll.perSec)}/s of ${fmt(n / (intervalMs / 1000))}/s asked for, ${fmt(cpuPerPollMs)} ms CPU each` },
       ...(keptUp ? [] : [{ name: "sockets vs polling, projected", value: `1/${fmt(projectedCpu / socketsCpu)}: ${fmt(socketsCpu)} vs ${fmt(projectedCpu)} CPU-s (every poll served, at the measured ${fmt(cpuPerPollMs)} ms each)` }]),
     ],
     targets: [{ name: "sockets vs polling", target: "≤ 1/10 of polling", value: `${fmt(socketsCpu)} CPU-s = 1/${fmt(1 / ratio)} of polling${keptUp ? "" : ` (1/${fmt(projectedCpu / socketsCpu)} of polling's projected need)`}`, baseline: `polling L4 every 2 s: ${fmt(pollingCpu)} CPU-s${keptUp ? "" : `, saturated: ${poll.polls} of ${expectedPolls} polls served; all would need ≈ ${fmt(projectedCpu)} CPU-s`}`, pass: ratio <= 0.1 && connected === n && dropped === 0 }],
