@@ -9,7 +9,7 @@ import {
   type PushMessage,
 } from "../workers/providers/provider.js";
 import { createSnsClient, createSnsProvider, type SnsProvider } from "../workers/providers/sns.js";
-import { FAKE_APNS_PLATFORM_ARN, FAKE_GCM_PLATFORM_ARN, startFakeSns, type FakeSns } from "./support/fake-sns.js";
+import { FAKE_APNS_PLATFORM_ARN, FAKE_GCM_PLATFORM_ARN, FAKE_SNS_CREDENTIALS, startFakeSns, type FakeSns } from "./support/fake-sns.js";
 
 const TOKEN = "fcm-token-SECRET-0123456789abcdef";
 
@@ -64,7 +64,7 @@ const never = (): AbortSignal => new AbortController().signal;
 
 beforeAll(async () => {
   fake = await startFakeSns();
-  client = createSnsClient({ accessKeyId: "test", secretAccessKey: "test", region: "us-east-1", endpoint: fake.url });
+  client = createSnsClient({ ...FAKE_SNS_CREDENTIALS, region: "us-east-1", endpoint: fake.url });
   sns = createSnsProvider({ client });
 });
 
@@ -211,8 +211,7 @@ describe("SNS provider against the fake SNS", () => {
 
   it("the client's request timeout turns a hung SNS into a transient error", async () => {
     const slowClient = createSnsClient({
-      accessKeyId: "test",
-      secretAccessKey: "test",
+      ...FAKE_SNS_CREDENTIALS,
       region: "us-east-1",
       endpoint: fake.url,
       requestTimeoutMs: 150,
