@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LookupAddress } from "node:dns";
 import { publicOnlyLookup, type Resolver } from "../src/push/ssrf.js";
 import { ConfigDeliveryError, TransientDeliveryError, type PushMessage } from "../workers/providers/provider.js";
-import { createWebhookProvider } from "../workers/providers/webhook.js";
+import { createWebhookProvider, signWebhook } from "../workers/providers/webhook.js";
 import { challengeOfToken, deviceOf, enrollWithoutLogin, sendId, settle } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
@@ -100,6 +100,36 @@ describe("the Native webhook (contract 2.2)", () => {
     expect(fixed.status).toBe(200);
     const c = await challengeOfToken(gw, fixed.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
     expect((await settle(gw, sendId(c, e.device.id))).state).toBe("completed");
+  });
+
+  it("a push signed with another secret is refused by the receiver (401), never counts as delivered, and reads as 1298", async () => {
+    await useWebhook(gw, receiver, { NativeSettings: { WebhookUrl: receiver.url, SigningSecret: "whsec-not-the-receivers-secret-1" } });
+    try {
+      const { e, id } = await loginOnce();
+      const { state, job } = await settle(gw, id);
+      expect(state).toBe("failed");
+      expect(job.failedReason).toContain("refused our signature");
+      expect(requestsOf(id)).toMatchObject([{ status: 401, signatureValid: false }]);
+      expect(pushesOf(id)).toHaveLength(0);
+      expect((await login(gw, e.email)).body).toMatchObject({ ErrorCode: 1298 });
+    } finally {
+      await useWebhook(gw, receiver);
+    }
+  });
+
+  it("the receiver refuses, as the customer's service must, a forged signature, a tampered body and a replayed old signature", async () => {
+    const body = JSON.stringify({ id: "forged-1", device: { token: "t", type: "android" }, data: {}, notification: { title: "x", body: "y" }, ttlSeconds: 60 });
+    const now = Math.floor(Date.now() / 1000);
+    const post = (raw: string, signature: string) => call(receiver.url, "POST", receiver.url, { raw, headers: { "x-pushmfa-signature": signature } });
+    const forged = await post(body, signWebhook("whsec-guessed-secret", body, now));
+    const tampered = await post(body.replace("forged-1", "forged-2"), signWebhook(SECRET, body, now));
+    const replayed = await post(body, signWebhook(SECRET, body, now - 3600));
+    const unsigned = await call(receiver.url, "POST", receiver.url, { raw: body });
+    expect([forged.status, tampered.status, replayed.status, unsigned.status]).toEqual([401, 401, 401, 401]);
+    expect(receiver.pushes.filter((p) => p.id.startsWith("forged-"))).toHaveLength(0);
+    // Signed right, it is taken: the refusals above are the signature's, not the body's.
+    expect((await post(body, signWebhook(SECRET, body, now))).status).toBe(200);
+    expect(receiver.pushes.filter((p) => p.id === "forged-1")).toHaveLength(1);
   });
 
   it("when the attempts are used up the job stays failed with its last reason, and the page is told Failed", async () => {

@@ -109,9 +109,9 @@ describe("AWS SNS delivery", () => {
     expect(publishedTo(fake, arns[0]!)).toHaveLength(1);
   });
 
-  it("throttling and an HTTP 500 are retried with backoff, and the push is published exactly once", async () => {
+  it("throttling (SNS's 429 Throttled) and an HTTP 500 are retried with backoff, and the push is published exactly once", async () => {
     const e = await enrolledOnAws();
-    fake.fail("Publish", "Throttling", 1);
+    fake.fail("Publish", "Throttled", 1);
     fake.fail("Publish", "InternalError", 1);
     const { id } = await loginOf(e);
     const { state, job } = await settle(gw, id);
@@ -138,11 +138,12 @@ describe("AWS SNS delivery", () => {
 
   it("bad credentials fail fast, and L2 and L3 answer 1298 until the settings are saved again", async () => {
     const e = await enrolledOnAws();
-    fake.fail("Publish", "InvalidClientTokenId", 1);
+    // A secret SNS's signature check refuses (a rotated key the admin has not pasted yet).
+    await putSettings(gw, awsSettings({ AWSsettings: { AccessKeyId: "AKIATEST", SecretAccessKey: "rotated-away", Region: "us-east-1" } }));
     const { token, id } = await loginOf(e);
     const { state, job } = await settle(gw, id);
     expect(state).toBe("failed");
-    expect(job.failedReason).toContain("InvalidClientTokenId");
+    expect(job.failedReason).toContain("SignatureDoesNotMatch");
     expect(job.attemptsMade).toBe(1);
     expect((await deviceOf(gw, e)).active).toBe(true);
 
@@ -156,6 +157,47 @@ describe("AWS SNS delivery", () => {
     await putSettings(gw, awsSettings());
     const { id: next } = await loginOf(e);
     expect((await settle(gw, next)).state).toBe("completed");
+    expect(publishedTo(fake, e.endpointArn)).toHaveLength(1);
+  });
+
+  it("a disabled platform application (expired APNs certificate, revoked FCM key) fails fast as 1298, and the device stays enrolled", async () => {
+    const e = await enrolledOnAws();
+    fake.disablePlatformApplication(FAKE_GCM_PLATFORM_ARN);
+    try {
+      const { id } = await loginOf(e);
+      const { state, job } = await settle(gw, id);
+      expect(state).toBe("failed");
+      expect(job.failedReason).toContain("PlatformApplicationDisabled");
+      expect(job.attemptsMade).toBe(1);
+      expect((await deviceOf(gw, e)).active).toBe(true);
+      expect((await login(gw, e.email)).body).toMatchObject({ ErrorCode: 1298 });
+    } finally {
+      fake.disabledPlatformApplications.clear();
+      await putSettings(gw, awsSettings());
+    }
+  });
+
+  it("a device enrolled again after SNS disabled its endpoint gets the push: the endpoint SNS hands back is turned on again", async () => {
+    const e = await enrolledOnAws();
+    fake.disableEndpoint(e.endpointArn);
+    const first = await loginOf(e);
+    expect((await settle(gw, first.id)).state).toBe("failed");
+    expect((await deviceOf(gw, e)).active).toBe(false);
+
+    // The next login offers enrollment; the same phone (same push token) scans it.
+    const again = await login(gw, e.email);
+    expect(again.body.SecondFactorAuthentication.IsPushDeviceRegistered).toBe(false);
+    expect((await e.phone.enroll(again.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
+    const c = await challengeOfToken(gw, again.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
+    const fresh = (await gw.services.devices.list(gw.apiKey, e.uid)).find((d) => d.id !== e.device.id)!;
+    const [created, sent] = await Promise.all([settle(gw, `endpoint.${fresh.id}`), settle(gw, sendId(c, fresh.id))]);
+    expect(created.state).toBe("completed");
+    expect(sent.job.returnvalue).toBe("sent");
+
+    // SNS answered the same endpoint for the token, still disabled; the gateway enabled it before publishing.
+    expect((await gw.services.devices.get(gw.apiKey, e.uid, fresh.id))!.endpointArn).toBe(e.endpointArn);
+    expect(fake.endpoints.get(e.endpointArn)).toMatchObject({ enabled: true, token: e.phone.deviceToken });
+    expect(fake.requests.some((r) => r.action === "SetEndpointAttributes" && r.params.EndpointArn === e.endpointArn)).toBe(true);
     expect(publishedTo(fake, e.endpointArn)).toHaveLength(1);
   });
 
@@ -195,7 +237,7 @@ describe("AWS SNS delivery", () => {
 
   it("a challenge that expires while its send waits in backoff is never sent", async () => {
     const e = await enrolledOnAws();
-    fake.fail("Publish", "Throttling", 1);
+    fake.fail("Publish", "Throttled", 1);
     const { ref, id, c } = await loginOf(e);
     const { state, job } = await settle(gw, id, {
       async onDelayed() {
@@ -265,7 +307,7 @@ describe("the page hears how delivery goes (push:status Delivery.State)", () => 
 
   it("Queued, Retrying, Sent", async () => {
     const e = await enrolledOnAws();
-    fake.fail("Publish", "Throttling", 1);
+    fake.fail("Publish", "Throttled", 1);
     const { id, states, socket } = await watch(e);
     try {
       expect((await settle(gw, id)).state).toBe("completed");
@@ -304,7 +346,7 @@ describe("the deadline bounds the retries", () => {
 
   it("a transient failure whose retry would land after the deadline fails at once instead of retrying pointlessly", async () => {
     const e = await enrolledOnAws(late);
-    fake.fail("Publish", "Throttling", 1);
+    fake.fail("Publish", "Throttled", 1);
     const { ref, id } = await loginOf(e, late);
     const { state, job } = await settle(late, id, { promote: false });
     expect(state).toBe("failed");

@@ -9,7 +9,7 @@ import {
   type PushMessage,
 } from "../workers/providers/provider.js";
 import { createSnsClient, createSnsProvider, type SnsProvider } from "../workers/providers/sns.js";
-import { FAKE_APNS_PLATFORM_ARN, FAKE_GCM_PLATFORM_ARN, startFakeSns, type FakeSns } from "./support/fake-sns.js";
+import { FAKE_APNS_PLATFORM_ARN, FAKE_GCM_PLATFORM_ARN, FAKE_SNS_CREDENTIALS, startFakeSns, type FakeSns } from "./support/fake-sns.js";
 
 const TOKEN = "fcm-token-SECRET-0123456789abcdef";
 
@@ -64,7 +64,7 @@ const never = (): AbortSignal => new AbortController().signal;
 
 beforeAll(async () => {
   fake = await startFakeSns();
-  client = createSnsClient({ accessKeyId: "test", secretAccessKey: "test", region: "us-east-1", endpoint: fake.url });
+  client = createSnsClient({ ...FAKE_SNS_CREDENTIALS, region: "us-east-1", endpoint: fake.url });
   sns = createSnsProvider({ client });
 });
 
@@ -124,6 +124,8 @@ describe("SNS provider against the fake SNS", () => {
   });
 
   it.each([
+    // Throttled is what SNS's API declares for a rate exceeded; Throttling is AWS's common Query error for it.
+    ["Throttled", 429],
     ["Throttling", 400],
     ["InternalError", 500],
   ] as const)("%s (HTTP %i) is transient, and the SDK made one request only", async (fault, status) => {
@@ -174,6 +176,66 @@ describe("SNS provider against the fake SNS", () => {
     expect(await failure(() => sns.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN))).toBeInstanceOf(ConfigDeliveryError);
   });
 
+  it("a wrong secret, refused by SNS's signature check (SignatureDoesNotMatch), is a configuration error", async () => {
+    const arn = await sns.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN);
+    const wrong = createSnsClient({ ...FAKE_SNS_CREDENTIALS, secretAccessKey: "not-the-secret", region: "us-east-1", endpoint: fake.url });
+    try {
+      const error = await failure(() => createSnsProvider({ client: wrong }).send(message(arn), never()));
+      expect(error).toBeInstanceOf(ConfigDeliveryError);
+      expect(String(error)).toContain("SignatureDoesNotMatch (HTTP 403)");
+      expect(fake.published).toHaveLength(0);
+    } finally {
+      wrong.destroy();
+    }
+  });
+
+  it("a disabled platform application is a configuration error (every device fails alike), not a dead device", async () => {
+    const arn = await sns.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN);
+    fake.disablePlatformApplication(FAKE_GCM_PLATFORM_ARN);
+    const error = await failure(() => sns.send(message(arn), never()));
+    expect(error).toBeInstanceOf(ConfigDeliveryError);
+    expect(String(error)).toContain("PlatformApplicationDisabled (HTTP 400)");
+    expect(String(error)).toContain("platform application is disabled");
+  });
+
+  it("a worker clock 20 minutes off: RequestExpired is transient, and the retry, signed by the corrected clock, is published", async () => {
+    const arn = await sns.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN);
+    const skewed = createSnsClient({ ...FAKE_SNS_CREDENTIALS, region: "us-east-1", endpoint: fake.url });
+    try {
+      // As if this host's clock ran 20 minutes slow: the SDK signs with Date.now() plus this offset.
+      skewed.config.systemClockOffset = -20 * 60_000;
+      const provider = createSnsProvider({ client: skewed });
+      const error = await failure(() => provider.send(message(arn), never()));
+      expect(error).toBeInstanceOf(TransientDeliveryError);
+      expect(String(error)).toContain("RequestExpired (HTTP 400)");
+      expect(fake.published).toHaveLength(0);
+      // The SDK took SNS's clock from that answer's Date header: the next attempt is signed in time.
+      await provider.send(message(arn), never());
+      expect(fake.published).toHaveLength(1);
+    } finally {
+      skewed.destroy();
+    }
+  });
+
+  it("createEndpoint turns back on a disabled endpoint that SNS hands back for the token, and leaves an enabled one alone", async () => {
+    const arn = await sns.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN);
+    expect(fake.requests.filter((r) => r.action === "SetEndpointAttributes")).toHaveLength(0);
+    fake.disableEndpoint(arn);
+
+    // The device enrolls again with the same token: CreatePlatformEndpoint answers the same, still disabled, endpoint.
+    expect(await sns.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN)).toBe(arn);
+    expect(fake.endpoints.get(arn)).toMatchObject({ enabled: true, token: TOKEN });
+    const set = fake.requests.filter((r) => r.action === "SetEndpointAttributes");
+    expect(set).toHaveLength(1);
+    expect(set[0]!.params).toMatchObject({ EndpointArn: arn, "Attributes.entry.1.key": "Enabled", "Attributes.entry.1.value": "true" });
+    await sns.send(message(arn), never());
+    expect(fake.published).toHaveLength(1);
+
+    // Enabled already: nothing to change.
+    await sns.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN);
+    expect(fake.requests.filter((r) => r.action === "SetEndpointAttributes")).toHaveLength(1);
+  });
+
   it("an unknown or malformed platform ARN on createEndpoint is a configuration error", async () => {
     const unknown = await failure(() => sns.createEndpoint("arn:aws:sns:us-east-1:123456789012:app/GCM/nope", TOKEN));
     expect(unknown).toBeInstanceOf(ConfigDeliveryError);
@@ -211,8 +273,7 @@ describe("SNS provider against the fake SNS", () => {
 
   it("the client's request timeout turns a hung SNS into a transient error", async () => {
     const slowClient = createSnsClient({
-      accessKeyId: "test",
-      secretAccessKey: "test",
+      ...FAKE_SNS_CREDENTIALS,
       region: "us-east-1",
       endpoint: fake.url,
       requestTimeoutMs: 150,

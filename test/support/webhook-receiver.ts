@@ -10,6 +10,7 @@ export interface ReceivedPush {
   notification: { title: string; body: string };
   ttlSeconds: number;
   idempotencyKey: string | undefined;
+  /** Always true: a push whose signature does not hold is refused, not recorded. */
   signatureValid: boolean;
 }
 
@@ -24,9 +25,26 @@ export interface ReceivedRequest {
   senderGone: boolean;
 }
 
+/** How far a signature's timestamp may be from the receiver's clock: Stripe's default, which contract 2.2 follows. */
+const SIGNATURE_TOLERANCE_SECONDS = 300;
+
 /**
- * The customer's messaging service of contract 2.2, as a test runs it: checks the signature, records each push,
- * and answers what the test scripts (200 by default).
+ * Whether `X-PushMFA-Signature` (`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + rawBody)>`) signs this
+ * very body with the secret, at a time close to now: a forged, tampered or replayed request fails.
+ */
+export function signatureHolds(header: string, raw: string, secret: string, nowSeconds: number): boolean {
+  const m = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/.exec(header);
+  if (!m) return false;
+  if (Math.abs(nowSeconds - Number(m[1])) > SIGNATURE_TOLERANCE_SECONDS) return false;
+  const expected = createHmac("sha256", secret).update(`${m[1]}.${raw}`).digest();
+  return timingSafeEqual(expected, Buffer.from(m[2]!, "hex"));
+}
+
+/**
+ * The customer's messaging service of contract 2.2, as a test runs it, and as strict as one should be: a request
+ * whose signature does not hold (wrong secret, altered body, timestamp more than 5 minutes off, none at all) is
+ * answered 401 and never recorded as a push; a signed one is recorded and answered what the test scripts (200 by
+ * default). Every request, refused or not, is listed in `requests`.
  */
 export class WebhookReceiver {
   readonly pushes: ReceivedPush[] = [];
@@ -53,9 +71,7 @@ export class WebhookReceiver {
       req.on("end", async () => {
         const raw = Buffer.concat(chunks).toString("utf8");
         const header = String(req.headers["x-pushmfa-signature"] ?? "");
-        const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
-        const expected = m ? createHmac("sha256", this.secret).update(`${m[1]}.${raw}`).digest() : Buffer.alloc(0);
-        const signatureValid = !!m && timingSafeEqual(expected, Buffer.from(m[2]!, "hex"));
+        const signatureValid = signatureHolds(header, raw, this.secret, Math.floor(Date.now() / 1000));
         let id: string | undefined;
         try {
           id = (JSON.parse(raw) as { id?: string }).id;
@@ -72,7 +88,8 @@ export class WebhookReceiver {
         if (this.gate) await this.gate;
         // The sender went away while we held it (timeout, killed worker): it never learns an answer.
         if (request.senderGone || res.destroyed) return;
-        const status = this.script.shift() ?? 200;
+        // A request that is not ours to trust is refused before the script is consulted or anything recorded.
+        const status = !signatureValid ? 401 : id === undefined ? 400 : (this.script.shift() ?? 200);
         request.status = status;
         if (status >= 200 && status < 300) {
           const body = JSON.parse(raw) as Omit<ReceivedPush, "idempotencyKey" | "signatureValid">;

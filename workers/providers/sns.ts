@@ -1,4 +1,11 @@
-import { CreatePlatformEndpointCommand, DeleteEndpointCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import {
+  CreatePlatformEndpointCommand,
+  DeleteEndpointCommand,
+  GetEndpointAttributesCommand,
+  PublishCommand,
+  SetEndpointAttributesCommand,
+  SNSClient,
+} from "@aws-sdk/client-sns";
 import {
   ConfigDeliveryError,
   PermanentDeliveryError,
@@ -9,7 +16,10 @@ import {
 
 /** The SNS provider, plus the endpoint management that enrollment and device removal need. */
 export type SnsProvider = PushProvider & {
-  /** Registers a device token under a platform application; answers the same ARN again for the same token. */
+  /**
+   * Registers a device token under a platform application and makes sure its endpoint is enabled; answers the
+   * same ARN again for the same token.
+   */
   createEndpoint(platformArn: string, deviceToken: string): Promise<string>;
   /** Removes a platform endpoint; removing one that is already gone succeeds, as in SNS. */
   deleteEndpoint(arn: string): Promise<void>;
@@ -53,9 +63,14 @@ const CREDENTIALS = new Set([
   "AccessDenied",
   "MissingAuthenticationToken",
   "ExpiredToken",
-  // The platform application itself is disabled (expired APNs certificate, revoked FCM key): every device fails.
-  "PlatformApplicationDisabled",
 ]);
+/** The platform application itself is disabled (expired APNs certificate, revoked FCM key): every device fails. */
+const PLATFORM_DISABLED = "PlatformApplicationDisabled";
+/**
+ * SNS refused the signature's time (this host's clock is off by over 15 minutes). The SDK has already taken SNS's
+ * clock from that answer's Date header, so the retry is signed in time: neither the device nor the settings are at fault.
+ */
+const CLOCK_SKEW = new Set(["RequestExpired", "RequestTimeTooSkewed"]);
 const DEVICE_GONE = new Set(["EndpointDisabled", "InvalidParameter", "InvalidParameterValue", "NotFound"]);
 const TRANSIENT_NAMES = new Set(["TimeoutError", "AbortError", "RequestTimeout", "InternalError", "InternalFailure"]);
 const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
@@ -76,7 +91,8 @@ function snsCode(e: SdkErrorShape): string {
 }
 
 function classify(e: SdkErrorShape, code: string, status: number | undefined, action: string): ErrorKind {
-  if (CREDENTIALS.has(code) || status === 401 || status === 403) return "config";
+  if (CREDENTIALS.has(code) || code === PLATFORM_DISABLED || status === 401 || status === 403) return "config";
+  if (CLOCK_SKEW.has(code)) return "transient";
   if (action === "CreatePlatformEndpoint" && (code === "NotFound" || code === "InvalidParameter")) {
     // "Invalid parameter: Token Reason: …" is about the token one device registered: that device cannot get
     // pushes, but the app's settings are fine, and one user's bad token must not switch push off for everyone.
@@ -105,6 +121,7 @@ function toDeliveryError(error: unknown, action: string, secrets: string[]): Err
   // echo the signed request, so credential failures carry the code alone.
   for (const secret of secrets) if (secret) detail = detail.split(secret).join("[redacted]");
   if (kind === "config" && CREDENTIALS.has(code)) detail = "check the app's AWS settings";
+  if (code === PLATFORM_DISABLED) detail = "the platform application is disabled in SNS (expired APNs certificate or FCM credentials?)";
   const text = `SNS ${action} failed: ${code}${status !== undefined ? ` (HTTP ${status})` : ""}: ${detail.slice(0, 300)}`;
   if (kind === "config") return new ConfigDeliveryError(text);
   if (kind === "permanent") return new PermanentDeliveryError(text);
@@ -128,6 +145,39 @@ function buildMessage(message: PushMessage, ttl: number): string {
   // Data keys sit at the top level of the APNs payload, next to `aps`, where iOS apps read custom keys.
   const apns = JSON.stringify({ ...data, aps: { alert: { title, body }, "content-available": 1 } });
   return JSON.stringify({ default: body, GCM: JSON.stringify(gcm), APNS: apns, APNS_SANDBOX: apns });
+}
+
+async function createPlatformEndpoint(client: SNSClient, platformArn: string, deviceToken: string): Promise<string> {
+  let arn: string | undefined;
+  try {
+    const out = await client.send(new CreatePlatformEndpointCommand({ PlatformApplicationArn: platformArn, Token: deviceToken }));
+    arn = out.EndpointArn;
+  } catch (error) {
+    throw toDeliveryError(error, "CreatePlatformEndpoint", [deviceToken]);
+  }
+  if (!arn) throw new TransientDeliveryError("SNS CreatePlatformEndpoint answered without an EndpointArn");
+  return arn;
+}
+
+/** Whether the endpoint can take pushes for this token as it is, needs enabling (or its token set), or is gone. */
+async function endpointState(client: SNSClient, arn: string, deviceToken: string): Promise<"ready" | "needs enabling" | "gone"> {
+  try {
+    const { Attributes: a } = await client.send(new GetEndpointAttributesCommand({ EndpointArn: arn }));
+    return a?.Enabled === "true" && a.Token === deviceToken ? "ready" : "needs enabling";
+  } catch (error) {
+    const e: SdkErrorShape = typeof error === "object" && error !== null ? (error as SdkErrorShape) : {};
+    if (snsCode(e) === "NotFound") return "gone";
+    throw toDeliveryError(error, "GetEndpointAttributes", [deviceToken]);
+  }
+}
+
+/** Enables the endpoint with the device's current token, as AWS's token-management guidance does. */
+async function enableEndpoint(client: SNSClient, arn: string, deviceToken: string): Promise<void> {
+  try {
+    await client.send(new SetEndpointAttributesCommand({ EndpointArn: arn, Attributes: { Enabled: "true", Token: deviceToken } }));
+  } catch (error) {
+    throw toDeliveryError(error, "SetEndpointAttributes", [deviceToken]);
+  }
 }
 
 /**
@@ -163,15 +213,20 @@ export function createSnsProvider(opts: { client: SNSClient }): SnsProvider {
     },
 
     async createEndpoint(platformArn: string, deviceToken: string): Promise<string> {
-      let arn: string | undefined;
-      try {
-        const out = await client.send(new CreatePlatformEndpointCommand({ PlatformApplicationArn: platformArn, Token: deviceToken }));
-        arn = out.EndpointArn;
-      } catch (error) {
-        throw toDeliveryError(error, "CreatePlatformEndpoint", [deviceToken]);
+      // AWS's documented registration: CreatePlatformEndpoint (idempotent per token) answers an existing endpoint
+      // as it is, so one SNS disabled after a delivery failure comes back disabled; a device enrolling with that
+      // token again is live, so its endpoint is turned back on. Made again once if it vanished in between (a
+      // removed device's endpoint deletion racing this enrollment).
+      for (let attempt = 1; ; attempt++) {
+        const arn = await createPlatformEndpoint(client, platformArn, deviceToken);
+        const state = await endpointState(client, arn, deviceToken);
+        if (state === "ready") return arn;
+        if (state === "needs enabling") {
+          await enableEndpoint(client, arn, deviceToken);
+          return arn;
+        }
+        if (attempt >= 2) throw new TransientDeliveryError("SNS endpoint vanished right after CreatePlatformEndpoint, twice");
       }
-      if (!arn) throw new TransientDeliveryError("SNS CreatePlatformEndpoint answered without an EndpointArn");
-      return arn;
     },
 
     async deleteEndpoint(arn: string): Promise<void> {
