@@ -1,5 +1,6 @@
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { ApiError } from "./errors.js";
+import { addressKey } from "./http/client-address.js";
 import type { Keys } from "./keys.js";
 import type { RedisClient } from "./redis.js";
 
@@ -31,9 +32,17 @@ export const defaultRateLimits: RateLimitOptions = {
 export type RateLimitName = keyof RateLimitOptions;
 export type RateLimits = Record<RateLimitName, (key: string) => Promise<void>>;
 
-/** One limiter per name, 60-second windows, in Redis so every gateway node counts together. */
+/** The limits keyed by a client address: named `…PerIp`, so a limit added later cannot miss the /64 rule. */
+const isPerAddress = (name: RateLimitName): boolean => name.endsWith("PerIp");
+
+/**
+ * One limiter per name, 60-second windows, in Redis so every gateway node counts together. The per-IP limiters
+ * take the client's IP and count it by `addressKey` (an IPv6 client by its /64) themselves, so no caller can
+ * forget to.
+ */
 export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLimitOptions): RateLimits {
   const make = (name: RateLimitName) => {
+    const keyOf = isPerAddress(name) ? addressKey : (key: string) => key;
     const limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: `${keys.rateLimits()}:${name}`,
@@ -43,7 +52,7 @@ export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLi
     });
     return async (key: string) => {
       try {
-        await limiter.consume(key);
+        await limiter.consume(keyOf(key));
       } catch (err) {
         if (err instanceof RateLimiterRes) throw new ApiError(429, { retryAfter: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) });
         throw err;
