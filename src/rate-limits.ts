@@ -4,7 +4,7 @@ import { addressKey } from "./http/client-address.js";
 import type { Keys } from "./keys.js";
 import type { RedisClient } from "./redis.js";
 
-/** Points per window for everything a stranger can call. Keys are IPs or hashes, never raw secrets. */
+/** Points per window for everything a stranger can call. Keys are IPs (an IPv6 client by its /64) or hashes, never raw secrets. */
 export interface RateLimitOptions {
   /** Login (L2) per client IP. @default 30 per 60 s */
   loginPerIp: number;
