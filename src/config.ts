@@ -100,6 +100,16 @@ const schema = z.object({
    * handshake is refused with 429 and a `RetryAfter` hint, so a reconnect storm cannot swamp the node. 0: no limit.
    */
   SOCKET_HANDSHAKES_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(500),
+  /**
+   * Page sockets one gateway node holds per challenge token (a page and a few reloads or tabs need a handful); over
+   * it the handshake is refused with 429 and a `RetryAfter` hint. 0: no limit.
+   */
+  SOCKETS_PER_TOKEN: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  /**
+   * Page sockets one gateway node holds per client address (an IPv6 client counted by its /64); room for a busy
+   * NAT's logins waiting at once. Over it: 429 with `RetryAfter`. 0: no limit.
+   */
+  SOCKETS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(200),
 });
 
 type Env = z.infer<typeof schema>;

@@ -1,9 +1,10 @@
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { ApiError } from "./errors.js";
+import { addressKey } from "./http/client-address.js";
 import type { Keys } from "./keys.js";
 import type { RedisClient } from "./redis.js";
 
-/** Points per window for everything a stranger can call. Keys are IPs or hashes, never raw secrets. */
+/** Points per window for everything a stranger can call. Keys are IPs (an IPv6 client by its /64) or hashes, never raw secrets. */
 export interface RateLimitOptions {
   /** Login (L2) per client IP. @default 30 per 60 s */
   loginPerIp: number;
@@ -53,9 +54,17 @@ export interface RateLimit {
 }
 export type RateLimits = Record<RateLimitName, RateLimit>;
 
-/** One limiter per name, 60-second windows, in Redis so every gateway node counts together. */
+/** The limits keyed by a client address: named `…PerIp`, so a limit added later cannot miss the /64 rule. */
+const isPerAddress = (name: RateLimitName): boolean => name.endsWith("PerIp");
+
+/**
+ * One limiter per name, 60-second windows, in Redis so every gateway node counts together. The per-IP limiters
+ * take the client's IP and count it by `addressKey` (an IPv6 client by its /64) themselves, so no caller can
+ * forget to.
+ */
 export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLimitOptions): RateLimits {
   const make = (name: RateLimitName) => {
+    const keyOf = isPerAddress(name) ? addressKey : (key: string) => key;
     const limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: `${keys.rateLimits()}:${name}`,
@@ -65,7 +74,7 @@ export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLi
     });
     const consume = async (key: string) => {
       try {
-        await limiter.consume(key);
+        await limiter.consume(keyOf(key));
       } catch (err) {
         if (err instanceof RateLimiterRes) throw tooManyRequests(err.msBeforeNext);
         throw err;
@@ -73,11 +82,11 @@ export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLi
     };
     return Object.assign(consume, {
       async check(key: string) {
-        const res = await limiter.get(key);
+        const res = await limiter.get(keyOf(key));
         if (res && res.consumedPoints >= options[name]) throw tooManyRequests(res.msBeforeNext);
       },
       async charge(key: string) {
-        await limiter.penalty(key);
+        await limiter.penalty(keyOf(key));
       },
     });
   };

@@ -59,6 +59,8 @@ export function deploymentEnv(d: Deployment, extra: Record<string, string> = {})
     SOCKET_ADAPTER: "sharded",
     // The per-node handshake admission (a reconnect-storm guard) still runs, but never refuses the bench's bursts.
     SOCKET_HANDSHAKES_PER_SECOND: "1000000",
+    // The bench's thousands of pages all come from loopback: no per-address socket cap.
+    SOCKETS_PER_ADDRESS: "0",
     LOG_LEVEL: "info",
     ...extra,
   };

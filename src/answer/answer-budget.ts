@@ -1,5 +1,6 @@
 import { ApiError } from "../errors.js";
 import { hashToken } from "../crypto/tokens.js";
+import { addressKey } from "../http/client-address.js";
 import type { Services } from "../services.js";
 
 /**
@@ -8,8 +9,8 @@ import type { Services } from "../services.js";
  * approval then got 429. Now a stranger spends only their own budget; the per-IP stranger limit stays in front.
  */
 
-/** The budget's key: the handle's hash (never the handle) and the caller's IP. */
-const answerBudgetKey = (handleHash: string, callerIp: string): string => `${handleHash}|${callerIp}`;
+/** The budget's key: the handle's hash (never the handle) and the caller's address (an IPv6 client by its /64). */
+const answerBudgetKey = (handleHash: string, callerIp: string): string => `${handleHash}|${addressKey(callerIp)}`;
 
 /** 429 when this caller's refused answers on this handle spent the budget; checked before any work. */
 export const checkAnswerBudget = (s: Pick<Services, "limits">, handleHash: string, callerIp: string): Promise<void> =>

@@ -150,9 +150,14 @@ export function waitForPushApproval(o: WaitForPushApprovalOptions): Promise<Logi
     const onStatus = (status: PushStatus) => {
       if (settled) return;
       known = true;
-      o.onStatus?.(status);
-      if (status.Status === "Approved") return status.Login ? succeed(status.Login) : fail(status.Error ?? EXPIRED);
-      if (status.Status !== "Pending") fail(status.Error ?? EXPIRED);
+      try {
+        o.onStatus?.(status);
+      } finally {
+        // Settled even when the caller's onStatus throws: the server closes the socket right after a final state,
+        // and an unsettled client would take that close for a draining node and reconnect and poll.
+        if (status.Status === "Approved" && status.Login) succeed(status.Login);
+        else if (status.Status !== "Pending") fail(status.Error ?? EXPIRED);
+      }
     };
     const retrySocket = (ms: number) => {
       clearTimeout(socketRetry);
@@ -189,9 +194,11 @@ export function waitForPushApproval(o: WaitForPushApprovalOptions): Promise<Logi
       });
       s.on("disconnect", (reason) => {
         connected = false;
+        // The server's close after a final state never gets here: that state came first on the same socket and
+        // settled the wait, which removed these listeners (no reconnect, no polling).
         if (settled) return;
         schedulePoll(firstPoll);
-        // The server closed it (a node draining): Socket.IO does not reconnect by itself then.
+        // The server closed it before any final state (a node draining): Socket.IO does not reconnect by itself.
         if (reason === "io server disconnect") retrySocket(reconnectDelayMs(0));
       });
       s.on("connect_error", (err: Error & { data?: unknown }) => {

@@ -10,11 +10,14 @@ import { isOriginAllowed } from "../http/cors.js";
 import { countSockets, measureAnswerToPage } from "../metrics/socket-metrics.js";
 import type { SocketAdapter } from "./adapter.js";
 import { clientIpOf } from "./client-ip.js";
+import { closeAfterFinalStatus } from "./close-after-final.js";
+import { createConnectionCensus } from "./connection-census.js";
 import { attachDeviceChannel, DEVICE_NAMESPACE } from "./device-channel.js";
 import type { DevicePresence } from "./device-presence.js";
 import { authOf, guard, handshakeApp } from "./handshake.js";
 import { createHandshakeAdmission } from "./handshake-admission.js";
 import { checkedAgainstGuessing } from "../guess-budget.js";
+import { createPageSocketCaps } from "./socket-caps.js";
 import { STATUS_EVENT, statusOf, type PushStatus } from "./status.js";
 
 export interface RealtimeOptions {
@@ -47,8 +50,10 @@ interface PageHandshake extends PageSocketData {
 /**
  * Contract 2.1 on the gateway's HTTP server: a waiting page connects with its apikey and 2FA token, joins the room
  * named by the token's hash, and is told the current state at once, then every change (the notifier emits them,
- * from any gateway node or worker, through the Redis adapter). Beside it, the `/device` channel for open phone apps.
- * Handshakes are rate-limited per client IP; a refused one fails with `connect_error` carrying the error body.
+ * from any gateway node or worker, through the Redis adapter), until its final state, after which the socket is
+ * closed. Beside it, the `/device` channel for open phone apps. Handshakes are rate-limited per client IP, and the
+ * node holds at most SOCKETS_PER_TOKEN pages per token and SOCKETS_PER_ADDRESS per client address; a refused
+ * handshake fails with `connect_error` carrying the error body.
  */
 export function createRealtimeServer(s: Services, http: HttpServer, o: RealtimeOptions): Realtime {
   const io = new Server(http, {
@@ -78,22 +83,30 @@ export function createRealtimeServer(s: Services, http: HttpServer, o: RealtimeO
   // A reconnect storm is shed here, in memory, before the handshake's lookups. The per-IP limit comes first, so one
   // client hammering the node is refused on its own account and cannot use up everyone's admission.
   const admission = createHandshakeAdmission(s.config.SOCKET_HANDSHAKES_PER_SECOND);
+  const caps = createPageSocketCaps({ perToken: s.config.SOCKETS_PER_TOKEN, perAddress: s.config.SOCKETS_PER_ADDRESS });
   io.use(
     guard(s.logger, async (socket) => {
       await s.limits.handshakePerIp(clientIp(socket));
       const wait = admission.admit();
       if (wait > 0) throw new ApiError(429, { retryAfter: wait });
       // An unknown token (1103) spends the address's failed-guesses budget; once spent, handshakes answer 429.
-      socket.data = (await checkedAgainstGuessing(s.guesses, clientIp(socket), authenticatePage(s, authOf(socket)))) satisfies PageHandshake;
+      const page = await checkedAgainstGuessing(s.guesses, clientIp(socket), authenticatePage(s, authOf(socket)));
+      // Last, and synchronous: a place is taken only by a handshake that succeeds, and concurrent ones cannot
+      // all see the same free place.
+      caps.hold(socket, page.tokenHash, clientIp(socket));
+      socket.data = page satisfies PageHandshake;
     }),
   );
 
+  // Every namespace sharing the node's connections, so closing a page knows whether its connection carries more.
+  const census = createConnectionCensus([io.of("/"), io.of(DEVICE_NAMESPACE)]);
   countSockets(io.of("/"), s.metrics, "page");
   io.on("connection", (socket) => {
     // Only the token hash stays with the socket for its lifetime (resyncs look the challenge up again).
     const { tokenHash, ref } = socket.data as PageHandshake;
     socket.data = { tokenHash } satisfies PageSocketData;
     measureAnswerToPage(socket, s.metrics);
+    closeAfterFinalStatus(socket, census);
     join(socket, tokenHash, ref).catch((err: unknown) => {
       s.logger.warn({ err: { message: (err as Error)?.message } }, "page socket setup failed");
       socket.disconnect(true);

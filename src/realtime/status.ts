@@ -31,3 +31,14 @@ export function statusOf(c: Challenge, login: LoginResponse | null, now: number)
   if ((status === "Approved" || status === "Denied") && c.endedAt > 0) out.AnsweredAt = new Date(c.endedAt).toISOString();
   return out;
 }
+
+const FINAL_STATUSES: ReadonlySet<string> = new Set<ChallengeStatus>(["Approved", "Denied", "Expired", "Cancelled"]);
+
+/**
+ * Whether a `push:status` payload, as it leaves for a page (built on this node, another node or a worker), tells
+ * the challenge's final state: nothing will follow it.
+ */
+export function isFinalStatus(payload: unknown): boolean {
+  const status = typeof payload === "object" && payload !== null ? (payload as { Status?: unknown }).Status : undefined;
+  return typeof status === "string" && FINAL_STATUSES.has(status);
+}

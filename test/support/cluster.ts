@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
+import type { ErrorBody } from "../../src/errors.js";
 import type { PushStatus } from "../../src/realtime/status.js";
 import type { RateLimitOptions } from "../../src/rate-limits.js";
 import { Arrivals } from "./arrivals.js";
@@ -54,23 +55,50 @@ export async function startCluster(o: TestClusterOptions = {}): Promise<TestClus
 export class TestPage {
   readonly statuses: PushStatus[] = [];
   readonly socket: Socket;
+  /** Why the socket disconnected ("io server disconnect": the server closed it), once it has. */
+  disconnectReason: string | undefined;
+  /** The `data` of the handshake's `connect_error` (the contract's error body), when it was refused. */
+  refusal: (ErrorBody & { RetryAfter?: number }) | undefined;
   private readonly arrivals = new Arrivals();
 
-  constructor(url: string, auth: Record<string, unknown>) {
-    this.socket = io(url, { auth, transports: ["websocket"], reconnection: false, forceNew: true, timeout: 5000 });
+  /** `headers`: extra handshake headers (Node clients only), e.g. an `X-Forwarded-For` behind TRUST_PROXY. */
+  constructor(url: string, auth: Record<string, unknown>, headers: Record<string, string> = {}) {
+    this.socket = io(url, { auth, transports: ["websocket"], reconnection: false, forceNew: true, timeout: 5000, extraHeaders: headers });
     this.socket.on("push:status", (s: PushStatus) => {
       this.statuses.push(s);
       this.arrivals.arrived();
     });
+    this.socket.on("disconnect", (reason) => {
+      this.disconnectReason = reason;
+      this.arrivals.arrived();
+    });
+    this.socket.on("connect_error", (err: Error & { data?: ErrorBody & { RetryAfter?: number } }) => {
+      this.refusal = err.data;
+      this.arrivals.arrived();
+    });
   }
 
-  static open(node: { url: string; apiKey: string }, token: string): TestPage {
-    return new TestPage(node.url, { apikey: node.apiKey, secondfactorauthenticationtoken: token });
+  static open(node: { url: string; apiKey: string }, token: string, headers: Record<string, string> = {}): TestPage {
+    return new TestPage(node.url, { apikey: node.apiKey, secondfactorauthenticationtoken: token }, headers);
   }
 
   /** The first status, already received or to come, that satisfies `pred` (bounded). */
   waitFor(pred: (s: PushStatus) => boolean, timeoutMs = 10_000): Promise<PushStatus> {
     return this.arrivals.first(this.statuses, pred, timeoutMs, () => `no matching push:status; got ${JSON.stringify(this.statuses.map((s) => [s.Status, s.Delivery?.State]))}`);
+  }
+
+  /** Resolves with the disconnect's reason once the socket has disconnected (bounded). */
+  async disconnected(timeoutMs = 10_000): Promise<string> {
+    const seen = () => JSON.stringify(this.statuses.map((s) => s.Status));
+    await this.arrivals.until(() => this.disconnectReason !== undefined, timeoutMs, () => `the socket is still connected; got ${seen()}`);
+    return this.disconnectReason!;
+  }
+
+  /** Resolves with the refused handshake's error body (bounded); fails if the page was admitted instead. */
+  async refused(timeoutMs = 10_000): Promise<ErrorBody & { RetryAfter?: number }> {
+    await this.arrivals.until(() => this.refusal !== undefined || this.statuses.length > 0, timeoutMs, () => "neither admitted nor refused");
+    if (!this.refusal) throw new Error(`the handshake was accepted: ${JSON.stringify(this.statuses[0])}`);
+    return this.refusal;
   }
 
   close(): void {

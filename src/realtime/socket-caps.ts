@@ -1,0 +1,77 @@
+import type { Socket } from "socket.io";
+import { ApiError } from "../errors.js";
+import { addressKey } from "../http/client-address.js";
+
+/**
+ * When a refused page should try again, in seconds. A place frees up when a page on the same token or address ends
+ * or leaves, which the node cannot foresee; meanwhile the browser client polls L4 (browser-client.ts), so a few
+ * seconds serve the user without turning refusals into a stream of handshakes.
+ */
+const RETRY_AFTER_SECONDS = 10;
+
+export interface PageSocketCapOptions {
+  /** Sockets per challenge token (by its hash); 0 = no limit. */
+  perToken: number;
+  /** Sockets per client address (`addressKey`: an IPv6 client by its /64); 0 = no limit. */
+  perAddress: number;
+}
+
+export interface PageSocketCaps {
+  /**
+   * Count `socket` against its token's and its address's caps until it is gone; throws ApiError 429 (with
+   * RetryAfter) when either is full. Call it last in the handshake: nothing after it may fail.
+   */
+  hold(socket: Socket, tokenHash: string, ip: string): void;
+}
+
+/**
+ * Contract 2.1's caps on page sockets, per gateway node, in memory: sockets are the node's own resource (memory,
+ * file descriptors), so the node counts exactly what it holds, with no Redis round trip in the handshake and no
+ * counter left behind in Redis when a node dies with its sockets.
+ */
+export function createPageSocketCaps(o: PageSocketCapOptions): PageSocketCaps {
+  const tokens = createCounter(o.perToken);
+  const addresses = createCounter(o.perAddress);
+  return {
+    hold(socket, tokenHash, ip) {
+      const address = addressKey(ip);
+      if (tokens.full(tokenHash) || addresses.full(address)) throw new ApiError(429, { retryAfter: RETRY_AFTER_SECONDS });
+      tokens.add(tokenHash);
+      addresses.add(address);
+      let held = true;
+      const release = (): void => {
+        if (!held) return;
+        held = false;
+        tokens.remove(tokenHash);
+        addresses.remove(address);
+        socket.off("disconnect", release);
+        socket.conn.off("close", release);
+      };
+      // Whichever comes first. A socket whose connection closed while its handshake was still running never
+      // connects, so it never disconnects either: its connection's close gives the place back then.
+      socket.once("disconnect", release);
+      socket.conn.once("close", release);
+    },
+  };
+}
+
+interface Counter {
+  full(key: string): boolean;
+  add(key: string): void;
+  remove(key: string): void;
+}
+
+/** Live counts per key, up to `cap` (0: no cap, nothing counted); a key whose count drops to 0 is forgotten. */
+function createCounter(cap: number): Counter {
+  if (cap <= 0) return { full: () => false, add: () => undefined, remove: () => undefined };
+  const counts = new Map<string, number>();
+  return {
+    full: (key) => (counts.get(key) ?? 0) >= cap,
+    add: (key) => void counts.set(key, (counts.get(key) ?? 0) + 1),
+    remove: (key) => {
+      const left = (counts.get(key) ?? 0) - 1;
+      if (left > 0) counts.set(key, left);
+      else counts.delete(key);
+    },
+  };
+}
