@@ -10,6 +10,7 @@ import { createLogger } from "../src/logger.js";
 import { ConfigDeliveryError, type PushMessage } from "../workers/providers/provider.js";
 import { createWebhookProvider } from "../workers/providers/webhook.js";
 import { expectContractError } from "./support/contract.js";
+import { waitUntil } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, testPrefix, testRedis, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { secretHeaders } from "./support/scenario.js";
@@ -142,6 +143,20 @@ describe("SSRF guard: the audit webhook (AUDIT_WEBHOOK_URL)", () => {
     const refused = await forwardOnce({ url: receiver.url, allowPrivate: false });
     expect(refused.arrived).toBe(false);
     expect(refused.log).toMatch(/audit webhook refused/);
+  });
+
+  it("through a gateway: the event a client's settings change records is not posted to a loopback AUDIT_WEBHOOK_URL", async () => {
+    const gw = await startTestGateway({ worker: false, env: { ALLOW_PRIVATE_WEBHOOKS: "false", AUDIT_WEBHOOK_URL: receiver.url, AUDIT_WEBHOOK_SECRET: SECRET } });
+    try {
+      const before = receiver.requests.length;
+      expect((await putSettings(gw, "https://push.example.com/send")).status).toBe(200);
+      await waitUntil(() => gw.logs.some((l) => l.includes("audit webhook refused")), "the audit webhook's refusal");
+      expect(receiver.requests.length).toBe(before);
+      expect(gw.logs.join("")).not.toContain(receiver.url);
+    } finally {
+      await gw.stop();
+      await deletePrefix(gw.config.REDIS_PREFIX);
+    }
   });
 
   it("refuses a name that resolves to any of the forms", async () => {

@@ -80,8 +80,8 @@ export function createAuditLog(redis: RedisClient, keys: Keys, logger: Logger, o
 
   async function forward(hook: { url: string; secret: string; guard: OutboundGuard }, payload: Record<string, unknown>): Promise<void> {
     const body = JSON.stringify(payload);
-    const url = new URL(hook.url);
     try {
+      const url = new URL(hook.url);
       await postOnce(url, {
         headers: { "content-type": "application/json", "x-pushmfa-signature": signWebhook(hook.secret, body, Math.floor(Date.now() / 1000)), "idempotency-key": String(payload.id) },
         body,
