@@ -34,7 +34,8 @@ const base64Key = z
   .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
 
 const schema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Production unless explicitly "development" (which `npm start` sets): the demo pages and dev defaults need asking for. */
+  NODE_ENV: z.enum(["development", "production"]).default("production"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
   /** Proxy hops to trust for the client IP (X-Forwarded-For), as Express's "trust proxy". */
@@ -138,9 +139,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
-  const isDev = e.NODE_ENV !== "production";
+  const isDev = e.NODE_ENV === "development";
   if (!isDev && !e.MASTER_KEY) {
-    throw new ConfigError("invalid configuration:\n  MASTER_KEY: required when NODE_ENV=production (openssl rand -base64 32)");
+    // One line, as the process prints it before exiting: what is missing, how to make one, and the other way out.
+    throw new ConfigError(
+      "MASTER_KEY is required in production (the default when NODE_ENV is unset): set it to 32 random bytes, base64 (openssl rand -base64 32), or set NODE_ENV=development on a laptop",
+    );
   }
   if ((e.AUDIT_WEBHOOK_URL === undefined) !== (e.AUDIT_WEBHOOK_SECRET === undefined)) {
     throw new ConfigError("invalid configuration:\n  AUDIT_WEBHOOK_URL, AUDIT_WEBHOOK_SECRET: set both or neither");

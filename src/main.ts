@@ -29,7 +29,7 @@ try {
   if (runtime.port) logger.info({ url: config.PUBLIC_URL, port: runtime.port, role }, "push-mfa-gateway listening");
   else logger.info({ role, ...(runtime.metricsPort && { metricsPort: runtime.metricsPort }) }, "push-mfa-gateway worker running");
   if (config.isDev) {
-    logger.warn("development mode (NODE_ENV is not production): demo pages on, private webhooks allowed, dev master key");
+    logger.warn("development mode (NODE_ENV=development): demo pages on; unless set otherwise, private webhooks allowed, CORS \"*\" and a master key kept in Redis");
   }
   if (runtime.port && Array.isArray(config.CORS_ORIGINS) && config.CORS_ORIGINS.length === 0) {
     logger.warn("CORS_ORIGINS is not set: only pages on the gateway's own origin may call the API and open the socket; list your login pages' origins");

@@ -16,6 +16,7 @@ import type { Notifier } from "./realtime/notifier.js";
 import { createAuditLog, type AuditLog } from "./audit/audit-log.js";
 import { createGuessBudget, type GuessBudget } from "./guess-budget.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
+import { createOutboundGuard } from "./outbound/outbound-guard.js";
 
 /**
  * The composition root's product: every store and service a request handler or worker needs, built from
@@ -79,7 +80,10 @@ export function createServices(d: ServiceDeps): Services {
     guesses: createGuessBudget(limits.failedGuessesPerIp),
     audit: createAuditLog(d.redis, keys, d.logger, {
       maxLength: d.config.AUDIT_MAX_EVENTS,
-      webhook: d.config.AUDIT_WEBHOOK_URL && d.config.AUDIT_WEBHOOK_SECRET ? { url: d.config.AUDIT_WEBHOOK_URL, secret: d.config.AUDIT_WEBHOOK_SECRET } : undefined,
+      webhook:
+        d.config.AUDIT_WEBHOOK_URL && d.config.AUDIT_WEBHOOK_SECRET
+          ? { url: d.config.AUDIT_WEBHOOK_URL, secret: d.config.AUDIT_WEBHOOK_SECRET, guard: createOutboundGuard({ allowPrivate: d.config.ALLOW_PRIVATE_WEBHOOKS }) }
+          : undefined,
     }),
     metrics: d.metrics ?? createMetrics({ defaultMetrics: false }),
     queues: d.queues,

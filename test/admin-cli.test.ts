@@ -32,12 +32,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The environment an operator's shell has: the deployment's Redis, prefix and master key. */
+/** The environment an operator's shell has: the deployment's mode, Redis, prefix, master key and webhook policy. */
 const adminEnv = (extra: Record<string, string> = {}) => ({
-  NODE_ENV: "test",
+  NODE_ENV: "production",
   REDIS_URL: gw.config.REDIS_URL,
   REDIS_PREFIX: gw.config.REDIS_PREFIX,
   MASTER_KEY: gw.config.MASTER_KEY!,
+  ALLOW_PRIVATE_WEBHOOKS: String(gw.config.ALLOW_PRIVATE_WEBHOOKS),
   ...extra,
 });
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
 
 describe("configuration (contract 2.3)", () => {
-  it("runs with zero configuration in development", () => {
-    const c = loadConfig({});
+  it("runs with zero configuration in development (NODE_ENV=development, as npm start sets it)", () => {
+    const c = loadConfig({ NODE_ENV: "development" });
     expect(c).toMatchObject({ PORT: 3000, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: "pmg", isDev: true, ALLOW_PRIVATE_WEBHOOKS: true, PUBLIC_URL: "http://localhost:3000" });
   });
 
@@ -21,12 +21,13 @@ describe("configuration (contract 2.3)", () => {
 
   it("requires MASTER_KEY in production, and turns off private webhooks there", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/MASTER_KEY/);
+    expect(() => loadConfig({})).toThrow(/MASTER_KEY/);
     const c = loadConfig({ NODE_ENV: "production", MASTER_KEY: Buffer.alloc(32, 7).toString("base64") });
     expect(c.isDev).toBe(false);
     expect(c.ALLOW_PRIVATE_WEBHOOKS).toBe(false);
   });
 
   it("wants both bootstrap variables or neither", () => {
-    expect(() => loadConfig({ BOOTSTRAP_API_KEY: "b1fbbba5-2a5e-41a2-96da-c216df36e6f4" })).toThrow(/BOOTSTRAP/);
+    expect(() => loadConfig({ NODE_ENV: "development", BOOTSTRAP_API_KEY: "b1fbbba5-2a5e-41a2-96da-c216df36e6f4" })).toThrow(/BOOTSTRAP/);
   });
 });

@@ -25,8 +25,8 @@ afterAll(async () => {
   await deletePrefix(gw.config.REDIS_PREFIX);
 });
 
-/** The environment the admin CLI reads: the deployment's Redis and prefix. */
-const adminEnv = () => ({ NODE_ENV: "test", REDIS_URL: gw.config.REDIS_URL, REDIS_PREFIX: gw.config.REDIS_PREFIX });
+/** The environment the admin CLI reads: the deployment's mode, Redis, prefix and master key. */
+const adminEnv = () => ({ NODE_ENV: "production", REDIS_URL: gw.config.REDIS_URL, REDIS_PREFIX: gw.config.REDIS_PREFIX, MASTER_KEY: gw.config.MASTER_KEY! });
 
 async function admin(...argv: string[]) {
   const out: string[] = [];

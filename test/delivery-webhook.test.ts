@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LookupAddress } from "node:dns";
-import { publicOnlyLookup, type Resolver } from "../src/push/ssrf.js";
+import { createOutboundGuard, globalOnlyLookup, type Resolver } from "../src/outbound/outbound-guard.js";
 import { ConfigDeliveryError, TransientDeliveryError, type PushMessage } from "../workers/providers/provider.js";
 import { createWebhookProvider, signWebhook } from "../workers/providers/webhook.js";
 import { challengeOfToken, deviceOf, enrollWithoutLogin, sendId, settle } from "./support/delivery.js";
@@ -167,7 +167,7 @@ describe("the webhook provider on its own", () => {
     const release = receiver.hold();
     try {
       const before = receiver.requests.length;
-      const provider = createWebhookProvider({ url: receiver.url, signingSecret: SECRET, allowPrivate: true, timeoutMs: 100 });
+      const provider = createWebhookProvider({ url: receiver.url, signingSecret: SECRET, guard: createOutboundGuard({ allowPrivate: true }), timeoutMs: 100 });
       expect(await failure(provider.send(message, never()))).toBeInstanceOf(TransientDeliveryError);
       expect(receiver.requests.length).toBe(before + 1);
     } finally {
@@ -178,7 +178,7 @@ describe("the webhook provider on its own", () => {
   it("the SSRF guard refuses loopback and private URLs unless ALLOW_PRIVATE_WEBHOOKS, before any request", async () => {
     const before = receiver.requests.length;
     for (const url of [receiver.url, receiver.url.replace("127.0.0.1", "localhost"), "http://10.1.2.3/push", "http://[::1]:9/push", "http://169.254.169.254/latest"]) {
-      const provider = createWebhookProvider({ url, signingSecret: SECRET, allowPrivate: false });
+      const provider = createWebhookProvider({ url, signingSecret: SECRET, guard: createOutboundGuard({ allowPrivate: false }) });
       expect(await failure(provider.send(message, never()))).toBeInstanceOf(ConfigDeliveryError);
     }
     expect(receiver.requests.length).toBe(before);
@@ -188,7 +188,7 @@ describe("the webhook provider on its own", () => {
     const before = receiver.requests.length;
     const port = new URL(receiver.url).port;
     const rebinding: Resolver = (_host, _o, cb) => cb(null, [{ address: "127.0.0.1", family: 4 }]);
-    const provider = createWebhookProvider({ url: `http://rebind.example.test:${port}/push`, signingSecret: SECRET, allowPrivate: false, resolve: rebinding });
+    const provider = createWebhookProvider({ url: `http://rebind.example.test:${port}/push`, signingSecret: SECRET, guard: createOutboundGuard({ allowPrivate: false, resolve: rebinding }) });
     const err = await failure(provider.send(message, never()));
     expect(err).toBeInstanceOf(ConfigDeliveryError);
     expect(String(err)).toContain("internal address");
@@ -197,7 +197,7 @@ describe("the webhook provider on its own", () => {
 
   it("the guarded lookup hands public addresses through, in both the single and the `all` forms", async () => {
     const resolver: Resolver = (_host, _o, cb) => cb(null, [{ address: "93.184.216.34", family: 4 }, { address: "2606:2800:220:1::1", family: 6 }]);
-    const lookup = publicOnlyLookup(resolver);
+    const lookup = globalOnlyLookup(resolver);
     const one = await new Promise<[string, number | undefined]>((resolve, reject) =>
       lookup("example.test", {}, (err, address, family) => (err ? reject(err) : resolve([address as string, family]))));
     expect(one).toEqual(["93.184.216.34", 4]);
@@ -205,7 +205,7 @@ describe("the webhook provider on its own", () => {
       lookup("example.test", { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses as LookupAddress[]))));
     expect(all.map((a) => a.address)).toEqual(["93.184.216.34", "2606:2800:220:1::1"]);
     const mixed: Resolver = (_host, _o, cb) => cb(null, [{ address: "93.184.216.34", family: 4 }, { address: "10.0.0.7", family: 4 }]);
-    const refused = await new Promise<unknown>((resolve) => publicOnlyLookup(mixed)("example.test", {}, (err) => resolve(err)));
+    const refused = await new Promise<unknown>((resolve) => globalOnlyLookup(mixed)("example.test", {}, (err) => resolve(err)));
     expect(String(refused)).toContain("internal address");
   });
 });

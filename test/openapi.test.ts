@@ -59,7 +59,7 @@ describe("OpenAPI covers every mounted route", () => {
   let dev: TestGateway;
   let prod: TestGateway;
   beforeAll(async () => {
-    dev = await startTestGateway({ worker: false, env: { ADMIN_TOKEN } });
+    dev = await startTestGateway({ mode: "development", worker: false, env: { ADMIN_TOKEN } });
     prod = await startTestGateway({ worker: false, env: { NODE_ENV: "production" } });
   });
   afterAll(async () => {

@@ -281,7 +281,7 @@ describe("CORS for the customer's login pages (Express and Socket.IO alike)", ()
   });
 
   it("in development without CORS_ORIGINS, any origin (\"*\"), never with credentials", async () => {
-    const dev = await startTestGateway({ worker: false });
+    const dev = await startTestGateway({ mode: "development", worker: false });
     try {
       const res = await preflight(dev.url, "/login/2fa/push/ping", OTHER, "GET");
       expect(res.headers.get("access-control-allow-origin")).toBe("*");

@@ -2,14 +2,17 @@ import { spawn } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { deletePrefix, testPrefix } from "./support/gateway.js";
 
-/** The README's first command, as a newcomer runs it: `npm start` is `tsx src/main.ts all`. */
+/**
+ * The README's first command, as a newcomer runs it: `npm start` is `NODE_ENV=development tsx src/main.ts all`
+ * (test/production-defaults.test.ts runs the script itself).
+ */
 
 const prefix = testPrefix();
 afterAll(() => deletePrefix(prefix));
 
 function start(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "all"], {
-    env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
+    env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NODE_ENV: "development", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

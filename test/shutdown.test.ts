@@ -41,7 +41,7 @@ async function startNodeA(): Promise<{ url: string; child: ChildProcess; output:
     env: {
       PATH: process.env.PATH ?? "",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-      NODE_ENV: "test",
+      NODE_ENV: "production",
       PORT: "0",
       HOST: "127.0.0.1",
       REDIS_URL,

@@ -70,7 +70,7 @@ beforeAll(async () => {
   const uids = Array.from({ length: PAGES + 1 }, () => randomBytes(16).toString("hex"));
   for (let i = 0; i < uids.length; i += 500) tokens.push(...(await Promise.all(uids.slice(i, i + 500).map((u) => seedPending(seeder.services, u)))));
   node = await startStormNode({
-    NODE_ENV: "test", PORT: "0", HOST: "127.0.0.1", REDIS_URL, ...(REDIS_CLUSTER && { REDIS_CLUSTER: "1" }), REDIS_PREFIX: prefix,
+    NODE_ENV: "production", PORT: "0", HOST: "127.0.0.1", REDIS_URL, ...(REDIS_CLUSTER && { REDIS_CLUSTER: "1" }), REDIS_PREFIX: prefix,
     MASTER_KEY: TEST_MASTER_KEY, BOOTSTRAP_API_KEY: apiKey, BOOTSTRAP_API_SECRET: apiSecret, LOG_LEVEL: "warn",
     SOCKET_HANDSHAKES_PER_SECOND: String(RATE),
     // Every page comes from loopback: the per-address socket cap would refuse all but 200 of them.

@@ -15,8 +15,10 @@ ${COMMANDS.map((c) => `  ${c.usage}`).join("\n")}
 
   <command> --help   what a command does
 
-Reads the same environment as the gateway: REDIS_URL, REDIS_PREFIX, MASTER_KEY (in development, the key kept in
-Redis), NODE_ENV. Exit codes: 0 done, 1 not found, refused or failed, 2 usage or configuration error.`;
+Reads the same environment as the gateway: REDIS_URL, REDIS_PREFIX, NODE_ENV and MASTER_KEY. Production (NODE_ENV
+unset) needs the deployment's MASTER_KEY; against a deployment started with npm start, run it with
+NODE_ENV=development (the key kept in Redis). Exit codes: 0 done, 1 not found, refused or failed, 2 usage or
+configuration error.`;
 
 const commandHelp = (cs: Command[]) => cs.map((c) => `usage: npm run admin -- ${c.usage}\n\n${c.help}`).join("\n\n");
 

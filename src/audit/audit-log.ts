@@ -1,6 +1,8 @@
 import type { Keys } from "../keys.js";
 import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis.js";
+import { InternalAddressError, type OutboundGuard } from "../outbound/outbound-guard.js";
+import { postOnce } from "../outbound/post-once.js";
 import { signWebhook } from "../../workers/providers/webhook.js";
 
 /** What happened, per app: the trail an operator reads to see why a user was locked or a push was refused. */
@@ -42,8 +44,11 @@ export interface AuditLog {
 export interface AuditOptions {
   /** Entries kept per app (approximate trimming, as Redis streams do it cheaply). @default 10000 */
   maxLength: number;
-  /** Optional: every event is also POSTed here, signed like contract 2.2. */
-  webhook?: { url: string; secret: string } | undefined;
+  /**
+   * Optional: every event is also POSTed here, signed like contract 2.2, through the SSRF guard (contract 2.3: the
+   * audit webhook is held to global unicast addresses too, unless ALLOW_PRIVATE_WEBHOOKS).
+   */
+  webhook?: { url: string; secret: string; guard: OutboundGuard } | undefined;
 }
 
 /**
@@ -73,17 +78,20 @@ export function createAuditLog(redis: RedisClient, keys: Keys, logger: Logger, o
     },
   };
 
-  async function forward(hook: { url: string; secret: string }, payload: Record<string, unknown>): Promise<void> {
+  async function forward(hook: { url: string; secret: string; guard: OutboundGuard }, payload: Record<string, unknown>): Promise<void> {
     const body = JSON.stringify(payload);
     try {
-      await fetch(hook.url, {
-        method: "POST",
+      const url = new URL(hook.url);
+      await postOnce(url, {
         headers: { "content-type": "application/json", "x-pushmfa-signature": signWebhook(hook.secret, body, Math.floor(Date.now() / 1000)), "idempotency-key": String(payload.id) },
         body,
         signal: AbortSignal.timeout(5000),
+        agent: hook.guard.agentFor(url),
       });
     } catch (err) {
-      logger.warn({ err: { name: (err as Error).name } }, "audit webhook unreachable");
+      // Neither the URL nor the address: the URL may carry a token, and the reason says enough.
+      if (err instanceof InternalAddressError) logger.warn({ reason: err.message }, "audit webhook refused (SSRF guard; ALLOW_PRIVATE_WEBHOOKS lets private addresses through)");
+      else logger.warn({ err: { name: (err as Error).name, code: (err as NodeJS.ErrnoException).code } }, "audit webhook unreachable");
     }
   }
 }

@@ -20,7 +20,7 @@ export const demoOperations: Operation[] = [
 ];
 
 /**
- * The pages a newcomer sees first (development only, never mounted when NODE_ENV=production):
+ * The pages a newcomer sees first (development only: mounted when NODE_ENV=development, as `npm start` sets it):
  * `/demo/` a login page that waits on the socket, and `/demo/phone` a phone simulator that enrolls with a
  * WebCrypto key and gets its pushes on the device channel. Plain HTML and one script each, no outside network.
  */

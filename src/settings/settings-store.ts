@@ -2,7 +2,7 @@ import { ApiError, type FieldError } from "../errors.js";
 import type { Sealer } from "../crypto/sealed.js";
 import type { Keys } from "../keys.js";
 import type { RedisClient } from "../redis.js";
-import { isInternalUrl } from "../push/ssrf.js";
+import { literalHostIsInternal } from "../outbound/outbound-guard.js";
 import { MASK, defaultPushSettings, maskSettings, pushSettingsSchema, type PushSettings } from "./push-settings.js";
 
 export interface SettingsStore {
@@ -67,7 +67,8 @@ export function createSettingsStore(
         : parsed.error.issues.map((i) => ({ FieldName: i.path.join(".") || "body", ErrorMessage: i.message }));
       if (parsed.success) {
         const url = parsed.data.NativeSettings.WebhookUrl;
-        if (url && !options.allowPrivateWebhooks && isInternalUrl(url)) {
+        // The literal host only (no DNS here): what a name resolves to is checked when a push connects.
+        if (url && !options.allowPrivateWebhooks && literalHostIsInternal(url)) {
           fields.push({ FieldName: "NativeSettings.WebhookUrl", ErrorMessage: "must not point at a private or loopback address" });
         }
       }

@@ -52,6 +52,11 @@ export interface TestGateway extends Runtime {
 }
 
 export interface TestGatewayOptions {
+  /**
+   * The process's mode, said out loud as operators say it: "production" (the product's default, here with a
+   * MASTER_KEY) or "development" (demo pages, CORS "*"; what `npm start` runs). @default "production"
+   */
+  mode?: "development" | "production";
   prefix?: string;
   gateway?: boolean;
   worker?: boolean;
@@ -69,12 +74,15 @@ export const relaxedLimits: RateLimitOptions = {
   failedGuessesPerIp: 100_000,
 };
 
-/** A real gateway (and worker) on port 0 against the real Redis, with its own prefix and a bootstrap app. */
+/**
+ * A real gateway (and worker) on port 0 against the real Redis, with its own prefix, master key and bootstrap app,
+ * in production mode unless `mode` says otherwise. Private webhooks are allowed (the receivers are on 127.0.0.1).
+ */
 export async function startTestGateway(o: TestGatewayOptions = {}): Promise<TestGateway> {
   const apiKey = o.apiKey ?? randomUUID();
   const apiSecret = o.apiSecret ?? randomBytes(24).toString("base64url");
   const config = loadConfig({
-    NODE_ENV: "test",
+    NODE_ENV: o.mode ?? "production",
     PORT: "0",
     HOST: "127.0.0.1",
     REDIS_URL,

@@ -31,7 +31,8 @@ export interface WorkerProcess {
 export function workerEnv(gw: TestGateway, extra: Record<string, string> = {}): Record<string, string> {
   const c = gw.config;
   const env: Record<string, string> = {
-    NODE_ENV: "test",
+    // The gateway's mode, so both processes of the deployment agree on its defaults.
+    NODE_ENV: c.NODE_ENV,
     REDIS_URL: c.REDIS_URL,
     REDIS_CLUSTER: c.REDIS_CLUSTER ? "1" : "0",
     REDIS_PREFIX: c.REDIS_PREFIX,

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { createOutboundGuard } from "../../src/outbound/outbound-guard.js";
 import type { PushSettings } from "../../src/settings/push-settings.js";
 import type { PushProvider } from "./provider.js";
 import { createSnsClient, createSnsProvider, type SnsProvider } from "./sns.js";
@@ -24,6 +25,8 @@ export interface ProviderSelector {
  */
 export function createProviderSelector(o: ProviderOptions): ProviderSelector {
   const snsByApp = new Map<string, { fingerprint: string; provider: SnsProvider; destroy: () => void }>();
+  // One guard (and its keep-alive agents) for every webhook send of this process.
+  const webhookGuard = createOutboundGuard({ allowPrivate: o.allowPrivateWebhooks });
 
   function sns(appId: string, s: PushSettings): SnsProvider {
     const aws = s.AWSsettings;
@@ -48,13 +51,14 @@ export function createProviderSelector(o: ProviderOptions): ProviderSelector {
       return createWebhookProvider({
         url: s.NativeSettings.WebhookUrl,
         signingSecret: s.NativeSettings.SigningSecret,
-        allowPrivate: o.allowPrivateWebhooks,
+        guard: webhookGuard,
       });
     },
     sns,
     close() {
       for (const c of snsByApp.values()) c.destroy();
       snsByApp.clear();
+      webhookGuard.destroy();
     },
   };
 }

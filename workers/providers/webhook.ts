@@ -1,7 +1,6 @@
 import { createHmac } from "node:crypto";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
-import { InternalAddressError, isInternalUrl, publicOnlyLookup, type Resolver } from "../../src/push/ssrf.js";
+import { InternalAddressError, type OutboundGuard } from "../../src/outbound/outbound-guard.js";
+import { postOnce } from "../../src/outbound/post-once.js";
 import {
   ConfigDeliveryError,
   PermanentDeliveryError,
@@ -12,13 +11,11 @@ import {
 export interface WebhookOptions {
   url: string;
   signingSecret: string;
-  /** Let the URL point at loopback or private addresses (ALLOW_PRIVATE_WEBHOOKS). */
-  allowPrivate: boolean;
+  /** The SSRF guard (ALLOW_PRIVATE_WEBHOOKS decides whether it lets private addresses through). */
+  guard: OutboundGuard;
   /** Whole-request timeout. @default 5000 */
   timeoutMs?: number;
   now?: () => number;
-  /** Name resolution for the SSRF guard; the system resolver unless a test passes its own. */
-  resolve?: Resolver;
 }
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`: contract 2.2, Stripe-style. */
@@ -38,11 +35,10 @@ export function signWebhook(secret: string, body: string, unixSeconds: number): 
  * | 401, 403                            | config: the receiver refuses our signature (wrong SigningSecret) |
  * | 3xx                                 | config: redirects are not followed (SSRF); set the final URL     |
  * | any other 4xx                       | permanent for this device                                        |
- * | URL internal, or resolves inside    | config (SSRF guard, unless ALLOW_PRIVATE_WEBHOOKS)               |
+ * | host not global, or resolves so     | config (SSRF guard, unless ALLOW_PRIVATE_WEBHOOKS)               |
  */
 export function createWebhookProvider(o: WebhookOptions): PushProvider {
   const now = o.now ?? Date.now;
-  const lookup = o.allowPrivate ? undefined : publicOnlyLookup(o.resolve);
   return {
     name: "webhook",
     async send(m, signal) {
@@ -53,7 +49,6 @@ export function createWebhookProvider(o: WebhookOptions): PushProvider {
       } catch {
         throw new ConfigDeliveryError("the webhook URL is not a URL");
       }
-      if (!o.allowPrivate && isInternalUrl(o.url)) throw new ConfigDeliveryError("webhook refused: the URL points at an internal address");
       const body = JSON.stringify({
         id: m.deliveryId,
         device: { token: m.device.token, type: m.device.type },
@@ -69,7 +64,7 @@ export function createWebhookProvider(o: WebhookOptions): PushProvider {
       };
       let status: number;
       try {
-        status = await post(url, headers, body, AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs ?? 5000)]), lookup);
+        status = await postOnce(url, { headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs ?? 5000)]), agent: o.guard.agentFor(url) });
       } catch (err) {
         if (err instanceof InternalAddressError) throw new ConfigDeliveryError(`webhook refused: ${err.message}`);
         const e = err as NodeJS.ErrnoException;
@@ -82,27 +77,4 @@ export function createWebhookProvider(o: WebhookOptions): PushProvider {
       throw new PermanentDeliveryError(`webhook answered ${status}`);
     },
   };
-}
-
-/**
- * One POST with node:http(s) rather than fetch: fetch cannot take a `lookup`, which the SSRF guard needs to check
- * the address actually connected to. Resolves with the status once the answer's headers arrive; the body is
- * drained and ignored.
- */
-function post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal, lookup: ReturnType<typeof publicOnlyLookup> | undefined): Promise<number> {
-  const request = url.protocol === "https:" ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: "POST",
-      headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
-      signal,
-      ...(lookup && { lookup }),
-    });
-    req.on("response", (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
 }
