@@ -204,7 +204,7 @@ describe("the lockout does not enumerate accounts", () => {
     const a = await fullAccount("unlockcli");
     await lockOut([{ phone: a.phone }]);
     const out: string[] = [];
-    const env = { NODE_ENV: "test", REDIS_URL: gw.config.REDIS_URL, REDIS_PREFIX: gw.config.REDIS_PREFIX, MASTER_KEY: gw.config.MASTER_KEY! };
+    const env = { NODE_ENV: "production", REDIS_URL: gw.config.REDIS_URL, REDIS_PREFIX: gw.config.REDIS_PREFIX, MASTER_KEY: gw.config.MASTER_KEY! };
     const code = await runAdmin(["unlock", gw.apiKey, a.email], env, { out: (l) => out.push(l), err: (l) => out.push(l), stdin: async () => "" });
     expect({ code, out }).toEqual({ code: 0, out: [`unlocked user ${a.uid}`] });
     expect(outcome(await loginWith({ phone: a.phone }))).toBe(200);
