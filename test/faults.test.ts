@@ -1,6 +1,7 @@
 import { io as socketIo } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { waitForPushApproval, type ErrorBody, type LoginResponse, type PushStatus } from "../src/realtime/browser-client.js";
+import { COMMAND_TIMEOUT_MS } from "../src/redis.js";
 import { call, type ApiResponse } from "./support/http.js";
 import { deployment, startNode, type Deployment, type NodeProcess } from "./support/node-process.js";
 import { TestPhone } from "./support/phone.js";
@@ -106,16 +107,18 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** A call while Redis is away: its answer and how long it took. */
-async function timed(request: () => Promise<ApiResponse>): Promise<{ res: ApiResponse; ms: number }> {
-  const t = performance.now();
-  const res = await request();
-  return { res, ms: performance.now() - t };
+/**
+ * A call made while Redis is away, answered while it is still away (the test brings Redis back only after this
+ * resolves): so the gateway gave up on Redis by itself instead of hanging until it returned. A call still without
+ * an answer after ten of the gateway's own command timeouts is hanging: failed with that reason, not left to the
+ * test's timeout.
+ */
+function whileRedisAway(request: () => Promise<ApiResponse>, what: string): Promise<ApiResponse> {
+  return within(request(), 10 * COMMAND_TIMEOUT_MS, `${what} to answer while Redis is away`);
 }
 
-/** What every REST call answers while Redis is down: 503 with 950's body and Retry-After, within 2 s. */
-function expectUnavailable({ res, ms }: { res: ApiResponse; ms: number }): void {
-  expect(ms).toBeLessThan(2000);
+/** What every REST call answers while Redis is down: 503 with 950's body and Retry-After. */
+function expectUnavailable(res: ApiResponse): void {
   expect(res.status).toBe(503);
   expect(res.headers.get("retry-after")).toBe("1");
   expect(res.body).toMatchObject({ ErrorCode: 950, Message: "Operation failed due to an unknown error", IsProviderError: false, ProviderErrorResponse: null });
@@ -169,20 +172,19 @@ describe("Redis restarted mid-flow", () => {
     // Hung (a stopped process, a silent partition): connections stay open and nothing answers. The command
     // timeout bounds every request.
     redis.pause();
-    expectUnavailable(await timed(() => api.ping(token)));
-    expectUnavailable(await timed(() => api.login(email)));
+    expectUnavailable(await whileRedisAway(() => api.ping(token), "L4"));
+    expectUnavailable(await whileRedisAway(() => api.login(email), "L2"));
     redis.resume();
     await until(async () => (await api.readyz()).status === 200, "/readyz 200 after the pause");
 
     await redis.kill();
     // Every request answers at once, with the contract's body, instead of hanging; health says why.
-    expectUnavailable(await timed(() => api.login(email)));
-    expectUnavailable(await timed(() => api.ping(token)));
-    expectUnavailable(await timed(() => api.answer(phone, handle)));
-    const ready = await timed(() => api.readyz());
-    expect(ready.ms).toBeLessThan(2000);
-    expect(ready.res.status).toBe(503);
-    expect(ready.res.body).toMatchObject({ Status: "unavailable", Redis: "down" });
+    expectUnavailable(await whileRedisAway(() => api.login(email), "L2"));
+    expectUnavailable(await whileRedisAway(() => api.ping(token), "L4"));
+    expectUnavailable(await whileRedisAway(() => api.answer(phone, handle), "the phone's answer"));
+    const ready = await whileRedisAway(() => api.readyz(), "/readyz");
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ Status: "unavailable", Redis: "down" });
     expect((await call(gateway.url, "GET", "/healthz")).status).toBe(200);
 
     await redis.restart();
@@ -215,7 +217,7 @@ describe("Redis restarted mid-flow", () => {
 
     await redis.kill();
     lb.dropAll();
-    expectUnavailable(await timed(() => api.ping(token)));
+    expectUnavailable(await whileRedisAway(() => api.ping(token), "L4"));
     await redis.restart();
 
     // Not "invalid token", not a handshake error loop: the login expired, the user starts again.
@@ -298,8 +300,11 @@ describe("READONLY after a failover", () => {
       const pushes = await receiver.waitFor(before + 1);
       return { token: res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken, handle: pushes.at(-1)!.data.secondfactorauthenticationtoken! };
     }, "a login written to the new primary and pushed by the worker");
-    // Refusals meanwhile were 503s (retry), never 500s.
-    expect(answers.filter((s) => s !== 200).every((s) => s === 503)).toBe(true);
+    // At least one login met the old primary's READONLY (or this test saw no failover), and every such refusal
+    // was a 503 (retry), never a 500.
+    const refusals = answers.filter((s) => s !== 200);
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(refusals.every((s) => s === 503)).toBe(true);
     expect((await api.answer(phone, handle)).status).toBe(200);
     expect((await api.ping(token)).status).toBe(200);
     expect(await replica.command("EXISTS", `${d.prefix}:{a:${d.apiKey}}:app`)).toBe("1");

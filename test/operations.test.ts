@@ -89,8 +89,12 @@ describe("/metrics after a full login flow (gateway and worker in one process)",
     expect(valueOf(await scrape(gw.url), "pmg_sockets_connected", { kind: "page" })).toBe(1);
 
     const [push] = await receiver.waitFor(1);
+    // The span this test sees, from just before the phone answers to the page holding Approved: the gateway's
+    // answer-to-page time lies inside it, however fast or slow this machine is.
+    const answering = Date.now();
     expect((await e.phone.answer(gw.url, gw.apiKey, push!.data.secondfactorauthenticationtoken!, "Yes")).status).toBe(200);
     const approved = await page.waitFor((s) => s.Status === "Approved");
+    const seenSeconds = (Date.now() - answering) / 1000;
     expect(approved.AnsweredAt).toBeDefined();
 
     const m = await scrape(gw.url);
@@ -99,10 +103,12 @@ describe("/metrics after a full login flow (gateway and worker in one process)",
     expect(valueOf(m, "pmg_pushes_total", { outcome: "failed" })).toBe(0);
     expect(valueOf(m, "pmg_challenges_total", { outcome: "started" })).toBeGreaterThanOrEqual(1);
     expect(valueOf(m, "pmg_challenges_total", { outcome: "approved" })).toBe(1);
-    // Told once, as the Approved packet left for the page's socket, well within a second here.
+    // Told once, as the Approved packet left for the page's socket: measured from the recorded answer, so within
+    // the span the test saw (not, say, from the login), and in the histogram's buckets.
     expect(valueOf(m, "pmg_answer_to_page_seconds_count")).toBe(1);
-    expect(valueOf(m, "pmg_answer_to_page_seconds_sum")).toBeLessThan(1);
-    expect(valueOf(m, "pmg_answer_to_page_seconds_bucket", { le: "1" })).toBe(1);
+    expect(valueOf(m, "pmg_answer_to_page_seconds_sum")).toBeGreaterThanOrEqual(0);
+    expect(valueOf(m, "pmg_answer_to_page_seconds_sum")).toBeLessThanOrEqual(seenSeconds);
+    expect(valueOf(m, "pmg_answer_to_page_seconds_bucket", { le: "+Inf" })).toBe(1);
     expect(valueOf(m, "pmg_http_request_duration_seconds_count", { route: "/identity/v2/auth/login/2fa", method: "POST" })).toBeGreaterThanOrEqual(1);
     // BullMQ's own queue metrics, one family for both queues, and Node's process metrics.
     expect(valueOf(m, "bullmq_job_count", { queue: "{push}", state: "completed" })).toBeGreaterThanOrEqual(1);

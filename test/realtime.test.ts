@@ -132,17 +132,20 @@ describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adap
 
   it("delivery states arrive from the worker: Queued, then Sent", async () => {
     const { user } = await enrolledUser(c, receiver);
-    receiver.delayMs = 600;
+    // The receiver holds its answer until the page has seen Queued: the send cannot be Sent before then, however
+    // fast the worker is.
+    const release = receiver.hold();
     try {
       const res = await login(A, user);
       const page = open(C, res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
       const queued = await page.waitFor(() => true);
       expect(queued).toMatchObject({ Status: "Pending", Delivery: { State: "Queued", Devices: 1 } });
+      release();
       const sent = await page.waitFor((s) => s.Delivery?.State === "Sent");
       expect(sent).toMatchObject({ Status: "Pending", Delivery: { State: "Sent", Devices: 1 } });
       expect(Date.parse(sent.ExpireIn)).toBeGreaterThan(Date.now());
     } finally {
-      receiver.delayMs = 0;
+      release();
     }
   });
 

@@ -253,22 +253,35 @@ describe("SNS provider against the fake SNS", () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it("an abort during a slow request is transient", async () => {
+  // SNS "hanging" below is the fake holding its answers (fake.hold): nothing but the client's own abort or timeout
+  // can end such a call, so no test here needs to time anything.
+  it("an abort while SNS has not answered is transient, and ends the call", async () => {
     const arn = await sns.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN);
-    fake.latencyMs = 1_000;
-    const started = Date.now();
-    const error = await failure(() => sns.send(message(arn), AbortSignal.timeout(100)));
-    expect(error).toBeInstanceOf(TransientDeliveryError);
-    expect(Date.now() - started).toBeLessThan(900);
+    const hung = fake.hold();
+    try {
+      const controller = new AbortController();
+      const sending = failure(() => sns.send(message(arn), controller.signal));
+      await hung.arrived;
+      controller.abort();
+      expect(await sending).toBeInstanceOf(TransientDeliveryError);
+      expect(fake.published).toHaveLength(0);
+    } finally {
+      hung.release();
+    }
   });
 
-  it("added latency delays the answer but the send succeeds", async () => {
+  it("a slow answer is waited for: the send succeeds once SNS answers, not before", async () => {
     const arn = await sns.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN);
-    fake.latencyMs = 250;
-    const started = Date.now();
-    await sns.send(message(arn), never());
-    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    fake.requests.length = 0;
+    const hung = fake.hold();
+    let answered = false;
+    const sent = sns.send(message(arn), never()).then(() => answered);
+    await hung.arrived;
+    answered = true;
+    hung.release();
+    expect(await sent).toBe(true);
     expect(fake.published).toHaveLength(1);
+    expect(fake.requests).toHaveLength(1);
   });
 
   it("the client's request timeout turns a hung SNS into a transient error", async () => {
@@ -278,17 +291,18 @@ describe("SNS provider against the fake SNS", () => {
       endpoint: fake.url,
       requestTimeoutMs: 150,
     });
+    const slow = createSnsProvider({ client: slowClient });
+    const arn = await slow.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN);
+    fake.requests.length = 0;
+    const hung = fake.hold();
     try {
-      const slow = createSnsProvider({ client: slowClient });
-      const arn = await slow.createEndpoint(FAKE_GCM_PLATFORM_ARN, TOKEN);
-      fake.latencyMs = 1_000;
-      fake.requests.length = 0;
-      const started = Date.now();
+      // The signal never aborts and SNS never answers: only the client's requestTimeout can end this call.
       const error = await failure(() => slow.send(message(arn), never()));
       expect(error).toBeInstanceOf(TransientDeliveryError);
-      expect(Date.now() - started).toBeLessThan(900);
       expect(fake.requests).toHaveLength(1);
+      expect(fake.published).toHaveLength(0);
     } finally {
+      hung.release();
       slowClient.destroy();
     }
   });

@@ -77,15 +77,27 @@ export interface FakeSns {
   readonly platformApplications: Set<string>;
   /** Platform applications switched off (as AWS does when their APNs certificate or FCM key stops working). */
   readonly disabledPlatformApplications: Set<string>;
-  /** Added before every answer, in milliseconds. */
+  /** Added before every answer, in milliseconds (the benchmark's SNS round trip). */
   latencyMs: number;
+  /**
+   * From now on, receive and record every request but answer none until `release()`: an SNS that accepted the
+   * connection and hangs. Lets a test show that only the client's own abort or timeout ended a call.
+   */
+  hold(): FakeSnsHold;
   /** The next `times` (default 1) calls of `action` (or `"*"` for any) answer `fault`; `message` overrides AWS's text. */
   fail(action: string, fault: FakeSnsFault, times?: number, message?: string): void;
   disableEndpoint(arn: string): void;
   disablePlatformApplication(arn: string): void;
-  /** Forget everything recorded and injected; known platform applications go back to the defaults. */
+  /** Forget everything recorded and injected, release a hold; known platform applications go back to the defaults. */
   reset(): void;
   close(): Promise<void>;
+}
+
+export interface FakeSnsHold {
+  /** Resolves once a request has arrived and is being held. */
+  readonly arrived: Promise<void>;
+  /** Answer the held requests (a client that gave up meanwhile gets nothing) and stop holding. */
+  release(): void;
 }
 
 /** HTTP status, AWS error Type and default message of each fault, as AWS answers them. */
@@ -292,6 +304,7 @@ export async function startFakeSns(o: FakeSnsOptions = {}): Promise<FakeSns> {
   };
 
   let fake: FakeSns;
+  let held: { gate: Promise<void>; open: () => void; arrive: () => void } | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
@@ -301,6 +314,10 @@ export async function startFakeSns(o: FakeSnsOptions = {}): Promise<FakeSns> {
     const action = params.Action ?? "";
     requests.push({ action, params });
     const requestId = randomUUID();
+    if (held) {
+      held.arrive();
+      await held.gate;
+    }
     if (fake.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.latencyMs));
     try {
       if (req.method !== "POST") throw new SnsError("InvalidAction", 400, "Only POST is supported by this fake");
@@ -356,6 +373,22 @@ export async function startFakeSns(o: FakeSnsOptions = {}): Promise<FakeSns> {
     platformApplications,
     disabledPlatformApplications,
     latencyMs: 0,
+    hold() {
+      held?.open();
+      let open!: () => void;
+      let arrive!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const h = { gate, open, arrive };
+      held = h;
+      return {
+        arrived,
+        release() {
+          if (held === h) held = undefined;
+          open();
+        },
+      };
+    },
     fail(action, fault, times = 1, message) {
       faults.push({ action, fault, left: times, ...(message !== undefined && { message }) });
     },
@@ -375,9 +408,13 @@ export async function startFakeSns(o: FakeSnsOptions = {}): Promise<FakeSns> {
       endpoints.clear();
       disabledPlatformApplications.clear();
       fake.latencyMs = 0;
+      held?.open();
+      held = undefined;
       defaults();
     },
     close() {
+      held?.open();
+      held = undefined;
       // The SDK keeps sockets alive: drop them, or close() waits for their idle timeout.
       server.closeAllConnections();
       return new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
