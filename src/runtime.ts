@@ -23,6 +23,7 @@ import { createMetrics } from "./metrics/metrics.js";
 import { startMetricsServer, type MetricsServer } from "./metrics/metrics-server.js";
 import { ADMIN_BOARD_PATH, createAdminBoard } from "./push/admin-board.js";
 import { answerClientErrors } from "./http/client-error.js";
+import { answerWhileStarting } from "./http/routes/health.js";
 import { bootstrapApps, type BootstrapResult } from "./bootstrap.js";
 import type { RateLimitOptions } from "./rate-limits.js";
 import { startWorkers, type RunningWorkers } from "../workers/start-workers.js";
@@ -117,7 +118,7 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
   let realtime: Realtime | undefined;
   let port = 0;
   // Listen before building the app, so PUBLIC_URL's default can name the real port (PORT=0 in tests).
-  let handle: RequestListener = (_req, res) => res.writeHead(503, { "content-type": "application/json" }).end('{"Status":"starting"}');
+  let handle: RequestListener = answerWhileStarting;
   if (o.gateway) {
     const server = createServer((req, res) => handle(req, res));
     answerClientErrors(server);

@@ -23,6 +23,12 @@ export interface SessionStore {
   revoke(accessToken: string): Promise<void>;
 }
 
+/**
+ * How long a session record outlives its token's expiry: Redis would otherwise drop it at the same instant, and an
+ * expired token would read as unknown (905) instead of expired (906), which is what a LoginRadius client acts on.
+ */
+const EXPIRED_KEPT_SECONDS = 86_400;
+
 export function createSessionStore(
   redis: RedisClient,
   keys: Keys,
@@ -37,7 +43,7 @@ export function createSessionStore(
       const record = JSON.stringify({ ...owner, expiresAt: expiresAt.toISOString() });
       // Two keys in two hash slots: two commands (a cluster refuses a cross-slot MULTI).
       await Promise.all([
-        redis.set(keys.session(hashToken(access)), record, "EX", ttlSeconds),
+        redis.set(keys.session(hashToken(access)), record, "EX", ttlSeconds + EXPIRED_KEPT_SECONDS),
         redis.set(keys.refresh(hashToken(refresh)), record, "EX", ttlSeconds * 24),
       ]);
       return { access_token: access, refresh_token: refresh, expires_in: expiresAt.toISOString() };
