@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LookupAddress } from "node:dns";
 import { createOutboundGuard, globalOnlyLookup, type Resolver } from "../src/outbound/outbound-guard.js";
-import { ConfigDeliveryError, TransientDeliveryError, type PushMessage } from "../workers/providers/provider.js";
+import { ConfigDeliveryError, TransientDeliveryError } from "../src/delivery/delivery-errors.js";
+import type { PushMessage } from "../src/delivery/push-provider.js";
 import { createWebhookProvider, signWebhook } from "../workers/providers/webhook.js";
 import { challengeOfToken, deviceOf, enrollWithoutLogin, sendId, settle } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";

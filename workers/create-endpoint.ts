@@ -4,7 +4,7 @@ import type { CreateEndpointJob } from "../src/push/queues.js";
 import type { PushSettings } from "../src/settings/push-settings.js";
 import type { Services } from "../src/services.js";
 import { isFinal, markFailure } from "./mark-failure.js";
-import { ConfigDeliveryError } from "./providers/provider.js";
+import { ConfigDeliveryError } from "../src/delivery/delivery-errors.js";
 import type { ProviderSelector } from "./providers/select-provider.js";
 
 /** The settings of the device's platform (Android or iOS). */

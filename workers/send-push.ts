@@ -10,7 +10,7 @@ import type { Services } from "../src/services.js";
 import type { AppRateLimiter } from "./app-rate-limit.js";
 import { ensureEndpoint, platformOf } from "./create-endpoint.js";
 import { isFinal, markFailure } from "./mark-failure.js";
-import type { PushMessage, PushProvider } from "./providers/provider.js";
+import type { PushMessage, PushProvider } from "../src/delivery/push-provider.js";
 import type { ProviderSelector } from "./providers/select-provider.js";
 import { backoffBase, RetryAfter } from "./retry-policy.js";
 import { together } from "../src/together.js";

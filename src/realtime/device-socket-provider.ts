@@ -1,7 +1,8 @@
 import type { Device } from "../devices/device-store.js";
 import { createKeys } from "../keys.js";
 import type { RedisClient } from "../redis.js";
-import { TransientDeliveryError, type PushProvider } from "../../workers/providers/provider.js";
+import { TransientDeliveryError } from "../delivery/delivery-errors.js";
+import type { PushProvider } from "../delivery/push-provider.js";
 import { DEVICE_NAMESPACE } from "./device-channel.js";
 import { deviceRoom } from "./device-keys.js";
 import type { DevicePresence } from "./device-presence.js";

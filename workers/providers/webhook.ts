@@ -1,12 +1,8 @@
 import { createHmac } from "node:crypto";
 import { InternalAddressError, type OutboundGuard } from "../../src/outbound/outbound-guard.js";
 import { postOnce } from "../../src/outbound/post-once.js";
-import {
-  ConfigDeliveryError,
-  PermanentDeliveryError,
-  TransientDeliveryError,
-  type PushProvider,
-} from "./provider.js";
+import { ConfigDeliveryError, PermanentDeliveryError, TransientDeliveryError } from "../../src/delivery/delivery-errors.js";
+import type { PushProvider } from "../../src/delivery/push-provider.js";
 
 export interface WebhookOptions {
   url: string;
