@@ -8,7 +8,7 @@ import { createKeys } from "./keys.js";
 import { createRedis, onReconnected, waitForRedis, type RedisClient, type RedisClientOptions } from "./redis.js";
 import { createSealer } from "./crypto/sealed.js";
 import { resolveMasterKey } from "./master-key.js";
-import { createPushQueues } from "./push/queues.js";
+import { createPushQueues } from "./delivery/queues.js";
 import { createNotifier, type RoomEmitter } from "./realtime/notifier.js";
 import { createRealtimeServer, type Realtime } from "./realtime/socket-server.js";
 import { createSocketAdapter } from "./realtime/adapter.js";

@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeadLetter } from "../src/admin/dead-letters.js";
 import { runAdmin } from "../src/admin/run-admin.js";
-import { sendJobId, type SendJob } from "../src/push/queues.js";
+import { sendJobId, type SendJob } from "../src/delivery/queues.js";
 import { challengeOfToken, enrollWithoutLogin, seedChallenge, sendId, settle } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { login, useWebhook } from "./support/scenario.js";

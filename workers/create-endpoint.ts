@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type { Device } from "../src/devices/device-store.js";
-import type { CreateEndpointJob } from "../src/push/queues.js";
+import type { CreateEndpointJob } from "../src/delivery/queues.js";
 import type { PushSettings } from "../src/settings/push-settings.js";
 import type { Services } from "../src/services.js";
 import { isFinal, markFailure } from "./mark-failure.js";

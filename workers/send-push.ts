@@ -1,10 +1,10 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { refOf } from "../src/challenge/challenge-store.js";
 import type { Challenge } from "../src/challenge/challenge.js";
-import { pushContentOf } from "../src/push/push-content.js";
+import { pushContentOf } from "../src/delivery/push-content.js";
 import type { Device } from "../src/devices/device-store.js";
-import { backoffDelay } from "../src/push/backoff.js";
-import { sendJobId, type SendJob } from "../src/push/queues.js";
+import { backoffDelay } from "../src/delivery/backoff.js";
+import { sendJobId, type SendJob } from "../src/delivery/queues.js";
 import type { PushSettings } from "../src/settings/push-settings.js";
 import type { Services } from "../src/services.js";
 import type { AppRateLimiter } from "./app-rate-limit.js";

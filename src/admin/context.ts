@@ -3,7 +3,7 @@ import { createSealer } from "../crypto/sealed.js";
 import { createKeys, type Keys } from "../keys.js";
 import { createLogger } from "../logger.js";
 import { resolveMasterKey } from "../master-key.js";
-import { createPushQueues, type PushQueues } from "../push/queues.js";
+import { createPushQueues, type PushQueues } from "../delivery/queues.js";
 import { createRedis, waitForRedis, type RedisClient } from "../redis.js";
 import { createServices, type Services } from "../services.js";
 

@@ -1,6 +1,6 @@
 import type { Challenge } from "../challenge/challenge.js";
-import { pushContentOf } from "../push/push-content.js";
-import { sendJobId } from "../push/queues.js";
+import { pushContentOf } from "../delivery/push-content.js";
+import { sendJobId } from "../delivery/queues.js";
 import type { Services } from "../services.js";
 import type { PushData, PushMessage } from "../delivery/push-provider.js";
 
