@@ -21,7 +21,7 @@ import { createServices, type Services } from "./services.js";
 import { createHttpApp } from "./http/app.js";
 import { createMetrics } from "./metrics/metrics.js";
 import { startMetricsServer, type MetricsServer } from "./metrics/metrics-server.js";
-import { ADMIN_BOARD_PATH, createAdminBoard } from "./push/admin-board.js";
+import { ADMIN_BOARD_PATH, createAdminBoard } from "./admin/queue-board.js";
 import { answerClientErrors } from "./http/client-error.js";
 import { bootstrapApps, type BootstrapResult } from "./bootstrap.js";
 import type { RateLimitOptions } from "./rate-limits.js";
