@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DeadLetter } from "../src/admin/dead-letters.js";
+import type { DeadLetter } from "../src/delivery/dead-letters.js";
 import { runAdmin } from "../src/admin/run-admin.js";
 import { sendJobId, type SendJob } from "../src/delivery/queues.js";
 import { challengeOfToken, enrollWithoutLogin, seedChallenge, sendId, settle } from "./support/delivery.js";
