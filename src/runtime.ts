@@ -14,7 +14,7 @@ import { createRealtimeServer, type Realtime } from "./realtime/socket-server.js
 import { createSocketAdapter } from "./realtime/adapter.js";
 import { createRoomEmitter } from "./realtime/emitters.js";
 import { createDevicePresence } from "./realtime/device-presence.js";
-import { createDeviceSocketDelivery } from "./realtime/device-socket-provider.js";
+import { createDeviceSocketDelivery } from "../workers/providers/device-socket.js";
 import { clientOperations, clientRoutes } from "./realtime/client-routes.js";
 import { demoOperations, demoRoutes } from "./demo/demo-routes.js";
 import { createServices, type Services } from "./services.js";
