@@ -5,7 +5,7 @@ import type { Server as IoServer } from "socket.io";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createKeys } from "./keys.js";
-import { createRedis, onReconnected, waitForRedis, type RedisClient, type RedisClientOptions } from "./redis.js";
+import { createRedis, onReconnected, requireRedis, waitForRedis, type RedisClient, type RedisClientOptions } from "./redis.js";
 import { createSealer } from "./crypto/sealed.js";
 import { resolveMasterKey } from "./master-key.js";
 import { createPushQueues } from "./delivery/queues.js";
@@ -71,10 +71,6 @@ async function resyncWhenReady(node: Realtime, redis: RedisClient, logger: Logge
   }
 }
 
-export class RedisUnavailableError extends Error {
-  override name = "RedisUnavailableError";
-}
-
 /**
  * The composition root: Redis clients, the master key, stores, queues, the HTTP and Socket.IO servers and the
  * workers, wired by hand. `npm start` runs both roles in one process; `npm run gateway` / `worker` one each.
@@ -92,12 +88,10 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
   const quitAll = () => Promise.allSettled(clients.map((c) => c.quit().catch(() => c.disconnect())));
 
   const redis = client();
-  try {
-    await waitForRedis(redis, 3000);
-  } catch (err) {
+  await requireRedis([redis], 3000).catch(async (err: unknown) => {
     await quitAll();
-    throw new RedisUnavailableError((err as Error).message || "no answer");
-  }
+    throw err;
+  });
 
   const keys = createKeys(config.REDIS_PREFIX);
   const sealer = createSealer(await resolveMasterKey(config, redis, keys, logger));
@@ -156,10 +150,10 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
     });
   }
   // Fail-fast clients refuse commands until connected: wait for them all (bounded) before taking traffic.
-  await Promise.all(clients.map((c) => waitForRedis(c, 5000))).catch(async (err: unknown) => {
+  await requireRedis(clients, 5000).catch(async (err: unknown) => {
     http?.close();
     await quitAll();
-    throw new RedisUnavailableError((err as Error).message || "no answer");
+    throw err;
   });
   const bootstrap = await bootstrapApps(services);
   // A Redis restarted without persistence comes back empty: recreate the BOOTSTRAP app if it is gone, as a restart
