@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
-import { RedisUnavailableError, startRuntime } from "./runtime.js";
+import { RedisUnavailableError } from "./redis.js";
+import { startRuntime } from "./runtime/start-runtime.js";
 
 /**
  * `tsx src/main.ts all|gateway|worker`: parse the configuration once, start the roles, stop gracefully on

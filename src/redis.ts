@@ -104,6 +104,23 @@ export function waitForRedis(client: RedisClient, timeoutMs = 3000): Promise<voi
   });
 }
 
+/** Redis did not answer at start-up: the process (gateway, worker or admin CLI) cannot run, and says so in one line. */
+export class RedisUnavailableError extends Error {
+  override name = "RedisUnavailableError";
+}
+
+/**
+ * Wait (bounded) until every client is ready. The one place that decides Redis is unavailable at start-up: throws
+ * RedisUnavailableError with the connection's last error, and leaves closing the clients to their owner.
+ */
+export async function requireRedis(clients: readonly RedisClient[], timeoutMs: number): Promise<void> {
+  try {
+    await Promise.all(clients.map((c) => waitForRedis(c, timeoutMs)));
+  } catch (err) {
+    throw new RedisUnavailableError((err as Error).message || "no answer");
+  }
+}
+
 /**
  * Calls `listener` each time the client is ready again after it lost its connection (not at the first connect):
  * Redis restarted, failed over, or the network came back.

@@ -11,7 +11,7 @@ import { createDeviceStore, type DeviceStore } from "./devices/device-store.js";
 import { createChallengeStore, type ChallengeStore } from "./challenge/challenge-store.js";
 import { createEnrollment, type Enrollment } from "./enrollment/enrollment.js";
 import { createRateLimits, defaultRateLimits, type RateLimitOptions, type RateLimits } from "./rate-limits.js";
-import type { PushQueues } from "./push/queues.js";
+import type { PushQueues } from "./delivery/queues.js";
 import type { Notifier } from "./realtime/notifier.js";
 import { createAuditLog, type AuditLog } from "./audit/audit-log.js";
 import { createGuessBudget, type GuessBudget } from "./guess-budget.js";

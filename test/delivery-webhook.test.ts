@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LookupAddress } from "node:dns";
 import { createOutboundGuard, globalOnlyLookup, type Resolver } from "../src/outbound/outbound-guard.js";
-import { ConfigDeliveryError, TransientDeliveryError, type PushMessage } from "../workers/providers/provider.js";
-import { createWebhookProvider, signWebhook } from "../workers/providers/webhook.js";
+import { ConfigDeliveryError, TransientDeliveryError } from "../src/delivery/delivery-errors.js";
+import type { PushMessage } from "../src/delivery/push-provider.js";
+import { signWebhook } from "../src/delivery/webhook-signature.js";
+import { createWebhookProvider } from "../workers/providers/webhook.js";
 import { challengeOfToken, deviceOf, enrollWithoutLogin, sendId, settle } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";

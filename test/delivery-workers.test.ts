@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { sendJobId, type SendJob } from "../src/push/queues.js";
+import { sendJobId, type SendJob } from "../src/delivery/queues.js";
 import { seedChallenge, settle, waitUntil } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { useWebhook } from "./support/scenario.js";

@@ -2,12 +2,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 import { GetEndpointAttributesCommand, type SNSClient } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  ConfigDeliveryError,
-  PermanentDeliveryError,
-  TransientDeliveryError,
-  type PushMessage,
-} from "../workers/providers/provider.js";
+import { ConfigDeliveryError, PermanentDeliveryError, TransientDeliveryError } from "../src/delivery/delivery-errors.js";
+import type { PushMessage } from "../src/delivery/push-provider.js";
 import { createSnsClient, createSnsProvider, type SnsProvider } from "../workers/providers/sns.js";
 import { FAKE_APNS_PLATFORM_ARN, FAKE_GCM_PLATFORM_ARN, FAKE_SNS_CREDENTIALS, startFakeSns, type FakeSns } from "./support/fake-sns.js";
 

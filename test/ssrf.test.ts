@@ -7,7 +7,8 @@ import { createOutboundGuard, globalOnlyLookup, literalHostIsInternal, InternalA
 import { createAuditLog } from "../src/audit/audit-log.js";
 import { createKeys } from "../src/keys.js";
 import { createLogger } from "../src/logger.js";
-import { ConfigDeliveryError, type PushMessage } from "../workers/providers/provider.js";
+import { ConfigDeliveryError } from "../src/delivery/delivery-errors.js";
+import type { PushMessage } from "../src/delivery/push-provider.js";
 import { createWebhookProvider } from "../workers/providers/webhook.js";
 import { expectContractError } from "./support/contract.js";
 import { waitUntil } from "./support/delivery.js";

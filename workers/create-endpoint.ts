@@ -1,10 +1,10 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type { Device } from "../src/devices/device-store.js";
-import type { CreateEndpointJob } from "../src/push/queues.js";
+import type { CreateEndpointJob } from "../src/delivery/queues.js";
 import type { PushSettings } from "../src/settings/push-settings.js";
 import type { Services } from "../src/services.js";
 import { isFinal, markFailure } from "./mark-failure.js";
-import { ConfigDeliveryError } from "./providers/provider.js";
+import { ConfigDeliveryError } from "../src/delivery/delivery-errors.js";
 import type { ProviderSelector } from "./providers/select-provider.js";
 
 /** The settings of the device's platform (Android or iOS). */

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from "bullmq";
-import type { DeleteEndpointJob } from "../src/push/queues.js";
+import type { DeleteEndpointJob } from "../src/delivery/queues.js";
 import type { Services } from "../src/services.js";
-import { ConfigDeliveryError, PermanentDeliveryError } from "./providers/provider.js";
+import { ConfigDeliveryError, PermanentDeliveryError } from "../src/delivery/delivery-errors.js";
 import type { ProviderSelector } from "./providers/select-provider.js";
 
 /** After a reset: delete the removed device's SNS platform endpoint with the app's credentials. */

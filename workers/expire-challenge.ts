@@ -1,5 +1,5 @@
 import type { Job } from "bullmq";
-import type { ExpireJob } from "../src/push/queues.js";
+import type { ExpireJob } from "../src/delivery/queues.js";
 import type { Services } from "../src/services.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Services } from "../src/services.js";
-import { ConfigDeliveryError, PermanentDeliveryError } from "./providers/provider.js";
+import { ConfigDeliveryError, PermanentDeliveryError } from "../src/delivery/delivery-errors.js";
 
 /** How long L2 and L3 answer 1298 after a configuration failure, unless the settings are saved before. */
 const BROKEN_SECONDS = 24 * 3600;

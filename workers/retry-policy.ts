@@ -1,5 +1,5 @@
 import type { BackoffStrategy, JobsOptions } from "bullmq";
-import { backoffDelay } from "../src/push/backoff.js";
+import { backoffDelay } from "../src/delivery/backoff.js";
 
 /**
  * A transient failure whose retry the processor already timed: it checked that the retry lands before the

@@ -7,7 +7,7 @@ import {
   type DeleteEndpointJob,
   type ExpireJob,
   type SendJob,
-} from "../src/push/queues.js";
+} from "../src/delivery/queues.js";
 import type { Services } from "../src/services.js";
 import { createAppRateLimiter } from "./app-rate-limit.js";
 import { createEndpoint } from "./create-endpoint.js";

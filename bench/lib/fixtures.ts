@@ -6,7 +6,7 @@ import { createKeys } from "../../src/keys.js";
 import { createRedis, waitForRedis, type RedisClient } from "../../src/redis.js";
 import { createSealer } from "../../src/crypto/sealed.js";
 import { hashPassword } from "../../src/crypto/passwords.js";
-import { createPushQueues, type PushQueues } from "../../src/push/queues.js";
+import { createPushQueues, type PushQueues } from "../../src/delivery/queues.js";
 import { createServices, type Services } from "../../src/services.js";
 import { createNotifier } from "../../src/realtime/notifier.js";
 import { createRoomEmitter } from "../../src/realtime/emitters.js";

@@ -1,5 +1,5 @@
 import { createSnsClient, createSnsProvider } from "../../workers/providers/sns.js";
-import type { PushMessage } from "../../workers/providers/provider.js";
+import type { PushMessage } from "../../src/delivery/push-provider.js";
 import { emit, probes, serve } from "../lib/serve.js";
 import { mapLimit, nowMs } from "../lib/stats.js";
 

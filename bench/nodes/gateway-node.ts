@@ -1,6 +1,6 @@
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
-import { startRuntime } from "../../src/runtime.js";
+import { startRuntime } from "../../src/runtime/start-runtime.js";
 import type { RateLimitOptions } from "../../src/rate-limits.js";
 import { emit, probes, serve } from "../lib/serve.js";
 import { nowMs } from "../lib/stats.js";

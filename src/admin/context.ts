@@ -3,8 +3,8 @@ import { createSealer } from "../crypto/sealed.js";
 import { createKeys, type Keys } from "../keys.js";
 import { createLogger } from "../logger.js";
 import { resolveMasterKey } from "../master-key.js";
-import { createPushQueues, type PushQueues } from "../push/queues.js";
-import { createRedis, waitForRedis, type RedisClient } from "../redis.js";
+import { createPushQueues, type PushQueues } from "../delivery/queues.js";
+import { createRedis, requireRedis, type RedisClient } from "../redis.js";
 import { createServices, type Services } from "../services.js";
 
 /** What an admin command works with: the deployment's Redis, its queues and, when asked for, its stores. */
@@ -21,11 +21,7 @@ export interface AdminContext {
   close(): Promise<void>;
 }
 
-export class RedisUnreachableError extends Error {
-  override name = "RedisUnreachableError";
-}
-
-/** Connect to the deployment's Redis (bounded wait); throws RedisUnreachableError. */
+/** Connect to the deployment's Redis (bounded wait); throws RedisUnavailableError (src/redis.ts). */
 export async function openAdminContext(config: Config): Promise<AdminContext> {
   // One client for all: BullMQ's Queue wants a connection that may block, and the CLI runs one command at a time.
   const redis = createRedis(config, { blocking: true });
@@ -38,12 +34,10 @@ export async function openAdminContext(config: Config): Promise<AdminContext> {
     await queues.close();
     await redis.quit().catch(() => redis.disconnect());
   };
-  try {
-    await waitForRedis(redis, 3000);
-  } catch (err) {
+  await requireRedis([redis], 3000).catch(async (err: unknown) => {
     await close();
-    throw new RedisUnreachableError((err as Error).message || "no answer");
-  }
+    throw err;
+  });
   // The CLI's own log lines would only clutter its output; what matters is printed by the commands.
   const logger = createLogger("silent");
   let services: Promise<Services> | undefined;

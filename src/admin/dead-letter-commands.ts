@@ -1,5 +1,5 @@
 import { EXIT, stringFlag, UsageError, type Command, type CommandArgs } from "./command.js";
-import { listDeadLetters, retryAllDeadLetters, retryDeadLetter, type DeadLetter } from "./dead-letters.js";
+import { listDeadLetters, retryAllDeadLetters, retryDeadLetter, type DeadLetter } from "../delivery/dead-letters.js";
 
 /** dead-letters list|retry: jobs that failed for good, and retrying them once the cause is fixed. */
 

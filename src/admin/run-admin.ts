@@ -1,7 +1,8 @@
 import { ConfigError, loadConfig } from "../config.js";
+import { RedisUnavailableError } from "../redis.js";
 import { createApp, rotateSecret, settingsGet, settingsSet } from "./app-commands.js";
 import { CommandError, EXIT, parseArgv, UsageError, type AdminOutput, type Command } from "./command.js";
-import { openAdminContext, RedisUnreachableError } from "./context.js";
+import { openAdminContext } from "./context.js";
 import { deadLettersList, deadLettersRetry } from "./dead-letter-commands.js";
 import { devices, unlock } from "./user-commands.js";
 
@@ -79,7 +80,7 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
   try {
     ctx = await openAdminContext(config);
   } catch (err) {
-    if (!(err instanceof RedisUnreachableError)) throw err;
+    if (!(err instanceof RedisUnavailableError)) throw err;
     io.err(`admin: cannot reach Redis at REDIS_URL=${config.REDIS_URL.replace(/\/\/[^@/]*@/, "//***@")} (${err.message})`);
     return EXIT.failed;
   }

@@ -3,7 +3,7 @@ import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis.js";
 import { InternalAddressError, type OutboundGuard } from "../outbound/outbound-guard.js";
 import { postOnce } from "../outbound/post-once.js";
-import { signWebhook } from "../../workers/providers/webhook.js";
+import { signWebhook } from "../delivery/webhook-signature.js";
 
 /** What happened, per app: the trail an operator reads to see why a user was locked or a push was refused. */
 export type AuditEventType =

@@ -1,8 +1,8 @@
 import type { Challenge } from "../challenge/challenge.js";
-import { pushContentOf } from "../push/push-content.js";
-import { sendJobId } from "../push/queues.js";
+import { pushContentOf } from "../delivery/push-content.js";
+import { sendJobId } from "../delivery/queues.js";
 import type { Services } from "../services.js";
-import type { PushData, PushMessage } from "../../workers/providers/provider.js";
+import type { PushData, PushMessage } from "../delivery/push-provider.js";
 
 /** What an open app receives on `/device`: the push of contract 1.4, without the device's own push token. */
 export interface DevicePush {

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { Cluster, Redis } from "ioredis";
 import { loadConfig, type Config } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
-import { startRuntime, type Runtime } from "../../src/runtime.js";
+import { startRuntime, type Runtime } from "../../src/runtime/start-runtime.js";
 import type { RateLimitOptions } from "../../src/rate-limits.js";
 
 /**

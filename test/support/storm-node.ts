@@ -71,7 +71,7 @@ export async function startStormNode(env: Record<string, string>, timeoutMs = 30
 async function runChild(): Promise<void> {
   const { loadConfig } = await import("../../src/config.js");
   const { createLogger } = await import("../../src/logger.js");
-  const { startRuntime } = await import("../../src/runtime.js");
+  const { startRuntime } = await import("../../src/runtime/start-runtime.js");
   const { relaxedLimits } = await import("./gateway.js");
   const config = loadConfig(process.env);
   const runtime = await startRuntime(config, {

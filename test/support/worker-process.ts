@@ -97,7 +97,7 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
 async function runChild(): Promise<void> {
   const { loadConfig } = await import("../../src/config.js");
   const { createLogger } = await import("../../src/logger.js");
-  const { startRuntime } = await import("../../src/runtime.js");
+  const { startRuntime } = await import("../../src/runtime/start-runtime.js");
   const config = loadConfig(process.env);
   const runtime = await startRuntime(config, { gateway: false, worker: true, logger: createLogger(config.LOG_LEVEL, process.stderr) });
   const workers = runtime.workers!;

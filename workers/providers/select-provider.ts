@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createOutboundGuard } from "../../src/outbound/outbound-guard.js";
 import type { PushSettings } from "../../src/settings/push-settings.js";
-import type { PushProvider } from "./provider.js";
+import type { PushProvider } from "../../src/delivery/push-provider.js";
 import { createSnsClient, createSnsProvider, type SnsProvider } from "./sns.js";
 import { createWebhookProvider } from "./webhook.js";
 

@@ -6,13 +6,8 @@ import {
   SetEndpointAttributesCommand,
   SNSClient,
 } from "@aws-sdk/client-sns";
-import {
-  ConfigDeliveryError,
-  PermanentDeliveryError,
-  TransientDeliveryError,
-  type PushMessage,
-  type PushProvider,
-} from "./provider.js";
+import { ConfigDeliveryError, PermanentDeliveryError, TransientDeliveryError } from "../../src/delivery/delivery-errors.js";
+import type { PushMessage, PushProvider } from "../../src/delivery/push-provider.js";
 
 /** The SNS provider, plus the endpoint management that enrollment and device removal need. */
 export type SnsProvider = PushProvider & {

@@ -1,12 +1,8 @@
-import { createHmac } from "node:crypto";
 import { InternalAddressError, type OutboundGuard } from "../../src/outbound/outbound-guard.js";
 import { postOnce } from "../../src/outbound/post-once.js";
-import {
-  ConfigDeliveryError,
-  PermanentDeliveryError,
-  TransientDeliveryError,
-  type PushProvider,
-} from "./provider.js";
+import { ConfigDeliveryError, PermanentDeliveryError, TransientDeliveryError } from "../../src/delivery/delivery-errors.js";
+import type { PushProvider } from "../../src/delivery/push-provider.js";
+import { signWebhook } from "../../src/delivery/webhook-signature.js";
 
 export interface WebhookOptions {
   url: string;
@@ -16,12 +12,6 @@ export interface WebhookOptions {
   /** Whole-request timeout. @default 5000 */
   timeoutMs?: number;
   now?: () => number;
-}
-
-/** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`: contract 2.2, Stripe-style. */
-export function signWebhook(secret: string, body: string, unixSeconds: number): string {
-  const v1 = createHmac("sha256", secret).update(`${unixSeconds}.${body}`).digest("hex");
-  return `t=${unixSeconds},v1=${v1}`;
 }
 
 /**

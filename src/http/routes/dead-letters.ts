@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import { ApiError } from "../../errors.js";
-import { listDeadLetters, retryDeadLetter, type DeadLetter } from "../../admin/dead-letters.js";
+import { listDeadLetters, retryDeadLetter, type DeadLetter } from "../../delivery/dead-letters.js";
 import type { Services } from "../../services.js";
 import { requireAppWithSecret } from "../credentials.js";
 import { parseBody, queryParam } from "../request-input.js";

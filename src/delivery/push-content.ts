@@ -1,7 +1,7 @@
 import type { Challenge } from "../challenge/challenge.js";
 import { pushChallengeValue } from "../challenge/number-matching.js";
 import type { Services } from "../services.js";
-import type { PushData } from "../../workers/providers/provider.js";
+import type { PushData } from "./push-provider.js";
 
 /** What every push of a challenge says, whichever way it travels (SNS, the webhook, the device socket). */
 export interface PushContent {

@@ -1,12 +1,13 @@
-import type { Device } from "../devices/device-store.js";
-import { createKeys } from "../keys.js";
-import type { RedisClient } from "../redis.js";
-import { TransientDeliveryError, type PushProvider } from "../../workers/providers/provider.js";
-import { DEVICE_NAMESPACE } from "./device-channel.js";
-import { deviceRoom } from "./device-keys.js";
-import type { DevicePresence } from "./device-presence.js";
-import { PUSH_EVENT, devicePushOf } from "./device-push.js";
-import type { NamespacedEmitter } from "./emitters.js";
+import type { Device } from "../../src/devices/device-store.js";
+import { createKeys } from "../../src/keys.js";
+import type { RedisClient } from "../../src/redis.js";
+import { TransientDeliveryError } from "../../src/delivery/delivery-errors.js";
+import type { PushProvider } from "../../src/delivery/push-provider.js";
+import { DEVICE_NAMESPACE } from "../../src/realtime/device-channel.js";
+import { deviceRoom } from "../../src/realtime/device-keys.js";
+import type { DevicePresence } from "../../src/realtime/device-presence.js";
+import { PUSH_EVENT, devicePushOf } from "../../src/realtime/device-push.js";
+import type { NamespacedEmitter } from "../../src/realtime/emitters.js";
 
 export interface DeviceSocketDeliveryOptions {
   redis: RedisClient;

@@ -21,8 +21,8 @@ export interface AdminBoard {
 /**
  * bull-board over the push and expiry queues, for the deployment's operator: it shows (and can retry, promote or
  * remove) every tenant's jobs, so it sits behind ADMIN_TOKEN, never behind an app's apisecret. Job data carries
- * identifiers only (see queues.ts), no secret. Credentials: `Authorization: Bearer <ADMIN_TOKEN>` for scripts, or
- * HTTP Basic with ADMIN_TOKEN as the password (any user name) so a browser can open it.
+ * identifiers only (see delivery/queues.ts), no secret. Credentials: `Authorization: Bearer <ADMIN_TOKEN>` for
+ * scripts, or HTTP Basic with ADMIN_TOKEN as the password (any user name) so a browser can open it.
  */
 export function createAdminBoard(o: { token: string; queues: Queue[]; guesses: GuessBudget }): AdminBoard {
   const server = new ExpressAdapter();

@@ -1,7 +1,7 @@
 /**
  * The one small interface every push provider implements (AWS SNS, the customer's webhook, an open device
- * socket). A provider sends one message to one device and says how a failure should be treated; it takes its
- * clients as arguments so tests pass real clients pointed at local endpoints.
+ * socket). A provider sends one message to one device and says how a failure should be treated (by throwing one of
+ * delivery-errors.ts); it takes its clients as arguments so tests pass real clients pointed at local endpoints.
  */
 
 /** The data keys the LoginRadius Android SDK reads (contract 1.4), plus ours. All values are strings. */
@@ -35,19 +35,4 @@ export interface PushMessage {
 export interface PushProvider {
   readonly name: "sns" | "webhook" | "socket";
   send(message: PushMessage, signal: AbortSignal): Promise<void>;
-}
-
-/** Worth retrying with backoff: throttling, 5xx, network errors, timeouts. */
-export class TransientDeliveryError extends Error {
-  override name = "TransientDeliveryError";
-}
-
-/** The device cannot receive (disabled endpoint, bad token, webhook 4xx): fail now and mark the device inactive. */
-export class PermanentDeliveryError extends Error {
-  override name = "PermanentDeliveryError";
-}
-
-/** The app's provider settings are wrong (bad credentials, wrong PlatformARN): every send fails until they change. */
-export class ConfigDeliveryError extends Error {
-  override name = "ConfigDeliveryError";
 }

@@ -1,0 +1,116 @@
+import type { Express } from "express";
+import type { Server as IoServer } from "socket.io";
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import type { RateLimitOptions } from "../rate-limits.js";
+import { createServices, type Services } from "../services.js";
+import { createMetrics } from "../metrics/metrics.js";
+import { createNotifier } from "../realtime/notifier.js";
+import { bootstrapApps, type BootstrapResult } from "../bootstrap.js";
+import type { RunningWorkers } from "../../workers/start-workers.js";
+import { openInfrastructure, type Infrastructure } from "./infrastructure.js";
+import { listenHttp } from "./http-listener.js";
+import { createPageRooms, type PageRooms } from "./page-rooms.js";
+import { startGateway } from "./gateway-role.js";
+import { startWorkerMetrics, startWorkerRole } from "./worker-role.js";
+import { rebootstrapOnReconnect } from "./rebootstrap-on-reconnect.js";
+
+export interface RuntimeOptions {
+  gateway: boolean;
+  worker: boolean;
+  logger: Logger;
+  rateLimits?: Partial<RateLimitOptions>;
+  /** Node's process metrics (pmg_process_*, pmg_nodejs_*) in the registry. @default true */
+  processMetrics?: boolean;
+}
+
+export interface Runtime {
+  /** Base URL of the gateway (when it runs). */
+  url: string;
+  port: number;
+  services: Services;
+  io: IoServer | undefined;
+  /** The Express app (gateway only): tests walk its routes. */
+  app: Express | undefined;
+  workers: RunningWorkers | undefined;
+  /** Port of a worker-only process's metrics listener (METRICS_PORT); 0 when there is none. */
+  metricsPort: number;
+  bootstrap: BootstrapResult;
+  /** Drain: readiness 503, stop accepting, close sockets, finish jobs in flight, close Redis. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: open the infrastructure, build the process's one `Services`, start the gateway role and
+ * the worker role, each wired by hand. `npm start` runs both roles in one process; `npm run gateway` / `worker`
+ * one each. A start-up failure closes what was opened before it leaves (RedisUnavailableError when Redis is down).
+ */
+export async function startRuntime(configured: Config, o: RuntimeOptions): Promise<Runtime> {
+  const infrastructure = await openInfrastructure(configured, o.logger);
+  // A step that fails closes what the steps before it opened (`first`), then the infrastructure, and rethrows.
+  const abandon = (first?: () => Promise<void>) => async (err: unknown): Promise<never> => {
+    await first?.();
+    await infrastructure.close();
+    throw err;
+  };
+  let accepting = false;
+  const isAccepting = () => accepting;
+
+  const listener = o.gateway ? await listenHttp(configured).catch(abandon()) : undefined;
+  const config: Config =
+    listener && !configured.PUBLIC_URL_SET ? { ...configured, PUBLIC_URL: `http://localhost:${listener.port}` } : configured;
+  const rooms = createPageRooms(infrastructure.emitter);
+  const services = buildServices(config, o, infrastructure, rooms);
+  const gateway = listener ? startGateway({ services, infrastructure, listener, rooms }) : undefined;
+  const drainGateway = async () => gateway?.drain();
+  await infrastructure.ready().catch(abandon(drainGateway));
+  const bootstrap = await bootstrapApps(services).catch(abandon(drainGateway));
+  rebootstrapOnReconnect(services);
+  const app = gateway?.serveApi(bootstrap, isAccepting);
+
+  const workers = o.worker ? startWorkerRole(services, infrastructure) : undefined;
+  const metricsServer =
+    !o.gateway && config.METRICS_PORT !== undefined
+      ? await startWorkerMetrics(services, config.METRICS_PORT, isAccepting).catch(abandon(async () => workers?.close()))
+      : undefined;
+  accepting = true;
+
+  return {
+    url: `http://127.0.0.1:${listener?.port ?? 0}`,
+    port: listener?.port ?? 0,
+    services,
+    io: gateway?.io,
+    app,
+    workers,
+    metricsPort: metricsServer?.port ?? 0,
+    bootstrap,
+    async close() {
+      // Readiness answers 503 from now on; then the listener closes, so new connections go to another node.
+      accepting = false;
+      // While draining, through Redis: this node's sockets are gone, the pages wait on other nodes now.
+      rooms.detach();
+      // Workers stop taking jobs at once and finish the ones in flight, while the HTTP side drains.
+      await Promise.all([gateway?.drain(), workers?.close()]);
+      await metricsServer?.close();
+      await infrastructure.close();
+    },
+  };
+}
+
+/**
+ * The process's one `Services`, its notifier on the page rooms (this node's Socket.IO server while it serves,
+ * the Redis emitter otherwise), and one metrics registry for both roles.
+ */
+function buildServices(config: Config, o: RuntimeOptions, infrastructure: Infrastructure, rooms: PageRooms): Services {
+  const { redis, sealer, queues } = infrastructure;
+  return createServices({
+    config,
+    logger: o.logger,
+    redis,
+    sealer,
+    queues,
+    metrics: createMetrics({ defaultMetrics: o.processMetrics ?? true }),
+    notifier: createNotifier(rooms, sealer),
+    ...(o.rateLimits && { rateLimits: o.rateLimits }),
+  });
+}
