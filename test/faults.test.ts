@@ -1,6 +1,6 @@
 import { io as socketIo } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { waitForPushApproval, type ErrorBody, type LoginResponse, type PushStatus } from "../src/realtime/browser-client.js";
+import { waitForPushApproval, type ErrorBody, type LoginResponse, type PushStatus } from "../web/client/push-mfa.js";
 import { COMMAND_TIMEOUT_MS } from "../src/redis.js";
 import { call, type ApiResponse } from "./support/http.js";
 import { deployment, startNode, type Deployment, type NodeProcess } from "./support/node-process.js";

@@ -3,7 +3,7 @@ import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../src/crypto/tokens.js";
 import { addressKey } from "../src/http/client-address.js";
-import { waitForPushApproval, type Transport } from "../src/realtime/browser-client.js";
+import { waitForPushApproval, type Transport } from "../web/client/push-mfa.js";
 import { startCluster, TestPage, type TestCluster } from "./support/cluster.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";

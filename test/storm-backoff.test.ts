@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createHandshakeAdmission } from "../src/realtime/handshake-admission.js";
-import { reconnectDelayMs, retryAfterOf } from "../src/realtime/reconnect-backoff.js";
+import { reconnectDelayMs, retryAfterOf } from "../web/client/reconnect-backoff.js";
 
 /** The two halves of the reconnect-storm defence, without a network: the node's admission and the clients' backoff. */
 

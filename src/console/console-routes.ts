@@ -1,6 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { Router } from "express";
-import { browserModule } from "../realtime/browser-build.js";
+import { webFile, webScript } from "../http/web-assets.js";
 
 export const CONSOLE_PATH = "/console";
 
@@ -15,13 +14,12 @@ const CSP =
 
 /**
  * The operator's console, "Security → MFA → Push Notification" (every mode, production included): plain HTML, one
- * script compiled from console-page.ts and one stylesheet, all from this gateway. Everything it shows comes from the
+ * script bundled from web/console/ and one stylesheet, all from this gateway. Everything it shows comes from the
  * management API with the apikey and apisecret the operator types in; the page itself is public and holds nothing.
  */
 export function consoleRoutes(): Router {
   const r = Router({ caseSensitive: false, strict: true });
-  const publicDir = new URL("../../public/console/", import.meta.url);
-  const script = browserModule(new URL("./console-page.ts", import.meta.url));
+  const script = webScript("console/console.js");
 
   r.use(CONSOLE_PATH, (_req, res, next) => {
     res.setHeader("Content-Security-Policy", CSP);
@@ -30,11 +28,11 @@ export function consoleRoutes(): Router {
     next();
   });
   r.get(CONSOLE_PATH, async (_req, res) => {
-    res.type("html").send(await readFile(new URL("index.html", publicDir), "utf8"));
+    res.type("html").send(await webFile("console/index.html"));
   });
   r.get(`${CONSOLE_PATH}/`, (_req, res) => res.redirect(302, CONSOLE_PATH));
   r.get(`${CONSOLE_PATH}/console.css`, async (_req, res) => {
-    res.type("css").send(await readFile(new URL("console.css", publicDir), "utf8"));
+    res.type("css").send(await webFile("console/console.css"));
   });
   r.get(`${CONSOLE_PATH}/console.js`, async (_req, res) => {
     res.type("text/javascript").send(await script());

@@ -1,11 +1,10 @@
-import { readFile } from "node:fs/promises";
 import express, { Router, type Response } from "express";
 import { z } from "zod";
 import { ApiError } from "../errors.js";
 import type { BootstrapResult } from "../bootstrap.js";
 import type { Operation } from "../http/openapi.js";
 import { parseBody } from "../http/request-input.js";
-import { browserModule } from "../realtime/browser-build.js";
+import { webFile, webScript } from "../http/web-assets.js";
 import type { Services } from "../services.js";
 
 /** For /openapi.json (development only, as the routes). */
@@ -27,11 +26,10 @@ export const demoOperations: Operation[] = [
 export function demoRoutes(s: Services, bootstrap: BootstrapResult): Router {
   const r = Router({ caseSensitive: false, strict: true });
   const app = demoApp(s, bootstrap);
-  const publicDir = new URL("../../public/demo/", import.meta.url);
-  const file = (name: string) => readFile(new URL(name, publicDir), "utf8");
+  const file = (name: string) => webFile(`demo/${name}`);
   const scripts: Record<string, () => Promise<string>> = {
-    "login.js": browserModule(new URL("./login-page.ts", import.meta.url)),
-    "phone.js": browserModule(new URL("./phone-page.ts", import.meta.url)),
+    "login.js": webScript("demo/login.js"),
+    "phone.js": webScript("demo/phone.js"),
   };
 
   // Only what these pages need: their own scripts and styles, QR images as data: URLs, the socket to this host.

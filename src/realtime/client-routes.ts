@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Router, type Response } from "express";
 import type { Operation } from "../http/openapi.js";
-import { browserModule } from "./browser-build.js";
+import { webScript } from "../http/web-assets.js";
 
 /** Where pages load the browser client from: `<gateway>/client/push-mfa.js`. */
 export const CLIENT_PATH = "/client/push-mfa.js";
@@ -22,7 +22,7 @@ export const clientOperations: Operation[] = [
  */
 export function clientRoutes(): Router {
   const r = Router();
-  const client = browserModule(new URL("./browser-client.ts", import.meta.url));
+  const client = webScript("client/push-mfa.js");
   const socketIoDir = join(dirname(createRequire(import.meta.url).resolve("socket.io/package.json")), "client-dist");
   let socketIo: Promise<string> | undefined;
 

@@ -4,7 +4,7 @@ import { addressKey } from "../http/client-address.js";
 
 /**
  * When a refused page should try again, in seconds. A place frees up when a page on the same token or address ends
- * or leaves, which the node cannot foresee; meanwhile the browser client polls L4 (browser-client.ts), so a few
+ * or leaves, which the node cannot foresee; meanwhile the browser client polls L4 (web/client/push-mfa.ts), so a few
  * seconds serve the user without turning refusals into a stream of handshakes.
  */
 const RETRY_AFTER_SECONDS = 10;

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 /**
  * Many waiting pages in one process of their own (so their sockets do not share the test's or the node's event
  * loop): on `storm` they all connect at once, and each one that is refused tries again after
- * `reconnectDelayMs` (src/realtime/reconnect-backoff.ts, the browser client's policy): never before the 429's
+ * `reconnectDelayMs` (web/client/reconnect-backoff.ts, the browser client's policy): never before the 429's
  * `RetryAfter`, with jitter. The child reports what it saw.
  */
 
@@ -92,7 +92,7 @@ export async function startStormClients(o: StormClientsOptions): Promise<StormCl
 
 async function runChild(): Promise<void> {
   const { io } = await import("socket.io-client");
-  const { reconnectDelayMs, retryAfterOf } = await import("../../src/realtime/reconnect-backoff.js");
+  const { reconnectDelayMs, retryAfterOf } = await import("../../web/client/reconnect-backoff.js");
   type Sock = ReturnType<typeof io>;
   let o: StormClientsOptions | undefined;
   const sockets: Sock[] = [];

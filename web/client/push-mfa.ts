@@ -1,6 +1,5 @@
-/// <reference lib="dom" />
 /**
- * The browser client of contract 2.1, served by the gateway at `/client/push-mfa.js` (compiled from this file).
+ * The browser client of contract 2.1, served by the gateway at `/client/push-mfa.js` (bundled from this file).
  *
  *   import { waitForPushApproval } from "https://mfa.example.com/client/push-mfa.js";
  *   const login = await waitForPushApproval({ url: "https://mfa.example.com", apikey, token, onStatus: show });
@@ -8,15 +7,15 @@
  * It waits on the gateway's Socket.IO endpoint (websocket only, so no sticky sessions are ever needed) and, while
  * the socket cannot connect (blocked, refused, the node restarting), polls L4 with backoff instead; whichever
  * learns the outcome first settles the promise. No dependency: the Socket.IO client is loaded from the gateway
- * when needed, and a failure to load it just means polling.
+ * when needed, and a failure to load it just means polling. It uses no DOM type (only fetch, URL, timers), so
+ * Node clients (tests, scripts) import it as it is.
  */
-import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";
-import type { LoginResponse } from "../challenge/login-response.js";
-import type { ErrorBody } from "../errors.js";
-import type { PushStatus } from "./status.js";
+import type { Socket } from "socket.io-client";
+import type { ErrorBody, LoginResponse, PushStatus } from "../shared/wire.js";
+import { loadSocketIo, type IoFactory } from "../shared/socket-io.js";
 import { reconnectDelayMs, retryAfterOf } from "./reconnect-backoff.js";
 
-export type { ErrorBody, LoginResponse, PushStatus };
+export type { ErrorBody, IoFactory, LoginResponse, PushStatus };
 
 /** How the client currently waits. */
 export type Transport = "socket" | "polling";
@@ -46,7 +45,6 @@ export interface WaitForPushApprovalOptions {
   io?: IoFactory;
 }
 
-export type IoFactory = (uri: string, opts?: Partial<ManagerOptions & SocketOptions>) => Socket;
 type Timer = ReturnType<typeof setTimeout>;
 
 /** Codes after which waiting longer cannot help (L4's answers, and a refused handshake). */
@@ -169,7 +167,7 @@ export function waitForPushApproval(o: WaitForPushApprovalOptions): Promise<Logi
     async function startSocket(): Promise<void> {
       let io: IoFactory;
       try {
-        io = o.io ?? ((await import(new URL("client/socket.io.esm.min.js", base).href)) as { io: IoFactory }).io;
+        io = o.io ?? (await loadSocketIo(base));
       } catch {
         return schedulePoll(0);
       }

@@ -1,41 +1,24 @@
-/// <reference lib="dom" />
 /**
  * The demo login page (/demo/): the first factor with L2, the enrollment QR when the user has no phone yet, then
  * the wait for the phone's answer with the browser client, as a customer's page would do it.
  */
-import { waitForPushApproval, type ErrorBody, type LoginResponse, type PushStatus } from "../realtime/browser-client.js";
-import type { SecondFactorResponse } from "../login/start-login.js";
+import { waitForPushApproval } from "../client/push-mfa.js";
+import { byId as $, callJson, describeError, say as sayIn, type Tone } from "../shared/page.js";
+import type { ErrorBody, LoginResponse, PushStatus, SecondFactorResponse } from "../shared/wire.js";
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`#${id} is missing`);
-  return el as T;
-};
 const apikey = document.querySelector<HTMLMetaElement>('meta[name="pmg-apikey"]')?.content ?? "";
 const gateway = location.origin;
 
 let waiting: AbortController | undefined;
 let token = "";
 
-function say(text: string, kind: "ok" | "error" | "" = ""): void {
-  const m = $("message");
-  m.textContent = text;
-  m.className = kind;
-}
-const describe = (e: unknown): string =>
-  typeof e === "object" && e !== null && "Message" in e
-    ? `${(e as ErrorBody).Message} (${(e as ErrorBody).ErrorCode}). ${(e as ErrorBody).Description ?? ""}`
-    : String(e);
+const say = (text: string, tone: Tone = "") => sayIn($("message"), text, tone);
 
-async function api(method: string, path: string, body?: unknown): Promise<{ ok: boolean; body: unknown }> {
+/** A call of this page's app (its apikey in the query, as LoginRadius's front-end calls carry it). */
+function api(method: string, path: string, body?: unknown) {
   const url = new URL(path, gateway);
   url.searchParams.set("apikey", apikey);
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { ok: res.ok, body: await res.json().catch(() => null) };
+  return callJson(url, method, body);
 }
 
 function credentials(): { email: string; password: string } | null {
@@ -53,7 +36,7 @@ $("signup").addEventListener("click", async () => {
   if (!c) return;
   const res = await api("POST", "/demo/signup", c);
   if (res.ok) say(`Demo user ${c.email} created: now sign in.`, "ok");
-  else say(describe(res.body), "error");
+  else say(describeError(res.body), "error");
 });
 
 $<HTMLFormElement>("login-form").addEventListener("submit", (ev) => {
@@ -63,12 +46,8 @@ $<HTMLFormElement>("login-form").addEventListener("submit", (ev) => {
 
 $("resend").addEventListener("click", async () => {
   if (!token) return;
-  const url = new URL("/identity/v2/auth/login/2FA", gateway);
-  url.searchParams.set("apikey", apikey);
-  url.searchParams.set("secondfactorauthenticationtoken", token);
-  const res = await fetch(url, { method: "POST" });
-  const body: unknown = await res.json().catch(() => null);
-  say(res.ok ? "The push was sent again." : describe(body), res.ok ? "ok" : "error");
+  const res = await api("POST", `/identity/v2/auth/login/2FA?secondfactorauthenticationtoken=${encodeURIComponent(token)}`);
+  say(res.ok ? "The push was sent again." : describeError(res.body), res.ok ? "ok" : "error");
 });
 
 $("signout").addEventListener("click", () => {
@@ -88,7 +67,7 @@ async function signIn(): Promise<void> {
   say("Checking your password…");
   const res = await api("POST", "/identity/v2/auth/login/2fa", c);
   if (!res.ok) {
-    say(describe(res.body), "error");
+    say(describeError(res.body), "error");
     return;
   }
   const sfa = (res.body as SecondFactorResponse).SecondFactorAuthentication;
@@ -131,7 +110,7 @@ async function signIn(): Promise<void> {
   } catch (err) {
     if (controller.signal.aborted) return;
     $("status").textContent = (err as ErrorBody).ErrorCode === 1312 ? "Denied" : "Not signed in";
-    say(describe(err), "error");
+    say(describeError(err), "error");
   }
 }
 

@@ -1,61 +1,16 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 /**
  * The phone simulator (/demo/phone): what an authenticator app does, in a browser tab. Its key is a WebCrypto
- * P-256 pair whose private half is not extractable and is kept in IndexedDB; it enrolls with L6, connects to the
- * `/device` channel with a signed handshake, receives pushes there, and answers L5 with signed verdicts.
+ * P-256 pair whose private half is not extractable and is kept in IndexedDB (phone-key.ts); it enrolls with L6,
+ * connects to the `/device` channel with a signed handshake, receives pushes there, and answers L5 with signed
+ * verdicts.
  */
-import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";
-import type { ErrorBody } from "../errors.js";
-import type { DevicePush } from "../realtime/device-push.js";
+import type { Socket } from "socket.io-client";
+import { byId as $, callJson, describeError, say as sayIn, type Tone } from "../shared/page.js";
+import { loadSocketIo } from "../shared/socket-io.js";
+import type { DevicePush, ErrorBody } from "../shared/wire.js";
+import { forgetPhone, loadPhone, newPhone, savePhone, sign, type StoredPhone } from "./phone-key.js";
 
-interface StoredPhone {
-  apikey: string;
-  publicKey: string;
-  privateKey: CryptoKey;
-  name: string;
-}
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`#${id} is missing`);
-  return el as T;
-};
-const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
-const say = (text: string, kind: "ok" | "error" | "" = "") => {
-  const m = $("message");
-  m.textContent = text;
-  m.className = kind;
-};
-const describe = (e: unknown): string =>
-  typeof e === "object" && e !== null && "Message" in e ? `${(e as ErrorBody).Message} (${(e as ErrorBody).ErrorCode})` : String(e);
-
-// IndexedDB: CryptoKey objects are stored as they are (structured clone), the private key stays non-extractable.
-const DB = "push-mfa-phone";
-function store<T>(mode: IDBTransactionMode, act: (s: IDBObjectStore) => IDBRequest): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const open = indexedDB.open(DB, 1);
-    open.onupgradeneeded = () => open.result.createObjectStore("phone");
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const tx = open.result.transaction("phone", mode);
-      const req = act(tx.objectStore("phone"));
-      tx.oncomplete = () => {
-        open.result.close();
-        resolve(req.result as T);
-      };
-      tx.onerror = () => reject(tx.error);
-    };
-  });
-}
-const loadPhone = () => store<StoredPhone | undefined>("readonly", (s) => s.get("current"));
-const savePhone = (p: StoredPhone) => store<unknown>("readwrite", (s) => s.put(p, "current"));
-const forgetPhone = () => store<unknown>("readwrite", (s) => s.delete("current"));
-
-async function sign(key: CryptoKey, text: string): Promise<string> {
-  // WebCrypto's ECDSA signature is r||s (64 bytes): the gateway accepts it as well as DER.
-  return hex(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key, new TextEncoder().encode(text)));
-}
+const say = (text: string, tone: Tone = "") => sayIn($("message"), text, tone);
 
 let phone: StoredPhone | undefined;
 let socket: Socket | undefined;
@@ -74,25 +29,17 @@ async function enroll(): Promise<void> {
   // The simulator talks to the gateway that serves it (PUBLIC_URL may name another host for the same gateway).
   const target = new URL(url.pathname + url.search, location.origin);
   let p = phone && phone.apikey === apikey ? phone : undefined;
-  if (!p) {
-    const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
-    p = { apikey, publicKey: hex(await crypto.subtle.exportKey("spki", pair.publicKey)), privateKey: pair.privateKey, name: "" };
-  }
+  p ??= await newPhone(apikey);
   p.name = $<HTMLInputElement>("device-name").value.trim() || "Simulated phone";
-  const res = await fetch(target, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      deviceName: p.name,
-      deviceType: "android",
-      publicKey: p.publicKey,
-      // No FCM here: pushes come over the device channel while this page is open.
-      deviceToken: `simulator-${crypto.randomUUID()}`,
-    }),
+  const res = await callJson(target, "POST", {
+    deviceName: p.name,
+    deviceType: "android",
+    publicKey: p.publicKey,
+    // No FCM here: pushes come over the device channel while this page is open.
+    deviceToken: `simulator-${crypto.randomUUID()}`,
   });
-  const body: unknown = await res.json().catch(() => null);
   if (!res.ok) {
-    say(describe(body), "error");
+    say(describeError(res.body), "error");
     return;
   }
   await savePhone(p);
@@ -107,9 +54,7 @@ async function useConnection(p: StoredPhone): Promise<void> {
   $("device-label").textContent = `${p.name} (key ${p.publicKey.slice(-8)})`;
   socket?.removeAllListeners();
   socket?.disconnect();
-  const { io } = (await import(new URL("/client/socket.io.esm.min.js", location.origin).href)) as {
-    io: (uri: string, opts?: Partial<ManagerOptions & SocketOptions>) => Socket;
-  };
+  const io = await loadSocketIo(new URL("/", location.origin));
   const s = io(`${location.origin}/device`, {
     transports: ["websocket"],
     reconnectionDelayMax: 5000,
@@ -135,7 +80,7 @@ async function useConnection(p: StoredPhone): Promise<void> {
       say("This phone is no longer enrolled (its push devices were reset). Enroll it again.", "error");
       return;
     }
-    say(describe(err.data), "error");
+    say(describeError(err.data), "error");
     setTimeout(() => s.connect(), 5000);
   });
   s.on("push", (push: DevicePush) => {
@@ -228,13 +173,8 @@ async function answer(push: DevicePush, verify: "Yes" | "No", number?: string, r
   const url = new URL("/identity/v2/auth/login/2fa/verification/push", location.origin);
   url.searchParams.set("apikey", push.data.apikey);
   url.searchParams.set("secondfactorauthenticationtoken", handle);
-  const res = await fetch(url, {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ verify, signature, ...(number !== undefined && { number }), ...(reason && { reason }) }),
-  });
-  const body: unknown = await res.json().catch(() => null);
-  if (!res.ok) return { ok: false, text: describe(body) };
+  const res = await callJson(url, "PUT", { verify, signature, ...(number !== undefined && { number }), ...(reason && { reason }) });
+  if (!res.ok) return { ok: false, text: describeError(res.body) };
   return { ok: true, text: verify === "Yes" ? "Approved" : reason === "fraud" ? "Reported as not me" : "Denied" };
 }
 

@@ -1,6 +1,6 @@
 /**
- * When a client should try its socket again: the one policy of the browser client (browser-client.ts) and of any
- * other client of the realtime endpoint (the storm test's Node clients use it too). No dependency, browser-safe.
+ * When a client should try its socket again: the one policy of the browser client (push-mfa.ts) and of any other
+ * client of the realtime endpoint (the storm test's Node clients use it too). No dependency, browser-safe.
  *
  * - The server gave a hint (a 429's `RetryAfter`, whole seconds): never earlier than asked, spread uniformly over
  *   the following second, the hint's own granularity, so the pages a node told "come back in 3 s" do not all

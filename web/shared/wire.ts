@@ -1,0 +1,136 @@
+/**
+ * The contract's shapes as the pages read them (/work/shared/contract/API.md): the browser program keeps its own
+ * copy rather than importing the server's modules, which would pull the whole server (and Node's types) into it.
+ * test/web-wire.typecheck.ts checks, at `npm run typecheck`, that what the server sends still reads as these.
+ */
+
+/** One field's validation message (error 965's `Errors`). */
+export interface FieldError {
+  FieldName: string;
+  ErrorMessage: string;
+}
+
+/** The error body of contract section 0. */
+export interface ErrorBody {
+  Description: string;
+  ErrorCode: number;
+  Message: string;
+  IsProviderError: boolean;
+  ProviderErrorResponse: null;
+  Errors?: FieldError[];
+}
+
+export interface Profile {
+  Uid: string;
+  ID: string;
+  Email: Array<{ Type: string; Value: string }>;
+  EmailVerified: boolean;
+  IsActive: boolean;
+  IsDeleted: boolean;
+  UserName: string | null;
+  PhoneId: string | null;
+  FirstName: string | null;
+  CreatedDate: string;
+  Identities: null;
+  IsPasswordBreached: boolean;
+}
+
+/** The login response of contract 1.2: what L4 answers and `push:status` carries once approved. */
+export interface LoginResponse {
+  access_token: string;
+  refresh_token: string;
+  expires_in: string;
+  Profile: Profile;
+}
+
+export type ChallengeStatus = "Pending" | "Approved" | "Denied" | "Expired" | "Cancelled";
+export type DeliveryState = "Queued" | "Sent" | "Retrying" | "Failed";
+
+/** The one realtime event of contract 2.1 (`push:status`). */
+export interface PushStatus {
+  Status: ChallengeStatus;
+  Delivery?: { State: DeliveryState; Devices: number };
+  ExpireIn: string;
+  Number?: string;
+  Login?: LoginResponse;
+  Error?: ErrorBody;
+  /** (ext) When the phone's answer was recorded, for Approved and Denied. */
+  AnsweredAt?: string;
+}
+
+/** The enrollment QR of contract 1.3. */
+export interface PushQRCode {
+  Url: string;
+  Image: string;
+  ExpireIn: string;
+  AppName: string;
+  PlaystoreUrl?: string;
+  AppstoreUrl?: string;
+}
+
+/** Contract 1.1: what L2 answers when the first factor passed (the part a page reads). */
+export interface SecondFactorResponse {
+  SecondFactorAuthentication: {
+    SecondFactorAuthenticationToken: string;
+    ExpireIn: string;
+    IsPushDeviceRegistered: boolean;
+    PushQRCode: PushQRCode | null;
+    PushNumber?: string;
+  };
+}
+
+/** The push settings object of contract 1.5 (L10), secrets masked when read. */
+export interface PushSettings {
+  IsEnabled: boolean;
+  CustomAppName: string;
+  NotificationService: "AWS" | "Native";
+  AWSsettings: { AccessKeyId: string; SecretAccessKey: string; Region: string };
+  NativeSettings: { WebhookUrl: string; SigningSecret: string };
+  AndroidSettings: { Enabled: boolean; PlatformARN?: string | undefined; PlaystoreUrl?: string | undefined };
+  IOSsettings: { Enabled: boolean; PlatformARN?: string | undefined; AppstoreUrl?: string | undefined };
+  ChallengeTtlSeconds: number;
+  NumberMatching: "Off" | "PickOne" | "Typed";
+}
+
+/** (ext) One audit event as `GET /v2/manage/push/audit` lists it: ids and reasons only. */
+export interface AuditEntry {
+  id: string;
+  at: string;
+  type: string;
+  uid?: string;
+  challenge?: string;
+  device?: string;
+  detail?: string;
+}
+
+/** (ext) One dead letter as `GET /v2/manage/push/dead-letters` lists it. */
+export interface DeadLetterRow {
+  JobId: string;
+  Name: string;
+  Queue: string;
+  FailedReason: string;
+  AttemptsMade: number;
+  FailedDate: string | null;
+  ChallengeId: string | null;
+  DeviceId: string | null;
+}
+
+/** The data of a push (contract 1.4), as the phone receives it. */
+export interface PushData {
+  secondfactorauthenticationtoken: string;
+  identifier: string;
+  browser: string;
+  location: string;
+  timestamp: string;
+  apikey: string;
+  expiresAt: string;
+  challenge?: string;
+}
+
+/** What an open app receives on the `/device` channel's `push` event. */
+export interface DevicePush {
+  deliveryId: string;
+  data: PushData;
+  notification: { title: string; body: string };
+  ttlSeconds: number;
+}
