@@ -125,8 +125,9 @@ describe("npm start (the script) still starts in development", () => {
     groups.push(pgid);
     const port = await waitUntil(() => /"port":(\d+)/.exec(p.output())?.[1] ?? (p.child.exitCode !== null ? Promise.reject(new Error(p.output())) : undefined), "npm start to listen", 30_000);
     const url = `http://127.0.0.1:${port}`;
-    expect(p.output()).toMatch(/development mode \(NODE_ENV=development\)/);
-    expect(p.output()).toMatch(/MASTER_KEY is not set/);
+    // The logger writes asynchronously: wait for the warnings themselves rather than reading a moment too early.
+    await waitUntil(() => (/development mode \(NODE_ENV=development\)/.test(p.output()) ? true : undefined), "the development-mode warning", 10_000);
+    await waitUntil(() => (/MASTER_KEY is not set/.test(p.output()) ? true : undefined), "the generated-master-key warning", 10_000);
     const demo = await fetch(`${url}/demo/`);
     expect(demo.status).toBe(200);
     expect(await demo.text()).toMatch(/<html/i);
