@@ -7,6 +7,7 @@ import { refusedHandshake } from "./support/cluster.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
+import { pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, ping, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -63,10 +64,9 @@ async function enrolled(phone: TestPhone) {
   const user = email();
   await createAccount(gw, user);
   const first = await login(gw, user);
-  const before = receiver.pushes.length;
   expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
-  const push = (await receiver.waitFor(before + 1)).at(-1)!;
-  return { token: first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken, handle: push.data.secondfactorauthenticationtoken! };
+  const token = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+  return { token, handle: (await pushOfLogin(gw, receiver, token)).data.secondfactorauthenticationtoken! };
 }
 
 const handshakeAuth = (publicKey: string, timestamp: string, signature: string) => ({ apikey: gw.apiKey, publicKey, timestamp, signature });

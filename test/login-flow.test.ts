@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deletePrefix, dumpPrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
-import { seedChallenge } from "./support/delivery.js";
+import { challengeOfToken, seedChallenge } from "./support/delivery.js";
+import { expectContractError } from "./support/contract.js";
+import { pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, ping, secretHeaders, useWebhook, waitForOutcome } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -23,7 +25,7 @@ afterAll(async () => {
   await deletePrefix(gw.config.REDIS_PREFIX);
 });
 
-/** Account → L2 (QR) → enroll → L2 again → the push arrives. */
+/** Account → L2 (QR) → enroll → L2 again → the push of that second login arrives. */
 async function enrolledLogin(phone = new TestPhone()) {
   const user = email();
   await createAccount(gw, user);
@@ -31,13 +33,13 @@ async function enrolledLogin(phone = new TestPhone()) {
   expect(first.status).toBe(200);
   const qr = first.body.SecondFactorAuthentication.PushQRCode!;
   expect((await phone.enroll(qr.Url)).body).toEqual({ isRegistered: true });
-  // The enrollment pushed the first login at once; a fresh login cancels it and pushes again.
-  const before = receiver.pushes.length;
+  // The enrollment pushed the first login at once; a fresh login cancels it and pushes again. The two pushes may
+  // arrive in either order, so the test takes the one carrying the second login's handle, not the last to come.
   const second = await login(gw, user);
   expect(second.status).toBe(200);
-  const pushes = await receiver.waitFor(before + 2);
-  const push = pushes.at(-1)!;
-  return { user, phone, token: second.body.SecondFactorAuthentication.SecondFactorAuthenticationToken, push, first, second };
+  const token = second.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+  const push = await pushOfLogin(gw, receiver, token);
+  return { user, phone, token, push, first, second };
 }
 
 describe("the whole flow", () => {
@@ -52,12 +54,13 @@ describe("the whole flow", () => {
     expect(sfa.PushQRCode!.AppName).toBe("Acme Authenticator");
     expect(res.body).toMatchObject({ Profile: null, access_token: "00000000-0000-0000-0000-000000000000", expires_in: "0001-01-01T00:00:00" });
 
-    const before = receiver.pushes.length;
     const phone = new TestPhone();
     expect((await phone.enroll(sfa.PushQRCode!.Url)).status).toBe(200);
-    const [push] = (await receiver.waitFor(before + 1)).slice(before);
-    expect(push!.data.identifier).toBe(user);
-    const handle = push!.data.secondfactorauthenticationtoken!;
+    // No second login: the push carrying this login's handle can only have come from the enrollment.
+    const push = await pushOfLogin(gw, receiver, sfa.SecondFactorAuthenticationToken);
+    expect(push.data.identifier).toBe(user);
+    expect(push.device.token).toBe(phone.deviceToken);
+    const handle = push.data.secondfactorauthenticationtoken!;
     expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes")).status).toBe(200);
     expect((await ping(gw, sfa.SecondFactorAuthenticationToken)).status).toBe(200);
   });
@@ -137,20 +140,24 @@ describe("answers and their errors", () => {
     expect((await phone.answer(gw.url, gw.apiKey, handle, "No")).body).toMatchObject({ ErrorCode: 1311 });
   });
 
-  it("two answers racing on two connections give exactly one 200", async () => {
+  it("two answers racing on two connections give exactly one 200, and the login ends as that one answered", async () => {
     for (let round = 0; round < 5; round++) {
       const { phone, push, token } = await enrolledLogin();
       const handle = push.data.secondfactorauthenticationtoken!;
-      const results = await Promise.all([
-        phone.answer(gw.url, gw.apiKey, handle, "Yes"),
-        phone.answer(gw.url, gw.apiKey, handle, "No"),
-        phone.answer(gw.url, gw.apiKey, handle, "Yes"),
-      ]);
-      const ok = results.filter((r) => r.status === 200);
-      expect(ok).toHaveLength(1);
+      const verdicts = ["Yes", "No", "Yes"] as const;
+      const results = await Promise.all(verdicts.map((v) => phone.answer(gw.url, gw.apiKey, handle, v)));
+      const winners = results.flatMap((r, i) => (r.status === 200 ? [verdicts[i]!] : []));
+      expect(winners).toHaveLength(1);
       expect(results.filter((r) => (r.body as { ErrorCode?: number }).ErrorCode === 1311)).toHaveLength(2);
+      // Whichever answer won decides the login: its approval is the session, its denial 1312.
       const outcome = await ping(gw, token);
-      expect([200, 403]).toContain(outcome.status);
+      if (winners[0] === "Yes") {
+        expect(outcome.status, outcome.text).toBe(200);
+        expect(outcome.body).toHaveProperty("access_token");
+      } else {
+        expect(outcome.status, outcome.text).toBe(403);
+        expect(outcome.body).toMatchObject({ ErrorCode: 1312 });
+      }
     }
   });
 
@@ -178,12 +185,31 @@ describe("answers and their errors", () => {
     expect((await gw.services.challenges.pendingOf(gw.apiKey, uid))?.id).toBe(pending[0]!.id);
   });
 
-  it("wrong credentials give 966 and push switched off gives 1299", async () => {
+  it("wrong credentials give 401 966, for a known account and an unknown one alike", async () => {
     const user = email();
     await createAccount(gw, user);
-    expect((await login(gw, user, "wrong password!")).body).toMatchObject({ ErrorCode: 966 });
-    expect((await login(gw, "nobody@example.com", "whatever")).body).toMatchObject({ ErrorCode: 966 });
+    expectContractError(await login(gw, user, "wrong password!"), "wrong password", 966);
+    expectContractError(await login(gw, "nobody@example.com", "whatever"), "unknown account", 966);
     expect((await login(gw, user, "wrong password!")).status).toBe(401);
+  });
+
+  it("push switched off gives 403 1299 with the right credentials and opens no login; switched on, the login works", async () => {
+    const { user, token } = await enrolledLogin();
+    const switchOff = await call(gw.url, "PUT", "/v2/manage/2fa/push-notification-settings", { headers: secretHeaders(gw), json: { IsEnabled: false } });
+    expect(switchOff.status, switchOff.text).toBe(200);
+    try {
+      const off = await login(gw, user);
+      expect(off.status, off.text).toBe(403);
+      expectContractError(off, "push switched off", 1299);
+      expect(off.body.SecondFactorAuthentication).toBeUndefined();
+      // Refused before a challenge was opened: the earlier login was not cancelled by a new one, it still waits.
+      expect((await ping(gw, token)).body).toMatchObject({ ErrorCode: 1295 });
+    } finally {
+      await useWebhook(gw, receiver);
+    }
+    const on = await login(gw, user);
+    expect(on.status, on.text).toBe(200);
+    expect((await pushOfLogin(gw, receiver, on.body.SecondFactorAuthentication.SecondFactorAuthenticationToken)).data.identifier).toBe(user);
   });
 });
 
@@ -207,10 +233,10 @@ describe("expiry", () => {
     const first = await login(short, user);
     const phone = new TestPhone();
     await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
-    const [push] = await shortReceiver.waitFor(1);
     const token = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+    const push = await pushOfLogin(short, shortReceiver, token);
     // Move the expiry job to now instead of waiting 30 s: the worker's own job does the expiring.
-    const ref = await short.services.challenges.refByHandle((await import("../src/crypto/tokens.js")).hashToken(push!.data.secondfactorauthenticationtoken!));
+    const ref = await short.services.challenges.refByHandle((await import("../src/crypto/tokens.js")).hashToken(push.data.secondfactorauthenticationtoken!));
     const c = await short.services.challenges.load(ref!);
     const job = await short.services.queues.expiry.getJob(`expire.${c!.id}`);
     expect(job).toBeTruthy();
@@ -221,7 +247,7 @@ describe("expiry", () => {
     expect(res.body).toMatchObject({ ErrorCode: 1104, Message: "Two factor authentication token has expired" });
     const stored = await short.services.challenges.load({ appId: c!.appId, uid: c!.uid, challengeId: c!.id });
     expect(stored!.status).toBe("Expired");
-    expect((await phone.answer(short.url, short.apiKey, push!.data.secondfactorauthenticationtoken!, "Yes")).body).toMatchObject({ ErrorCode: 1104 });
+    expect((await phone.answer(short.url, short.apiKey, push.data.secondfactorauthenticationtoken!, "Yes")).body).toMatchObject({ ErrorCode: 1104 });
   });
 });
 
@@ -240,10 +266,19 @@ describe("resets and resends", () => {
 
   it("L3 resends at most every 20 s, answering 429 with Retry-After in between", async () => {
     const { token } = await enrolledLogin();
-    const res = await call(gw.url, "POST", "/identity/v2/auth/login/2FA", { query: { apikey: gw.apiKey, secondfactorauthenticationtoken: token } });
+    const resend = () => call(gw.url, "POST", "/identity/v2/auth/login/2FA", { query: { apikey: gw.apiKey, secondfactorauthenticationtoken: token } });
+    const res = await resend();
     expect(res.status).toBe(429);
     expect(res.body).toMatchObject({ ErrorCode: 429, Message: "Too many requests in a particular time frame" });
-    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    const retryAfter = Number(res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(20);
+    // 20 s later (the last send moved back instead of waiting), the resend goes out.
+    const c = await challengeOfToken(gw, token);
+    await gw.services.challenges.update({ appId: c.appId, uid: c.uid, challengeId: c.id }, { lastSendAt: c.lastSendAt - 20_000 });
+    const again = await resend();
+    expect(again.status, again.text).toBe(200);
+    expect(again.body).toEqual({ IsPosted: true });
   });
 });
 

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
+import { Arrivals } from "./support/arrivals.js";
 import { deletePrefix, testPrefix } from "./support/gateway.js";
 
 /**
@@ -16,26 +17,43 @@ function start(env: Record<string, string>) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  let gone = false;
+  // Woken by each chunk of output and by the exit, so a wait ends on what it waits for (or on the exit).
+  const arrivals = new Arrivals();
+  const append = (d: Buffer) => {
+    out += d.toString();
+    arrivals.arrived();
+  };
+  child.stdout.on("data", append);
+  child.stderr.on("data", append);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      gone = true;
+      arrivals.arrived();
+      resolve(code);
+    }),
+  );
   const waitFor = async (re: RegExp, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!re.test(out)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`never saw ${re}:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return re.exec(out)!;
+    await arrivals.until(() => re.test(out) || gone, timeoutMs, () => `never saw ${re}:\n${out}`);
+    const m = re.exec(out);
+    if (!m) throw new Error(`exited before printing ${re}:\n${out}`);
+    return m;
   };
   return { child, exited, waitFor, output: () => out };
+}
+
+/** The demo app's credentials as `npm start` prints them. */
+async function printedCredentials(p: ReturnType<typeof start>): Promise<{ apiKey: string; apiSecret: string }> {
+  const [, apiKey] = await p.waitFor(/apikey:\s+([0-9a-f-]{36})/);
+  const [, apiSecret] = await p.waitFor(/apisecret:\s+(\S+)/);
+  return { apiKey: apiKey!, apiSecret: apiSecret! };
 }
 
 describe("npm start", () => {
   it("runs with zero configuration: prints the demo app's credentials, serves health, stops on SIGTERM", async () => {
     const p = start({ REDIS_PREFIX: prefix, PORT: "0" });
     const [, port] = await p.waitFor(/"port":(\d+)/);
-    const [, apiKey] = await p.waitFor(/apikey:\s+([0-9a-f-]{36})/);
-    await p.waitFor(/apisecret:\s+(\S+)/);
+    const { apiKey } = await printedCredentials(p);
     expect(p.output()).toMatch(/MASTER_KEY is not set/);
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
@@ -47,11 +65,27 @@ describe("npm start", () => {
     expect(await p.exited).toBe(0);
   });
 
-  it("prints the same demo credentials on the next start", async () => {
-    const p = start({ REDIS_PREFIX: prefix, PORT: "0" });
-    await p.waitFor(/apisecret:\s+(\S+)/);
-    p.child.kill("SIGTERM");
-    expect(await p.exited).toBe(0);
+  it("prints the same demo credentials on the next start, and they work on a management call", async () => {
+    // A prefix of its own, so this test does not depend on the one above having run first.
+    const own = testPrefix();
+    try {
+      const first = start({ REDIS_PREFIX: own, PORT: "0" });
+      const printed = await printedCredentials(first);
+      first.child.kill("SIGTERM");
+      expect(await first.exited).toBe(0);
+
+      const next = start({ REDIS_PREFIX: own, PORT: "0" });
+      const [, port] = await next.waitFor(/"port":(\d+)/);
+      expect(await printedCredentials(next)).toEqual(printed);
+      const settings = await fetch(`http://127.0.0.1:${port}/v2/manage/2fa/push-notification-settings`, {
+        headers: { "X-LoginRadius-ApiKey": printed.apiKey, "X-LoginRadius-ApiSecret": printed.apiSecret },
+      });
+      expect(settings.status).toBe(200);
+      next.child.kill("SIGTERM");
+      expect(await next.exited).toBe(0);
+    } finally {
+      await deletePrefix(own);
+    }
   });
 
   it("without Redis, exits with one clear line naming REDIS_URL and no stack trace", async () => {

@@ -2,10 +2,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { io, type Socket } from "socket.io-client";
 import type { DevicePush } from "../src/realtime/device-push.js";
 import { deviceHandshakeText } from "../src/realtime/device-channel.js";
+import { Arrivals } from "./support/arrivals.js";
 import { refusedHandshake, TestPage } from "./support/cluster.js";
+import { challengeOfToken } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
+import { carriesHandleOf, pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, secretHeaders, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -39,13 +42,13 @@ type AnyPhone = TestPhone | WebCryptoPhone;
 class DeviceSocket {
   readonly pushes: DevicePush[] = [];
   readonly socket: Socket;
-  private waiters: Array<() => void> = [];
+  private readonly arrivals = new Arrivals();
   private constructor(url: string, auth: Record<string, unknown>, ack: boolean) {
     this.socket = io(`${url}/device`, { auth, transports: ["websocket"], reconnection: false, forceNew: true });
     this.socket.on("push", (p: DevicePush) => {
       if (ack) this.socket.emit("push:ack", p.deliveryId);
       this.pushes.push(p);
-      for (const w of this.waiters.splice(0)) w();
+      this.arrivals.arrived();
     });
   }
   static async connect(gw: TestGateway, phone: AnyPhone, o: { ack?: boolean; timestamp?: string } = {}): Promise<DeviceSocket> {
@@ -58,20 +61,9 @@ class DeviceSocket {
     });
     return d;
   }
-  async waitFor(pred: (p: DevicePush) => boolean, timeoutMs = 10_000): Promise<DevicePush> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.pushes.find(pred);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching push among ${this.pushes.length}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 200);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
+  /** The first push, already received or to come, that satisfies `pred` (bounded). */
+  waitFor(pred: (p: DevicePush) => boolean, timeoutMs = 10_000): Promise<DevicePush> {
+    return this.arrivals.first(this.pushes, pred, timeoutMs, () => `no matching push among ${this.pushes.length}`);
   }
   close() {
     this.socket.disconnect();
@@ -103,10 +95,10 @@ async function enrolled(phone: AnyPhone) {
   const user = email();
   await createAccount(gw, user);
   const first = await login(gw, user);
-  const before = receiver.pushes.length;
+  const firstToken = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
   expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
-  await receiver.waitFor(before + 1);
-  return { user, firstToken: first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken };
+  await pushOfLogin(gw, receiver, firstToken);
+  return { user, firstToken, first: await challengeOfToken(gw, firstToken) };
 }
 const track = <T extends { close(): void }>(x: T): T => {
   closers.push(() => x.close());
@@ -116,17 +108,16 @@ const track = <T extends { close(): void }>(x: T): T => {
 describe("the device channel", () => {
   it("an open app gets the push over its socket, not the webhook; the page hears Sent; the answer approves", async () => {
     const phone = await new WebCryptoPhone().init();
-    const { user } = await enrolled(phone);
+    const { user, first } = await enrolled(phone);
     const device = track(await DeviceSocket.connect(gw, phone));
     // On connect, the app first gets the enrollment's login, still waiting (see the catch-up test).
-    await device.waitFor(() => true);
-    const seen = device.pushes.length;
-    const webhookBefore = receiver.pushes.length;
+    await device.waitFor(carriesHandleOf(first));
 
     const res = await login(gw, user);
     const sfa = res.body.SecondFactorAuthentication;
     const page = track(TestPage.open(gw, sfa.SecondFactorAuthenticationToken));
-    const push = await device.waitFor((p) => device.pushes.indexOf(p) >= seen);
+    const second = await challengeOfToken(gw, sfa.SecondFactorAuthenticationToken);
+    const push = await device.waitFor(carriesHandleOf(second));
     expect(push.data.identifier).toBe(user);
     expect(push.notification.title).toBe("Acme Authenticator");
     expect(Object.keys(push.data).sort()).toEqual(["apikey", "browser", "challenge", "expiresAt", "identifier", "location", "secondfactorauthenticationtoken", "timestamp"]);
@@ -134,7 +125,7 @@ describe("the device channel", () => {
     expect(push.ttlSeconds).toBeGreaterThan(100);
     expect(JSON.stringify(push)).not.toContain(phone.deviceToken);
     await page.waitFor((s) => s.Delivery?.State === "Sent");
-    expect(receiver.pushes.length).toBe(webhookBefore);
+    expect(receiver.pushes.filter(carriesHandleOf(second))).toEqual([]);
     expect(gw.logs.some((l) => l.includes('"provider":"socket"') && l.includes("push sent"))).toBe(true);
 
     const handle = push.data.secondfactorauthenticationtoken;
@@ -150,27 +141,26 @@ describe("the device channel", () => {
   it("an app that connects after the push was sent gets it on connect (RSA key, DER signature)", async () => {
     const phone = new TestPhone("rsa");
     const { user } = await enrolled(phone);
-    const before = receiver.pushes.length;
-    await login(gw, user);
-    const [sent] = (await receiver.waitFor(before + 1)).slice(before);
+    const res = await login(gw, user);
+    const sent = await pushOfLogin(gw, receiver, res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
     const device = track(await DeviceSocket.connect(gw, phone));
+    // The first push the app gets on connect is the waiting login's, the same delivery the webhook had.
     const caught = await device.waitFor(() => true, 5000);
-    expect(caught.data.secondfactorauthenticationtoken).toBe(sent!.data.secondfactorauthenticationtoken);
-    expect(caught.deliveryId).toBe(sent!.id);
+    expect(caught.data.secondfactorauthenticationtoken).toBe(sent.data.secondfactorauthenticationtoken);
+    expect(caught.deliveryId).toBe(sent.id);
   });
 
   it("a connected app that does not acknowledge: the send is retried through the app's own provider", async () => {
     const phone = await new WebCryptoPhone().init();
-    const { user } = await enrolled(phone);
+    const { user, first } = await enrolled(phone);
     const device = track(await DeviceSocket.connect(gw, phone, { ack: false }));
-    await device.waitFor(() => true);
-    const seen = device.pushes.length;
-    const before = receiver.pushes.length;
-    const res = await login(gw, user);
-    const page = track(TestPage.open(gw, res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken));
-    const unacknowledged = await device.waitFor((p) => device.pushes.indexOf(p) >= seen);
-    const [fallback] = (await receiver.waitFor(before + 1, 15_000)).slice(before);
-    expect(fallback!.id).toBe(unacknowledged.deliveryId);
+    await device.waitFor(carriesHandleOf(first));
+    const token = (await login(gw, user)).body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+    const page = track(TestPage.open(gw, token));
+    const second = await challengeOfToken(gw, token);
+    const unacknowledged = await device.waitFor(carriesHandleOf(second));
+    const fallback = await pushOfLogin(gw, receiver, token, 15_000);
+    expect(fallback.id).toBe(unacknowledged.deliveryId);
     await page.waitFor((s) => s.Delivery?.State === "Sent");
     expect(page.statuses.some((s) => s.Delivery?.State === "Retrying")).toBe(true);
   });
@@ -231,14 +221,16 @@ describe("the device channel with the classic adapter", () => {
     const user = email();
     await createAccount(classic, user);
     const first = await login(classic, user);
+    const firstToken = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
     await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
-    await inbox.waitFor(1);
+    await pushOfLogin(classic, inbox, firstToken);
     const device = track(await DeviceSocket.connect(classic, phone));
-    await device.waitFor(() => true);
-    const seen = device.pushes.length;
-    await login(classic, user);
-    const push = await device.waitFor((p) => device.pushes.indexOf(p) >= seen);
+    await device.waitFor(carriesHandleOf(await challengeOfToken(classic, firstToken)));
+    const token = (await login(classic, user)).body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+    const second = await challengeOfToken(classic, token);
+    const push = await device.waitFor(carriesHandleOf(second));
     expect(push.data.identifier).toBe(user);
-    expect(inbox.pushes).toHaveLength(1);
+    // Delivered on the socket, so not through the webhook.
+    expect(inbox.pushes.filter(carriesHandleOf(second))).toEqual([]);
   });
 });

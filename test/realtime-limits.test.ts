@@ -8,6 +8,7 @@ import { startCluster, TestPage, type TestCluster } from "./support/cluster.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
+import { pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -28,19 +29,18 @@ async function enrolledUser(node: TestGateway, receiver: WebhookReceiver) {
   await createAccount(node, user);
   const first = await login(node, user);
   const phone = new TestPhone();
-  const before = receiver.pushes.length;
   await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
-  await receiver.waitFor(before + 1);
+  await pushOfLogin(node, receiver, first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
   return { user, phone };
 }
 
 /** L2 on `node` for an enrolled user; resolves once the push reached the webhook. */
 async function pushedLogin(node: TestGateway, receiver: WebhookReceiver, user: string) {
-  const before = receiver.pushes.length;
   const res = await login(node, user);
   expect(res.status).toBe(200);
-  const pushes = await receiver.waitFor(before + 1);
-  return { token: res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken, handle: pushes.at(-1)!.data.secondfactorauthenticationtoken! };
+  const token = res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+  // This login's push, by its handle: an earlier login's push may still arrive after it.
+  return { token, handle: (await pushOfLogin(node, receiver, token)).data.secondfactorauthenticationtoken! };
 }
 
 /** Expect `page` to have been closed by the server right after `status`, the last thing it received. */

@@ -6,6 +6,7 @@ import { refusedHandshake, startCluster, TestPage, type TestCluster } from "./su
 import { deletePrefix, startTestGateway, testRedis, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
+import { pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, ping, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -24,19 +25,18 @@ async function enrolledUser(c: TestCluster, receiver: WebhookReceiver) {
   await createAccount(a, user);
   const first = await login(a, user);
   const phone = new TestPhone();
-  const before = receiver.pushes.length;
   await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
-  await receiver.waitFor(before + 1);
+  await pushOfLogin(a, receiver, first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
   return { user, phone };
 }
 
 /** L2 on `node` for an enrolled user; resolves once the push reached the webhook. */
 async function pushedLogin(node: TestGateway, receiver: WebhookReceiver, user: string) {
-  const before = receiver.pushes.length;
   const res = await login(node, user);
   expect(res.status).toBe(200);
-  const pushes = await receiver.waitFor(before + 1);
-  return { token: res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken, handle: pushes.at(-1)!.data.secondfactorauthenticationtoken! };
+  const token = res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+  // This login's push, by its handle: an earlier login's push may still arrive after it.
+  return { token, handle: (await pushOfLogin(node, receiver, token)).data.secondfactorauthenticationtoken! };
 }
 
 describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adapter) => {

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Arrivals } from "./support/arrivals.js";
 import { TestPage } from "./support/cluster.js";
 import { challengeOfToken, enrollWithoutLogin, sendId, waitUntil } from "./support/delivery.js";
 import { deletePrefix, REDIS_URL, startTestGateway, TEST_MASTER_KEY, testPrefix, type TestGateway } from "./support/gateway.js";
@@ -64,7 +66,44 @@ async function startNodeA(): Promise<{ url: string; child: ChildProcess; output:
   return { url: `http://127.0.0.1:${port}`, child: p, output: () => out, exited };
 }
 
-/** One /readyz: its status, or "refused" once the node stopped listening. */
+/**
+ * A /readyz request the node has already taken in but cannot answer yet: sent with `Expect: 100-continue` and a
+ * JSON body held back, it is parsed (the node answers 100 Continue) and then waits for its body in the JSON
+ * parser, ahead of the readiness route. It stays in flight through SIGTERM, whose drain answers requests in
+ * flight before closing; sending the body then shows what readiness says while the node drains. (A new
+ * connection cannot show it: the listener closes at once.)
+ */
+async function readinessInFlight(url: string): Promise<{ answer(): Promise<{ status: number; body: unknown }> }> {
+  const { hostname, port, host } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  const arrivals = new Arrivals();
+  let received = "";
+  let closed = false;
+  socket.on("data", (d: Buffer) => {
+    received += d.toString();
+    arrivals.arrived();
+  });
+  socket.on("close", () => {
+    closed = true;
+    arrivals.arrived();
+  });
+  socket.write(`GET /readyz HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+  await arrivals.until(() => received.includes("\r\n\r\n") || closed, 5000, () => `no 100 Continue: ${received}`);
+  expect(received).toMatch(/^HTTP\/1\.1 100 /);
+  return {
+    async answer() {
+      const interim = received.length;
+      socket.write("{}");
+      await arrivals.until(() => closed, 10_000, () => `no answer: ${received}`);
+      const final = received.slice(interim);
+      const status = /^HTTP\/1\.1 (\d{3}) /.exec(final);
+      if (!status) throw new Error(`not an HTTP answer: ${final}`);
+      return { status: Number(status[1]), body: JSON.parse(final.slice(final.indexOf("\r\n\r\n") + 4)) as unknown };
+    },
+  };
+}
+
+/** One /readyz on a new connection: its status, or "refused" once the node stopped listening. */
 const readiness = (url: string) =>
   fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).then(
     (r) => r.status,
@@ -92,16 +131,19 @@ describe("graceful shutdown on SIGTERM", () => {
     const bystander = TestPage.open(other, token);
     await bystander.waitFor((s) => s.Status === "Pending");
     const [held] = await receiver.waitForRequests(1);
+    const probe = await readinessInFlight(a.url);
 
     const sentAt = Date.now();
     a.child.kill("SIGTERM");
+    let released = false;
+    const exitedBeforeRelease = a.exited.then(() => !released);
 
-    // Readiness: from now on 503 while it still listens, then the port is closed. Never ready again.
-    const first = await waitUntil(async () => {
-      const r = await readiness(a.url);
-      return r === 200 ? undefined : r;
-    }, "readiness to go", 2000);
-    expect([503, "refused"]).toContain(first);
+    // Readiness goes at once: the node logs "shutting down" in the same turn that stops it accepting, so the
+    // request it already holds is answered 503 while it drains.
+    await waitUntil(() => /"msg":"shutting down"/.test(a.output()), "node A to start draining", 5000);
+    const draining = await probe.answer();
+    expect(draining.status).toBe(503);
+    expect(draining.body).toMatchObject({ Status: "unavailable", Accepting: false });
 
     // The page is told to go by the server ("io server disconnect"), and reconnects to another node, which
     // tells it the current state on join.
@@ -109,16 +151,18 @@ describe("graceful shutdown on SIGTERM", () => {
     const moved = TestPage.open(other, token);
     expect((await moved.waitFor((s) => s.Status === "Pending")).Delivery?.State).not.toBe("Sent");
 
-    // A second later, node A is still finishing the push it started (its sockets and port are long gone).
-    await new Promise((r) => setTimeout(r, 1000));
+    // Node A is still finishing the push it started (its pages are gone): it cannot exit before the receiver
+    // answers, and it never becomes ready again meanwhile.
     expect(a.child.exitCode).toBeNull();
     expect(await readiness(a.url)).not.toBe(200);
+    released = true;
     release();
 
     // The push completes once: the receiver answered it, the job is completed, the pages hear "Sent".
     const code = await a.exited;
     const elapsedMs = Date.now() - sentAt;
     expect(code, a.output()).toBe(0);
+    expect(await exitedBeforeRelease).toBe(false);
     expect(elapsedMs).toBeLessThan(SHUTDOWN_TIMEOUT_SECONDS * 1000);
     expect(a.output()).toMatch(/"msg":"shutting down"/);
     expect(held).toMatchObject({ status: 200, senderGone: false });

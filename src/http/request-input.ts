@@ -5,16 +5,16 @@ import { ApiError, type ErrorCode } from "../errors.js";
 /**
  * Reading what a LoginRadius client sends: query and header names case-insensitively (the Node SDK sends
  * `apiKey` and `X-LoginRadius-apiSecret`), bodies through a schema. A repeated or non-string parameter is a
- * malformed one, never a crash.
+ * malformed one, never a crash. Names matching case-insensitively are one parameter, so `apikey=A&APIKEY=B` is
+ * given twice too: taking either one would let a proxy or WAF that reads the other see a different request.
  */
 export function queryParam(req: Request, name: string): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(queryOf(req))) {
-    if (k.toLowerCase() !== wanted) continue;
-    if (typeof v === "string") return v;
-    throw new ApiError(908, { fields: [{ FieldName: name, ErrorMessage: "must be given once, as text" }] });
-  }
-  return undefined;
+  const given = Object.entries(queryOf(req)).filter(([k]) => k.toLowerCase() === wanted).map(([, v]) => v);
+  if (given.length === 0) return undefined;
+  const [only] = given;
+  if (given.length === 1 && typeof only === "string") return only;
+  throw new ApiError(908, { fields: [{ FieldName: name, ErrorMessage: "must be given once, as text" }] });
 }
 
 /** Express 5 parses the query string again on every read of `req.query`: parse it once per request. */

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startRuntime, type Runtime } from "../../src/runtime/start-runtime.js";
 import type { RateLimitOptions } from "../../src/rate-limits.js";
+import { Arrivals } from "./arrivals.js";
 
 /**
  * The Redis the tests run against: the local one, or what `PMG_TEST_REDIS_URL` names, a cluster seed when
@@ -47,6 +48,8 @@ export interface TestGateway extends Runtime {
   apiSecret: string;
   /** Everything the process logged, as raw lines. */
   logs: string[];
+  /** The first log line, already written or to come, that satisfies `pred` (bounded). */
+  waitForLog(pred: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   /** Stop the runtime (keys stay, so a second node can share them). */
   stop(): Promise<void>;
 }
@@ -96,19 +99,23 @@ export async function startTestGateway(o: TestGatewayOptions = {}): Promise<Test
     ...o.env,
   });
   const logs: string[] = [];
+  const logArrivals = new Arrivals();
   const sink = new Writable({
     write(chunk, _enc, cb) {
       logs.push(String(chunk));
+      logArrivals.arrived();
       cb();
     },
   });
+  const waitForLog = (pred: (line: string) => boolean, timeoutMs = 10_000) =>
+    logArrivals.first(logs, pred, timeoutMs, () => `no matching log line among ${logs.length}`);
   const runtime = await startRuntime(config, {
     gateway: o.gateway ?? true,
     worker: o.worker ?? true,
     logger: createLogger(config.LOG_LEVEL, sink),
     rateLimits: { ...relaxedLimits, ...o.rateLimits },
   });
-  return { ...runtime, config, apiKey, apiSecret, logs, stop: () => runtime.close() };
+  return { ...runtime, config, apiKey, apiSecret, logs, waitForLog, stop: () => runtime.close() };
 }
 
 export const TEST_MASTER_KEY = randomBytes(32).toString("base64");

@@ -120,12 +120,16 @@ export class WebhookReceiver {
     return this.requests;
   }
 
+  /** The first push, already received or to come, that satisfies `pred` (bounded). */
+  waitForPush(pred: (push: ReceivedPush) => boolean, timeoutMs = 10_000): Promise<ReceivedPush> {
+    return this.arrivals.first(this.pushes, pred, timeoutMs, () => `no matching push among ${this.pushes.length}`);
+  }
+
   /** Wait until `n` pushes have arrived (bounded). */
   async waitFor(n: number, timeoutMs = 10_000): Promise<ReceivedPush[]> {
     await this.arrivals.until(() => this.pushes.length >= n, timeoutMs, () => `expected ${n} pushes, got ${this.pushes.length}`);
     return this.pushes;
   }
-
 
   async close(): Promise<void> {
     this.server?.closeAllConnections();
