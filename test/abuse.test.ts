@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SendJob } from "../src/push/queues.js";
+import type { SendJob } from "../src/delivery/queues.js";
 import { defaultRateLimits } from "../src/rate-limits.js";
 import { challengeOfToken } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
