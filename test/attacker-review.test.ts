@@ -1,0 +1,196 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { deviceHandshakeText } from "../src/realtime/device-channel.js";
+import { refusedHandshake, TestPage } from "./support/cluster.js";
+import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
+import { call } from "./support/http.js";
+import { TestPhone } from "./support/phone.js";
+import { createAccount, login, ping, useWebhook } from "./support/scenario.js";
+import { WebhookReceiver } from "./support/webhook-receiver.js";
+
+/**
+ * The attacker's second look (issue 11): each attack as a client would run it, over HTTP and socket.io-client,
+ * against a real gateway. Threats: a stolen push (its device handle), a captured request (an answer, an
+ * enrollment POST, a device handshake), someone with an account of their own, and a stranger with nothing.
+ */
+
+let gw: TestGateway;
+let receiver: WebhookReceiver;
+const closers: Array<() => void> = [];
+let n = 0;
+const email = () => `attacker-review${++n}-${Date.now()}@example.com`;
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  receiver = await new WebhookReceiver("whsec-attacker-review-secret-01").start();
+  await useWebhook(gw, receiver);
+});
+afterEach(() => {
+  for (const close of closers.splice(0)) close();
+});
+afterAll(async () => {
+  await gw.stop();
+  await receiver.close();
+  await deletePrefix(gw.config.REDIS_PREFIX);
+});
+
+/** The same deployment seen with another app's credentials (a second tenant). */
+async function secondApp(): Promise<TestGateway> {
+  const { app, apiSecret } = await gw.services.apps.create("Another tenant");
+  const other = { ...gw, apiKey: app.apiKey, apiSecret };
+  await useWebhook(other, receiver);
+  return other;
+}
+
+/** A new account whose first login's QR enrolled `phone`: that login waits, its push (and handle) delivered. */
+async function enrolled(phone: TestPhone, node: TestGateway = gw) {
+  const user = email();
+  await createAccount(node, user);
+  const first = await login(node, user);
+  const before = receiver.pushes.length;
+  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
+  const push = (await receiver.waitFor(before + 1)).at(-1)!;
+  return { user, token: first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken, handle: push.data.secondfactorauthenticationtoken! };
+}
+
+/** A signed-in user (the phone approved the first login): their access token, for L9. */
+async function signedIn(phone: TestPhone, node: TestGateway = gw) {
+  const { user, token, handle } = await enrolled(phone, node);
+  expect((await phone.answer(node.url, node.apiKey, handle, "Yes")).status).toBe(200);
+  const res = await ping(node, token);
+  expect(res.status, res.text).toBe(200);
+  return { user, accessToken: (res.body as { access_token: string }).access_token };
+}
+
+/** L9: the signed-in user's MFA settings, with a fresh enrollment QR. */
+const mfaSettings = (accessToken: string, node: TestGateway = gw, headers: Record<string, string> = {}) =>
+  call<{ PushQRCode: { Url: string } }>(node.url, "GET", "/identity/v2/auth/account/2fa", {
+    query: { apikey: node.apiKey },
+    headers: { authorization: `Bearer ${accessToken}`, ...headers },
+  });
+
+/** L9's fresh enrollment URL for the signed-in user. */
+async function enrollmentUrlFor(accessToken: string): Promise<string> {
+  const res = await mfaSettings(accessToken);
+  expect(res.status, res.text).toBe(200);
+  return res.body.PushQRCode.Url;
+}
+
+/** The user's own devices (ext): list, and remove one. */
+const ownDevices = (accessToken: string) =>
+  call<{ Data: Array<{ Id: string }> }>(gw.url, "GET", "/identity/v2/auth/account/2fa/push/devices", {
+    query: { apikey: gw.apiKey },
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+const removeOwnDevice = (accessToken: string, id: string) =>
+  call(gw.url, "DELETE", `/identity/v2/auth/account/2fa/push/devices/${id}`, {
+    query: { apikey: gw.apiKey },
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+
+const openPage = (token: string, auth: Record<string, unknown> = { apikey: gw.apiKey, secondfactorauthenticationtoken: token }) => {
+  const page = new TestPage(gw.url, auth);
+  closers.push(() => page.close());
+  return page;
+};
+
+describe("someone holding a stolen push (its device handle)", () => {
+  it("the handle is refused where the browser's token is taken: L4, L3 and the page socket answer 1103", async () => {
+    const { handle } = await enrolled(new TestPhone());
+    expect((await ping(gw, handle)).body).toMatchObject({ ErrorCode: 1103 });
+    const resend = await call(gw.url, "POST", "/identity/v2/auth/login/2fa", { query: { apikey: gw.apiKey, secondfactorauthenticationtoken: handle } });
+    expect(resend.body).toMatchObject({ ErrorCode: 1103 });
+    expect(await openPage(handle).refused()).toMatchObject({ ErrorCode: 1103 });
+  });
+
+  it("an answer signed by another account's enrolled phone is refused 1297; the login stays pending and the user's phone approves", async () => {
+    const phone = new TestPhone();
+    const { token, handle } = await enrolled(phone);
+    const attackersPhone = new TestPhone();
+    await enrolled(attackersPhone);
+    for (const verify of ["Yes", "No"] as const) {
+      expect((await attackersPhone.answer(gw.url, gw.apiKey, handle, verify)).body).toMatchObject({ ErrorCode: 1297 });
+    }
+    expect((await ping(gw, token)).body).toMatchObject({ ErrorCode: 1295 });
+    expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes")).status).toBe(200);
+    expect((await ping(gw, token)).status).toBe(200);
+  });
+
+  it("a phone the user removed (lost, stolen) answering a push it got before is refused 1297; the user's other phone approves", async () => {
+    const lost = new TestPhone();
+    const { user, accessToken } = await signedIn(lost);
+    const kept = new TestPhone();
+    expect((await kept.enroll(await enrollmentUrlFor(accessToken))).status).toBe(200);
+    const before = receiver.pushes.length;
+    const res = await login(gw, user);
+    const handle = (await receiver.waitFor(before + 2)).at(-1)!.data.secondfactorauthenticationtoken!;
+    const [lostDevice] = (await ownDevices(accessToken)).body.Data;
+    expect((await removeOwnDevice(accessToken, lostDevice!.Id)).status).toBe(200);
+
+    expect((await lost.answer(gw.url, gw.apiKey, handle, "Yes")).body).toMatchObject({ ErrorCode: 1297 });
+    expect((await kept.answer(gw.url, gw.apiKey, handle, "Yes")).status).toBe(200);
+    expect((await ping(gw, res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken)).status).toBe(200);
+  });
+
+  it("the handle answered under another tenant's apikey is refused 1296, even signed by the right phone; the login stays pending", async () => {
+    const other = await secondApp();
+    const phone = new TestPhone();
+    const { token, handle } = await enrolled(phone);
+    expect((await phone.answer(gw.url, other.apiKey, handle, "No", { reason: "fraud" })).body).toMatchObject({ ErrorCode: 1296 });
+    expect((await ping(gw, token)).body).toMatchObject({ ErrorCode: 1295 });
+  });
+});
+
+describe("a tenant's tokens under another tenant's apikey", () => {
+  it("a browser token is refused 1103 on L4, L3 and the page socket under another apikey, and keeps working under its own", async () => {
+    const other = await secondApp();
+    const user = email();
+    await createAccount(gw, user);
+    const token = (await login(gw, user)).body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+    expect((await ping(other, token)).body).toMatchObject({ ErrorCode: 1103 });
+    const resend = await call(gw.url, "POST", "/identity/v2/auth/login/2fa", { query: { apikey: other.apiKey, secondfactorauthenticationtoken: token } });
+    expect(resend.body).toMatchObject({ ErrorCode: 1103 });
+    expect(await openPage(token, { apikey: other.apiKey, secondfactorauthenticationtoken: token }).refused()).toMatchObject({ ErrorCode: 1103 });
+    expect((await ping(gw, token)).body).toMatchObject({ ErrorCode: 1295 });
+  });
+});
+
+describe("someone holding a captured request", () => {
+  it("a captured approval replayed is refused 1311; a captured denial replayed with reason fraud is refused and locks nothing", async () => {
+    const phone = new TestPhone();
+    const { user, handle } = await enrolled(phone);
+    const approval = phone.sign(`Yes${handle}`);
+    expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes", { signature: approval })).status).toBe(200);
+    expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes", { signature: approval })).body).toMatchObject({ ErrorCode: 1311 });
+
+    const before = receiver.pushes.length;
+    expect((await login(gw, user)).status).toBe(200);
+    const next = (await receiver.waitFor(before + 1)).at(-1)!.data.secondfactorauthenticationtoken!;
+    const denial = phone.sign(`No${next}`);
+    expect((await phone.answer(gw.url, gw.apiKey, next, "No", { signature: denial })).status).toBe(200);
+    expect((await phone.answer(gw.url, gw.apiKey, next, "No", { signature: denial, reason: "fraud" })).body).toMatchObject({ ErrorCode: 1311 });
+    // No "not me" lock came of the replay: the user's next login is pushed.
+    expect((await login(gw, user)).status).toBe(200);
+  });
+
+  it("a captured enrollment POST replayed, even with the attacker's key, is refused 1103 and adds no device", async () => {
+    const user = email();
+    const { Uid } = await createAccount(gw, user);
+    const url = (await login(gw, user)).body.SecondFactorAuthentication.PushQRCode!.Url;
+    const phone = new TestPhone();
+    expect((await phone.enroll(url)).status).toBe(200);
+    expect((await phone.enroll(url)).body).toMatchObject({ ErrorCode: 1103 });
+    expect((await new TestPhone().enroll(url)).body).toMatchObject({ ErrorCode: 1103 });
+    expect(await gw.services.devices.list(gw.apiKey, Uid)).toHaveLength(1);
+  });
+
+  it("a device handshake captured on one tenant is refused 1297 on another tenant that enrolled the same key", async () => {
+    const other = await secondApp();
+    const phone = new TestPhone("p256");
+    await enrolled(phone);
+    await enrolled(phone, other);
+    const ts = String(Date.now());
+    const captured = { publicKey: phone.publicKeyHex, timestamp: ts, signature: phone.sign(deviceHandshakeText(gw.apiKey, ts)) };
+    expect(await refusedHandshake(gw.url, { ...captured, apikey: other.apiKey }, "/device")).toMatchObject({ ErrorCode: 1297 });
+  });
+});
+
