@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { deviceHandshakeText } from "../src/realtime/device-channel.js";
+import { io, type Socket } from "socket.io-client";
+import type { DevicePush } from "../src/realtime/device-push.js";
+import { DEVICE_SOCKETS_PER_KEY, deviceHandshakeText } from "../src/realtime/device-channel.js";
+import { Arrivals } from "./support/arrivals.js";
 import { refusedHandshake, TestPage } from "./support/cluster.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
@@ -86,6 +89,28 @@ const removeOwnDevice = (accessToken: string, id: string) =>
     query: { apikey: gw.apiKey },
     headers: { authorization: `Bearer ${accessToken}` },
   });
+
+/** An open app's `/device` socket: every push it got; acknowledged only when the test says so. */
+class DeviceSocket {
+  readonly pushes: DevicePush[] = [];
+  private readonly arrivals = new Arrivals();
+  private constructor(readonly socket: Socket) {
+    socket.on("push", (p: DevicePush) => {
+      this.pushes.push(p);
+      this.arrivals.arrived();
+    });
+  }
+  static async connect(phone: TestPhone, timestamp = String(Date.now())): Promise<DeviceSocket> {
+    const auth = { apikey: gw.apiKey, publicKey: phone.publicKeyHex, timestamp, signature: phone.sign(deviceHandshakeText(gw.apiKey, timestamp)) };
+    const d = new DeviceSocket(io(`${gw.url}/device`, { auth, transports: ["websocket"], reconnection: false, forceNew: true }));
+    closers.push(() => d.socket.disconnect());
+    await new Promise<void>((resolve, reject) => d.socket.once("connect", () => resolve()).once("connect_error", reject));
+    return d;
+  }
+  waitFor(pred: (p: DevicePush) => boolean): Promise<DevicePush> {
+    return this.arrivals.first(this.pushes, pred, 10_000, () => `no matching push among ${this.pushes.length}`);
+  }
+}
 
 const openPage = (token: string, auth: Record<string, unknown> = { apikey: gw.apiKey, secondfactorauthenticationtoken: token }) => {
   const page = new TestPage(gw.url, auth);
@@ -194,3 +219,21 @@ describe("someone holding a captured request", () => {
   });
 });
 
+describe("someone with an account of their own", () => {
+  it("one enrolled key opening device socket after device socket is refused 429 past the per-key cap; a place given back is taken again", async () => {
+    const phone = new TestPhone("p256");
+    await enrolled(phone);
+    const t0 = Date.now();
+    const held: DeviceSocket[] = [];
+    for (let i = 0; i < DEVICE_SOCKETS_PER_KEY; i++) held.push(await DeviceSocket.connect(phone, String(t0 + i)));
+    const handshake = (ts: string) => ({ apikey: gw.apiKey, publicKey: phone.publicKeyHex, timestamp: ts, signature: phone.sign(deviceHandshakeText(gw.apiKey, ts)) });
+    const refusal = await refusedHandshake(gw.url, handshake(String(t0 + DEVICE_SOCKETS_PER_KEY)), "/device");
+    expect(refusal).toMatchObject({ ErrorCode: 429, RetryAfter: expect.any(Number) });
+
+    const server = gw.io!.of("/device").sockets.get(held[0]!.socket.id!)!;
+    const gone = new Promise((resolve) => server.once("disconnect", resolve));
+    held[0]!.socket.disconnect();
+    await gone;
+    await DeviceSocket.connect(phone, String(t0 + DEVICE_SOCKETS_PER_KEY + 1));
+  });
+});

@@ -4,13 +4,21 @@ import { isDeviceKeyHex, loadStoredDeviceKey, verifyDeviceSignature } from "../c
 import { freshSignedTimestamp, SIGNED_TIMESTAMP_TOLERANCE_MS, useSignedTimestampOnce } from "../devices/signed-timestamp.js";
 import type { Services } from "../services.js";
 import { devicesWithKey } from "./device-index.js";
-import { deviceRoom } from "./device-keys.js";
+import { deviceRoom, keyFingerprint } from "./device-keys.js";
 import type { DevicePresence, PresenceEntry } from "./device-presence.js";
 import { ACK_EVENT, PUSH_EVENT, pendingPushOf } from "./device-push.js";
 import { authOf, guard, handshakeApp } from "./handshake.js";
+import { createSocketCaps } from "./socket-caps.js";
 
 /** The namespace an open phone app connects to. */
 export const DEVICE_NAMESPACE = "/device";
+
+/**
+ * Sockets one gateway node holds per device key. An app keeps one; a few more cover the sockets a phone leaves
+ * behind when it changes networks, until the server's ping timeout notices them. Without a cap, one enrolled key
+ * could open a socket for every fresh timestamp it signs, for as long as it likes.
+ */
+export const DEVICE_SOCKETS_PER_KEY = 10;
 
 /** The text a device signs to connect: `device:<apikey>:<timestamp>` (timestamp: Unix milliseconds, as sent). */
 export const deviceHandshakeText = (apiKey: string, timestamp: string): string => `device:${apiKey}:${timestamp}`;
@@ -37,7 +45,8 @@ const DELIVERY_ID = /^send\.[0-9a-f-]{36}\.([0-9a-f-]{36})\.\d{1,6}$/;
  * P-256, DER or WebCrypto's r||s, hex) under contract 2.8's replay rule: within ±60 s, each timestamp once per
  * key. Only an enrolled key's signature is checked: an unknown key costs a lookup, never a verify. It joins the
  * room of every device enrolled with that key, is marked present so the worker sends it pushes directly
- * ("socket" provider), and gets at once the push of a login still waiting for one of its users.
+ * ("socket" provider), and gets at once the push of a login still waiting for one of its users. Each node holds
+ * at most DEVICE_SOCKETS_PER_KEY sockets of one key; past it the handshake is refused 429 with `RetryAfter`.
  */
 export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOptions): { close(): void } {
   const nsp: Namespace = io.of(DEVICE_NAMESPACE);
@@ -46,6 +55,9 @@ export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOpt
     const d = dataOf(socket);
     return d.devices.map((x) => ({ appId: d.appId, deviceId: x.deviceId, socketId: socket.id }));
   };
+
+  // Per key only: many phones share a carrier's address, and every key is an enrollment someone had to make.
+  const caps = createSocketCaps({ perCredential: DEVICE_SOCKETS_PER_KEY, perAddress: 0 });
 
   nsp.use(
     guard(s.logger, async (socket) => {
@@ -62,6 +74,8 @@ export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOpt
         throw refused("The signature does not verify with this public key.");
       }
       await useSignedTimestampOnce(s, publicKey, timestamp, tolerance);
+      // Last, and synchronous: only a handshake that succeeds takes a place.
+      caps.hold(socket, keyFingerprint(publicKey), o.clientIp(socket));
       socket.data = { appId: app.apiKey, devices: devices.map((d) => ({ uid: d.uid, deviceId: d.device.id })) } satisfies DeviceSocketData;
     }),
   );

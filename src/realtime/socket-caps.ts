@@ -3,46 +3,48 @@ import { ApiError } from "../errors.js";
 import { addressKey } from "../http/client-address.js";
 
 /**
- * When a refused page should try again, in seconds. A place frees up when a page on the same token or address ends
- * or leaves, which the node cannot foresee; meanwhile the browser client polls L4 (web/client/push-mfa.ts), so a few
- * seconds serve the user without turning refusals into a stream of handshakes.
+ * When a refused socket should try again, in seconds. A place frees up when a socket on the same credential or
+ * address ends or leaves, which the node cannot foresee; meanwhile the browser client polls L4
+ * (web/client/push-mfa.ts) and an app still gets its pushes through its provider, so a few seconds serve the user
+ * without turning refusals into a stream of handshakes.
  */
 const RETRY_AFTER_SECONDS = 10;
 
-export interface PageSocketCapOptions {
-  /** Sockets per challenge token (by its hash); 0 = no limit. */
-  perToken: number;
+export interface SocketCapOptions {
+  /** Sockets per credential (a page's token hash, a device's key fingerprint); 0 = no limit. */
+  perCredential: number;
   /** Sockets per client address (`addressKey`: an IPv6 client by its /64); 0 = no limit. */
   perAddress: number;
 }
 
-export interface PageSocketCaps {
+export interface SocketCaps {
   /**
-   * Count `socket` against its token's and its address's caps until it is gone; throws ApiError 429 (with
+   * Count `socket` against its credential's and its address's caps until it is gone; throws ApiError 429 (with
    * RetryAfter) when either is full. Call it last in the handshake: nothing after it may fail.
    */
-  hold(socket: Socket, tokenHash: string, ip: string): void;
+  hold(socket: Socket, credential: string, ip: string): void;
 }
 
 /**
- * Contract 2.1's caps on page sockets, per gateway node, in memory: sockets are the node's own resource (memory,
- * file descriptors), so the node counts exactly what it holds, with no Redis round trip in the handshake and no
- * counter left behind in Redis when a node dies with its sockets.
+ * Caps on the sockets of one namespace, per gateway node, in memory: contract 2.1's on page sockets (per token and
+ * per address), and the device channel's per key. Sockets are the node's own resource (memory, file descriptors),
+ * so the node counts exactly what it holds, with no Redis round trip in the handshake and no counter left behind
+ * in Redis when a node dies with its sockets.
  */
-export function createPageSocketCaps(o: PageSocketCapOptions): PageSocketCaps {
-  const tokens = createCounter(o.perToken);
+export function createSocketCaps(o: SocketCapOptions): SocketCaps {
+  const credentials = createCounter(o.perCredential);
   const addresses = createCounter(o.perAddress);
   return {
-    hold(socket, tokenHash, ip) {
+    hold(socket, credential, ip) {
       const address = addressKey(ip);
-      if (tokens.full(tokenHash) || addresses.full(address)) throw new ApiError(429, { retryAfter: RETRY_AFTER_SECONDS });
-      tokens.add(tokenHash);
+      if (credentials.full(credential) || addresses.full(address)) throw new ApiError(429, { retryAfter: RETRY_AFTER_SECONDS });
+      credentials.add(credential);
       addresses.add(address);
       let held = true;
       const release = (): void => {
         if (!held) return;
         held = false;
-        tokens.remove(tokenHash);
+        credentials.remove(credential);
         addresses.remove(address);
         socket.off("disconnect", release);
         socket.conn.off("close", release);

@@ -17,7 +17,7 @@ import type { DevicePresence } from "./device-presence.js";
 import { authOf, guard, handshakeApp } from "./handshake.js";
 import { createHandshakeAdmission } from "./handshake-admission.js";
 import { checkedAgainstGuessing } from "../guess-budget.js";
-import { createPageSocketCaps } from "./socket-caps.js";
+import { createSocketCaps } from "./socket-caps.js";
 import { STATUS_EVENT, statusOf, type PushStatus } from "./status.js";
 
 export interface RealtimeOptions {
@@ -83,7 +83,7 @@ export function createRealtimeServer(s: Services, http: HttpServer, o: RealtimeO
   // A reconnect storm is shed here, in memory, before the handshake's lookups. The per-IP limit comes first, so one
   // client hammering the node is refused on its own account and cannot use up everyone's admission.
   const admission = createHandshakeAdmission(s.config.SOCKET_HANDSHAKES_PER_SECOND);
-  const caps = createPageSocketCaps({ perToken: s.config.SOCKETS_PER_TOKEN, perAddress: s.config.SOCKETS_PER_ADDRESS });
+  const caps = createSocketCaps({ perCredential: s.config.SOCKETS_PER_TOKEN, perAddress: s.config.SOCKETS_PER_ADDRESS });
   io.use(
     guard(s.logger, async (socket) => {
       await s.limits.handshakePerIp(clientIp(socket));
