@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { io, type Socket } from "socket.io-client";
+import { MAX_PUSH_DEVICES_PER_ACCOUNT } from "../src/enrollment/register-device.js";
 import type { DevicePush } from "../src/realtime/device-push.js";
 import { DEVICE_SOCKETS_PER_KEY, deviceHandshakeText } from "../src/realtime/device-channel.js";
 import { Arrivals } from "./support/arrivals.js";
@@ -235,5 +236,23 @@ describe("someone with an account of their own", () => {
     held[0]!.socket.disconnect();
     await gone;
     await DeviceSocket.connect(phone, String(t0 + DEVICE_SOCKETS_PER_KEY + 1));
+  });
+
+  it("one account enrolling device after device through L9's QR codes is refused 965 past the cap; the link stays usable once one is removed", async () => {
+    const { accessToken } = await signedIn(new TestPhone("p256"));
+    for (let i = 1; i < MAX_PUSH_DEVICES_PER_ACCOUNT; i++) {
+      expect((await new TestPhone("p256").enroll(await enrollmentUrlFor(accessToken))).status).toBe(200);
+    }
+    const url = await enrollmentUrlFor(accessToken);
+    const phone = new TestPhone("p256");
+    const refused = await phone.enroll(url);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ ErrorCode: 965, Description: expect.stringMatching(/remove one/) });
+
+    const mine = await ownDevices(accessToken);
+    expect(mine.body.Data).toHaveLength(MAX_PUSH_DEVICES_PER_ACCOUNT);
+    const removed = await removeOwnDevice(accessToken, mine.body.Data[0]!.Id);
+    expect(removed.status, removed.text).toBe(200);
+    expect((await phone.enroll(url)).body).toEqual(expect.objectContaining({ isRegistered: true }));
   });
 });

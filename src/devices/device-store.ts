@@ -28,6 +28,10 @@ export interface NewDevice {
 
 export interface DeviceStore {
   add(appId: string, uid: string, device: NewDevice): Promise<Device>;
+  /** Add a device only while the user has fewer than `max`, atomically (two enrollments racing cannot both pass); null when full. */
+  addWithin(appId: string, uid: string, device: NewDevice, max: number): Promise<Device | null>;
+  /** How many devices the user has, active or not. */
+  count(appId: string, uid: string): Promise<number>;
   list(appId: string, uid: string): Promise<Device[]>;
   get(appId: string, uid: string, deviceId: string): Promise<Device | null>;
   /** The device's push token in clear, for the provider that sends to it. */
@@ -58,6 +62,13 @@ redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(device))
 return 1
 `);
 
+/** KEYS: the user's devices hash. ARGV: device id, device JSON, the most devices. Returns 1, or 0 when it is full. */
+const addWithinScript = defineScript(`
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`);
+
 /** KEYS: the user's devices hash. ARGV: device id. Returns the removed device's JSON, or false when it is gone. */
 const removeScript = defineScript(`
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
@@ -72,21 +83,31 @@ export function createDeviceStore(redis: RedisClient, keys: Keys, sealer: Sealer
       .map((v) => JSON.parse(v) as Device)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 
+  const newDevice = (appId: string, uid: string, d: NewDevice): Device => {
+    const id = randomUUID();
+    return {
+      id,
+      name: d.name,
+      type: d.type,
+      publicKey: d.publicKey,
+      tokenSealed: sealer.seal(d.token, context(appId, uid, id)),
+      active: true,
+      createdAt: now().toISOString(),
+    };
+  };
+
   return {
     async add(appId, uid, d) {
-      const id = randomUUID();
-      const device: Device = {
-        id,
-        name: d.name,
-        type: d.type,
-        publicKey: d.publicKey,
-        tokenSealed: sealer.seal(d.token, context(appId, uid, id)),
-        active: true,
-        createdAt: now().toISOString(),
-      };
-      await redis.hset(keys.devices(appId, uid), id, JSON.stringify(device));
+      const device = newDevice(appId, uid, d);
+      await redis.hset(keys.devices(appId, uid), device.id, JSON.stringify(device));
       return device;
     },
+    async addWithin(appId, uid, d, max) {
+      const device = newDevice(appId, uid, d);
+      const added = await addWithinScript(redis, [keys.devices(appId, uid)], [device.id, JSON.stringify(device), max]);
+      return added === 1 ? device : null;
+    },
+    count: (appId, uid) => redis.hlen(keys.devices(appId, uid)),
     async list(appId, uid) {
       return parseAll(await redis.hgetall(keys.devices(appId, uid)));
     },

@@ -24,6 +24,8 @@ export interface EnrollmentGrant {
 export interface Enrollment {
   /** A fresh single-use enrollment URL and its QR. */
   issue(grant: EnrollmentGrant, settings: PushSettings): Promise<PushQRCode>;
+  /** What an enrollment token grants, without using it up; null when unknown, expired or already used. */
+  peek(token: string): Promise<EnrollmentGrant | null>;
   /** Use up an enrollment token; null when unknown, expired or already used. */
   consume(token: string): Promise<EnrollmentGrant | null>;
 }
@@ -52,6 +54,10 @@ export function createEnrollment(
       if (settings.AndroidSettings.Enabled && settings.AndroidSettings.PlaystoreUrl) qr.PlaystoreUrl = settings.AndroidSettings.PlaystoreUrl;
       if (settings.IOSsettings.Enabled && settings.IOSsettings.AppstoreUrl) qr.AppstoreUrl = settings.IOSsettings.AppstoreUrl;
       return qr;
+    },
+    async peek(token) {
+      const raw = await redis.get(keys.enrollment(hashToken(token)));
+      return raw ? (JSON.parse(raw) as EnrollmentGrant) : null;
     },
     async consume(token) {
       // GETDEL: the first phone to present the token wins; a replay finds nothing.

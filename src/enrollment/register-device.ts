@@ -7,6 +7,19 @@ import type { Services } from "../services.js";
 import { indexDeviceKey } from "../realtime/device-index.js";
 
 /**
+ * The most push devices one account may have, active or not. Every login is pushed to each active device and every
+ * answer reads them all; without a bound, one account could enroll device after device through L9's fresh QR codes
+ * and turn each of its logins into thousands of pushes.
+ */
+export const MAX_PUSH_DEVICES_PER_ACCOUNT = 10;
+
+const invalidLink = () => new ApiError(1103, { description: "The enrollment link is invalid, expired or already used; scan a fresh QR code." });
+const tooManyDevices = () =>
+  new ApiError(965, {
+    description: `This account already has ${MAX_PUSH_DEVICES_PER_ACCOUNT} push devices, the most it may have: remove one before enrolling another (this link stays usable until it expires).`,
+  });
+
+/**
  * L6: a phone registers its public key and push token with a single-use enrollment token. If the token came
  * with a login that is still waiting, that login's push goes to the new device at once.
  */
@@ -14,12 +27,15 @@ export async function registerDevice(s: Services, appId: string, token: string, 
   if (!parseDeviceKey(device.publicKey)) {
     throw new ApiError(965, { fields: [{ FieldName: "publicKey", ErrorMessage: "must be the hex of an X.509 SubjectPublicKeyInfo in canonical DER: RSA of 2048 bits or more with exponent 65537, or ECDSA P-256 (uncompressed point)" }] });
   }
-  // Validate everything before the token is used up, so a malformed request costs the phone nothing.
-  const grant = isGuid(token) ? await s.enrollment.consume(token) : null;
-  if (!grant || grant.appId !== appId) {
-    throw new ApiError(1103, { description: "The enrollment link is invalid, expired or already used; scan a fresh QR code." });
-  }
-  const added = await s.devices.add(grant.appId, grant.uid, device);
+  // Validate everything before the token is used up, so a malformed request or a full account costs the phone nothing.
+  const offered = isGuid(token) ? await s.enrollment.peek(token) : null;
+  if (!offered || offered.appId !== appId) throw invalidLink();
+  if ((await s.devices.count(offered.appId, offered.uid)) >= MAX_PUSH_DEVICES_PER_ACCOUNT) throw tooManyDevices();
+  const grant = await s.enrollment.consume(token);
+  if (!grant) throw invalidLink();
+  // Checked again atomically: two links of one account used at once cannot both take the last place.
+  const added = await s.devices.addWithin(grant.appId, grant.uid, device, MAX_PUSH_DEVICES_PER_ACCOUNT);
+  if (!added) throw tooManyDevices();
   await indexDeviceKey(s, grant.appId, grant.uid, added);
   s.logger.info({ app: grant.appId, uid: grant.uid, device: added.id, type: added.type }, "push device enrolled");
   await s.audit.record(grant.appId, { type: "device.enrolled", uid: grant.uid, device: added.id, detail: added.type });
