@@ -64,7 +64,7 @@ export function createKeys(prefix: string) {
     devicePresence: (appId: string, deviceId: string) => `${prefix}:devsock:${appId}:${deviceId}`,
     /** String: set for a while after the device left a push unacknowledged; its socket is not used meanwhile. */
     deviceMuted: (appId: string, deviceId: string) => `${prefix}:devmute:${appId}:${deviceId}`,
-    /** String: set when the device acknowledged this delivery over its socket. */
+    /** String: this delivery's ack over the device's socket, awaited ("0", made by the worker) or received ("1"). */
     deviceAck: (deliveryId: string) => `${prefix}:devack:${deliveryId}`,
     /** String: this signed timestamp was used with the key of this fingerprint (contract 2.8's replay rule). */
     signedTimestamp: (keyFingerprint: string, timestamp: string) => `${prefix}:sigts:${keyFingerprint}:${timestamp}`,

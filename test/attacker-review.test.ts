@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { io, type Socket } from "socket.io-client";
 import { MAX_PUSH_DEVICES_PER_ACCOUNT } from "../src/enrollment/register-device.js";
@@ -5,7 +6,7 @@ import type { DevicePush } from "../src/realtime/device-push.js";
 import { DEVICE_SOCKETS_PER_KEY, deviceHandshakeText } from "../src/realtime/device-channel.js";
 import { Arrivals } from "./support/arrivals.js";
 import { refusedHandshake, TestPage } from "./support/cluster.js";
-import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
+import { deletePrefix, dumpEntries, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
 import { createAccount, login, ping, useWebhook } from "./support/scenario.js";
@@ -254,5 +255,21 @@ describe("someone with an account of their own", () => {
     const removed = await removeOwnDevice(accessToken, mine.body.Data[0]!.Id);
     expect(removed.status, removed.text).toBe(200);
     expect((await phone.enroll(url)).body).toEqual(expect.objectContaining({ isRegistered: true }));
+  });
+
+  it("an open app acknowledging made-up deliveries of its own device writes nothing to Redis; its real ack still counts", async () => {
+    const phone = new TestPhone("p256");
+    const { user, handle: firstHandle } = await enrolled(phone);
+    // On connect the app is handed the first login's push (still waiting); the worker awaits no ack for it.
+    const app = await DeviceSocket.connect(phone);
+    const res = await login(gw, user);
+    const page = openPage(res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
+    const push = await app.waitFor((p) => p.data.secondfactorauthenticationtoken !== firstHandle);
+    const deviceId = push.deliveryId.split(".")[2]!;
+    for (let i = 0; i < 200; i++) app.socket.emit("push:ack", `send.${randomUUID()}.${deviceId}.${i + 1}`);
+    app.socket.emit("push:ack", push.deliveryId);
+    await page.waitFor((s) => s.Delivery?.State === "Sent");
+    const acks = (await dumpEntries(gw.config.REDIS_PREFIX)).filter(([key]) => key.includes(":devack:"));
+    expect(acks).toEqual([[`${gw.config.REDIS_PREFIX}:devack:${push.deliveryId}`, "1"]]);
   });
 });

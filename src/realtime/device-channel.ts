@@ -6,7 +6,7 @@ import type { Services } from "../services.js";
 import { devicesWithKey } from "./device-index.js";
 import { deviceRoom, keyFingerprint } from "./device-keys.js";
 import type { DevicePresence, PresenceEntry } from "./device-presence.js";
-import { ACK_EVENT, PUSH_EVENT, pendingPushOf } from "./device-push.js";
+import { ACK_EVENT, ACK_RECORD_MS, ACKNOWLEDGED, PUSH_EVENT, pendingPushOf } from "./device-push.js";
 import { authOf, guard, handshakeApp } from "./handshake.js";
 import { createSocketCaps } from "./socket-caps.js";
 
@@ -89,7 +89,8 @@ export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOpt
     socket.on(ACK_EVENT, (deliveryId: unknown) => {
       const m = typeof deliveryId === "string" ? DELIVERY_ID.exec(deliveryId) : null;
       if (!m || !devices.some((d) => d.deviceId === m[1])) return;
-      s.redis.set(s.keys.deviceAck(deliveryId as string), "1", "PX", 120_000).catch(() => undefined);
+      // XX: only a delivery the worker awaits has a record to fill; a made-up delivery id writes nothing.
+      s.redis.set(s.keys.deviceAck(deliveryId as string), ACKNOWLEDGED, "PX", ACK_RECORD_MS, "XX").catch(() => undefined);
     });
     socket.on("disconnect", () => {
       o.presence.clear(entriesOf(socket)).catch(() => undefined);

@@ -18,6 +18,12 @@ export const PUSH_EVENT = "push";
 /** Device → server: "I have it", with the delivery id; the worker counts the push as sent only then. */
 export const ACK_EVENT = "push:ack";
 
+/** The values of a delivery's ack record (keys.deviceAck): made by the worker awaiting it, filled by the app's ack. */
+export const AWAITING_ACK = "0";
+export const ACKNOWLEDGED = "1";
+/** How long an ack record lives: well past any ack timeout, so a late ack still finds its place. */
+export const ACK_RECORD_MS = 120_000;
+
 /** The socket form of a message the worker built for a provider. */
 export const devicePushOf = (m: PushMessage): DevicePush => ({
   deliveryId: m.deliveryId,

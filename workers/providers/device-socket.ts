@@ -6,7 +6,7 @@ import type { PushProvider } from "../../src/delivery/push-provider.js";
 import { DEVICE_NAMESPACE } from "../../src/realtime/device-channel.js";
 import { deviceRoom } from "../../src/realtime/device-keys.js";
 import type { DevicePresence } from "../../src/realtime/device-presence.js";
-import { PUSH_EVENT, devicePushOf } from "../../src/realtime/device-push.js";
+import { ACK_RECORD_MS, ACKNOWLEDGED, AWAITING_ACK, PUSH_EVENT, devicePushOf } from "../../src/realtime/device-push.js";
 import type { NamespacedEmitter } from "../../src/realtime/emitters.js";
 
 export interface DeviceSocketDeliveryOptions {
@@ -42,10 +42,14 @@ export function createDeviceSocketDelivery(o: DeviceSocketDeliveryOptions): Devi
     name: "socket",
     async send(message, signal) {
       const appId = message.data.apikey;
+      const ackKey = keys.deviceAck(message.deliveryId);
+      // The place the app's ack may fill, made before the push goes out: the gateway records an ack only where one
+      // is awaited, so acks of deliveries never sent write nothing. NX keeps an ack already there (a retried send).
+      await o.redis.set(ackKey, AWAITING_ACK, "PX", ACK_RECORD_MS, "NX");
       await devicesNsp.to(deviceRoom(appId, device.id)).emit(PUSH_EVENT, devicePushOf(message));
       const deadline = Date.now() + ackTimeoutMs;
       while (Date.now() < deadline && !signal.aborted) {
-        if (await o.redis.exists(keys.deviceAck(message.deliveryId))) return;
+        if ((await o.redis.get(ackKey)) === ACKNOWLEDGED) return;
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
       await o.presence.mute(appId, device.id).catch(() => undefined);
