@@ -17,7 +17,10 @@ export interface RateLimitOptions {
    * stranger's junk spends the stranger's budget, never the phone's. @default 10 per 60 s
    */
   answerFailuresPerHandleIp: number;
-  /** Unauthenticated calls per IP that are not covered above (L5, L6, unknown tokens). @default 300 per 60 s */
+  /**
+   * Unauthenticated calls per IP that are not covered above (L5, L6, unknown tokens), and L9, whose every call draws
+   * an enrollment QR. @default 300 per 60 s
+   */
   strangerPerIp: number;
   /** Socket handshakes per IP. @default 60 per 60 s */
   handshakePerIp: number;

@@ -273,3 +273,27 @@ describe("someone with an account of their own", () => {
     expect(acks).toEqual([[`${gw.config.REDIS_PREFIX}:devack:${push.deliveryId}`, "1"]]);
   });
 });
+
+describe("a signed-in user drawing enrollment QR codes", () => {
+  let tight: TestGateway;
+  beforeAll(async () => {
+    // The caller's address comes from X-Forwarded-For (one trusted proxy); a small per-address budget.
+    tight = await startTestGateway({ env: { TRUST_PROXY: "1" }, rateLimits: { strangerPerIp: 5 } });
+    await useWebhook(tight, receiver);
+  });
+  afterAll(async () => {
+    await tight.stop();
+    await deletePrefix(tight.config.REDIS_PREFIX);
+  });
+
+  it("L9, which draws a QR and stores an enrollment token on every call, is refused 429 with Retry-After past the per-address limit; another address still gets its QR", async () => {
+    const { accessToken } = await signedIn(new TestPhone(), tight);
+    const from = (ip: string) => mfaSettings(accessToken, tight, { "x-forwarded-for": ip });
+    for (let i = 0; i < 5; i++) expect((await from("198.51.100.30")).status).toBe(200);
+    const refused = await from("198.51.100.30");
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ ErrorCode: 429 });
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await from("198.51.100.31")).status).toBe(200);
+  });
+});

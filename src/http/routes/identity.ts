@@ -100,8 +100,10 @@ export function identityRoutes(s: Services): Router {
     res.json(await resetPushDevices(s, app.apiKey, uid.toLowerCase()));
   });
 
-  // L9: the user's MFA settings, with a fresh enrollment QR.
+  // L9: the user's MFA settings, with a fresh enrollment QR. Every call draws a QR and stores an enrollment token,
+  // so it spends the caller's per-address budget as the stranger-facing calls do.
   r.get("/identity/v2/auth/account/2fa", async (req, res) => {
+    await s.limits.strangerPerIp(req.ip ?? "");
     const { app, user } = await requireUser(s, req);
     const settings = await s.settings.get(app.apiKey, app.name);
     const devices = (await s.devices.list(app.apiKey, user.uid)).filter((d) => d.active);
