@@ -8,7 +8,9 @@ import { Arrivals } from "./support/arrivals.js";
 import { refusedHandshake, TestPage } from "./support/cluster.js";
 import { deletePrefix, dumpEntries, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
+import { challengeOfToken } from "./support/delivery.js";
 import { TestPhone } from "./support/phone.js";
+import { carriesHandleOf, pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, ping, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -51,10 +53,9 @@ async function enrolled(phone: TestPhone, node: TestGateway = gw) {
   const user = email();
   await createAccount(node, user);
   const first = await login(node, user);
-  const before = receiver.pushes.length;
+  const token = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
   expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
-  const push = (await receiver.waitFor(before + 1)).at(-1)!;
-  return { user, token: first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken, handle: push.data.secondfactorauthenticationtoken! };
+  return { user, token, handle: (await pushOfLogin(node, receiver, token)).data.secondfactorauthenticationtoken! };
 }
 
 /** A signed-in user (the phone approved the first login): their access token, for L9. */
@@ -147,15 +148,14 @@ describe("someone holding a stolen push (its device handle)", () => {
     const { user, accessToken } = await signedIn(lost);
     const kept = new TestPhone();
     expect((await kept.enroll(await enrollmentUrlFor(accessToken))).status).toBe(200);
-    const before = receiver.pushes.length;
-    const res = await login(gw, user);
-    const handle = (await receiver.waitFor(before + 2)).at(-1)!.data.secondfactorauthenticationtoken!;
+    const token = (await login(gw, user)).body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+    const handle = (await pushOfLogin(gw, receiver, token)).data.secondfactorauthenticationtoken!;
     const [lostDevice] = (await ownDevices(accessToken)).body.Data;
     expect((await removeOwnDevice(accessToken, lostDevice!.Id)).status).toBe(200);
 
     expect((await lost.answer(gw.url, gw.apiKey, handle, "Yes")).body).toMatchObject({ ErrorCode: 1297 });
     expect((await kept.answer(gw.url, gw.apiKey, handle, "Yes")).status).toBe(200);
-    expect((await ping(gw, res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken)).status).toBe(200);
+    expect((await ping(gw, token)).status).toBe(200);
   });
 
   it("the handle answered under another tenant's apikey is refused 1296, even signed by the right phone; the login stays pending", async () => {
@@ -189,9 +189,8 @@ describe("someone holding a captured request", () => {
     expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes", { signature: approval })).status).toBe(200);
     expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes", { signature: approval })).body).toMatchObject({ ErrorCode: 1311 });
 
-    const before = receiver.pushes.length;
-    expect((await login(gw, user)).status).toBe(200);
-    const next = (await receiver.waitFor(before + 1)).at(-1)!.data.secondfactorauthenticationtoken!;
+    const again = (await login(gw, user)).body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+    const next = (await pushOfLogin(gw, receiver, again)).data.secondfactorauthenticationtoken!;
     const denial = phone.sign(`No${next}`);
     expect((await phone.answer(gw.url, gw.apiKey, next, "No", { signature: denial })).status).toBe(200);
     expect((await phone.answer(gw.url, gw.apiKey, next, "No", { signature: denial, reason: "fraud" })).body).toMatchObject({ ErrorCode: 1311 });
@@ -259,12 +258,12 @@ describe("someone with an account of their own", () => {
 
   it("an open app acknowledging made-up deliveries of its own device writes nothing to Redis; its real ack still counts", async () => {
     const phone = new TestPhone("p256");
-    const { user, handle: firstHandle } = await enrolled(phone);
+    const { user } = await enrolled(phone);
     // On connect the app is handed the first login's push (still waiting); the worker awaits no ack for it.
     const app = await DeviceSocket.connect(phone);
-    const res = await login(gw, user);
-    const page = openPage(res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
-    const push = await app.waitFor((p) => p.data.secondfactorauthenticationtoken !== firstHandle);
+    const token = (await login(gw, user)).body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+    const page = openPage(token);
+    const push = await app.waitFor(carriesHandleOf(await challengeOfToken(gw, token)));
     const deviceId = push.deliveryId.split(".")[2]!;
     for (let i = 0; i < 200; i++) app.socket.emit("push:ack", `send.${randomUUID()}.${deviceId}.${i + 1}`);
     app.socket.emit("push:ack", push.deliveryId);
