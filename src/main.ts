@@ -27,21 +27,7 @@ const redacted = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@");
 
 try {
   const runtime = await startRuntime(config, { gateway: role !== "worker", worker: role !== "gateway", logger });
-  if (runtime.port) logger.info({ url: config.PUBLIC_URL, port: runtime.port, role }, "push-mfa-gateway listening");
-  else logger.info({ role, ...(runtime.metricsPort && { metricsPort: runtime.metricsPort }) }, "push-mfa-gateway worker running");
-  if (config.isDev) {
-    logger.warn("development mode (NODE_ENV=development): demo pages on; unless set otherwise, private webhooks allowed, CORS \"*\" and a master key kept in Redis");
-  }
-  if (runtime.port && Array.isArray(config.CORS_ORIGINS) && config.CORS_ORIGINS.length === 0) {
-    logger.warn("CORS_ORIGINS is not set: only pages on the gateway's own origin may call the API and open the socket; list your login pages' origins");
-  }
-  if (runtime.bootstrap.demo) {
-    const { apiKey, apiSecret } = runtime.bootstrap.demo;
-    // To the terminal of whoever started the gateway in development, never to the structured log.
-    console.log(`\n  Demo app  apikey:    ${apiKey}\n            apisecret: ${apiSecret}\n`);
-  }
-  if (runtime.port && config.isDev) console.log(`  Open ${config.PUBLIC_URL}/demo/ to try a login.\n`);
-
+  // Stop cleanly from the moment anything is announced: a SIGTERM right after the first line must drain, not kill.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -59,6 +45,20 @@ try {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  if (runtime.port) logger.info({ url: config.PUBLIC_URL, port: runtime.port, role }, "push-mfa-gateway listening");
+  else logger.info({ role, ...(runtime.metricsPort && { metricsPort: runtime.metricsPort }) }, "push-mfa-gateway worker running");
+  if (config.isDev) {
+    logger.warn("development mode (NODE_ENV=development): demo pages on; unless set otherwise, private webhooks allowed, CORS \"*\" and a master key kept in Redis");
+  }
+  if (runtime.port && Array.isArray(config.CORS_ORIGINS) && config.CORS_ORIGINS.length === 0) {
+    logger.warn("CORS_ORIGINS is not set: only pages on the gateway's own origin may call the API and open the socket; list your login pages' origins");
+  }
+  if (runtime.bootstrap.demo) {
+    const { apiKey, apiSecret } = runtime.bootstrap.demo;
+    // To the terminal of whoever started the gateway in development, never to the structured log.
+    console.log(`\n  Demo app  apikey:    ${apiKey}\n            apisecret: ${apiSecret}\n`);
+  }
+  if (runtime.port && config.isDev) console.log(`  Open ${config.PUBLIC_URL}/demo/ to try a login.\n`);
 } catch (err) {
   if (err instanceof RedisUnavailableError) {
     console.error(
