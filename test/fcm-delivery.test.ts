@@ -7,11 +7,13 @@ import { createRedis, type RedisClient } from "../src/redis.js";
 import { createFcmProvider, type FcmProvider } from "../workers/providers/fcm.js";
 import { createProviderSelector } from "../workers/providers/select-provider.js";
 import { startWorkers, type RunningWorkers } from "../workers/start-workers.js";
-import { seedChallenge, settle } from "./support/delivery.js";
+import { expectContractError } from "./support/contract.js";
+import { challengeOfToken, enrollWithoutLogin, seedChallenge, sendId, settle, uniqueEmail } from "./support/delivery.js";
 import { startFakeFcm, type FakeFcm } from "./support/fake-fcm.js";
 import { startFakeOAuthToken, type FakeOAuthToken, type ServiceAccountJson } from "./support/fake-oauth-token.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
-import { useWebhook } from "./support/scenario.js";
+import { TestPhone } from "./support/phone.js";
+import { login, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
 /**
@@ -112,17 +114,24 @@ describe("FCM through the send processor", () => {
     expect(retryLogs(job.challengeId)).toHaveLength(0);
   });
 
-  it("an unregistered token marks the device inactive, after one request and no retry", async () => {
+  it("an uninstalled app's token marks the device inactive after one request, and the next login gets 1313, not a QR", async () => {
     const token = fcm.registerDevice(PROJECT);
     fcm.unregister(token);
-    const { job, jobId } = await queuedSend(token);
-    const { state, job: ended } = await settle(gw, jobId);
+    const e = await enrollWithoutLogin(gw, { email: uniqueEmail("fcm-dead"), phone: new TestPhone("rsa", token) });
+    const first = await login(gw, e.email);
+    expect(first.status).toBe(200);
+    const c = await challengeOfToken(gw, first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
+    const { state, job: ended } = await settle(gw, sendId(c, e.device.id));
 
     expect(state).toBe("failed");
     expect(ended.attemptsMade).toBe(1);
     expect(fcm.requests.map((r) => r.errorCode)).toEqual(["UNREGISTERED"]);
-    expect((await gw.services.devices.get(gw.apiKey, job.uid, job.deviceId))?.active).toBe(false);
+    expect((await gw.services.devices.get(gw.apiKey, e.uid, e.device.id))?.active).toBe(false);
     expect(await gw.services.redis.exists(gw.services.keys.providerBroken(gw.apiKey))).toBe(0);
+    // Whoever has the password does not get an enrollment QR for an account whose device died.
+    const again = await login(gw, e.email);
+    expectContractError(again, "L2 after the only device's token died", 1313);
+    expect(again.text).not.toContain("PushQRCode");
   });
 
   it("a token of another Firebase project marks only that device inactive, never the app (no 1298 mark)", async () => {

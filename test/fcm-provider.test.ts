@@ -295,6 +295,16 @@ describe("FCM provider: what each answer means", () => {
   });
 });
 
+describe("FCM provider: aborts", () => {
+  it("a send whose signal has already aborted (the challenge's deadline) sends nothing", async () => {
+    const error = await failure(provider().send(message(fcm.registerDevice(PROJECT)), AbortSignal.abort()));
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(String(error)).toContain("aborted");
+    expect(oauth.requests).toHaveLength(0);
+    expect(fcm.requests).toHaveLength(0);
+  });
+});
+
 describe("FCM provider: the token_uri is the tenant's, under the SSRF guard (contract 2.3)", () => {
   it("a token_uri on a loopback address is refused before any request, unless private addresses are allowed", async () => {
     const token = fcm.registerDevice(PROJECT);

@@ -58,6 +58,8 @@ export function createFcmTokenSource(o: FcmTokenSourceOptions): FcmTokenSource {
   return {
     async accessToken(signal) {
       if (!client) throw new ConfigDeliveryError("FCM: the service account's token_uri is not an http(s) URL");
+      // Past its deadline already: no fetch is started for a send that will not happen.
+      if (signal.aborted) throw aborted();
       let token: string | null | undefined;
       try {
         ({ token } = await untilAborted(client.getAccessToken(), signal));
@@ -82,11 +84,12 @@ function parseTokenUri(raw: string): URL | undefined {
   }
 }
 
+const aborted = () => new TransientDeliveryError("FCM: aborted while waiting for the access token");
+
 /** `p`, or a TransientDeliveryError as soon as `signal` aborts (the shared fetch goes on for the others). */
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new TransientDeliveryError("FCM: aborted while waiting for the access token"));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new TransientDeliveryError("FCM: aborted while waiting for the access token"));
+    const onAbort = () => reject(aborted());
     signal.addEventListener("abort", onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
