@@ -1,5 +1,6 @@
 import type { BackoffStrategy, JobsOptions } from "bullmq";
 import { backoffDelay } from "../src/delivery/backoff.js";
+import { TransientDeliveryError } from "../src/delivery/delivery-errors.js";
 
 /**
  * A transient failure whose retry the processor already timed: it checked that the retry lands before the
@@ -17,6 +18,17 @@ export class RetryAfter extends Error {
 export function backoffBase(opts: Pick<JobsOptions, "backoff">): number {
   const b = opts.backoff;
   return typeof b === "number" ? b : b?.delay ?? 500;
+}
+
+/**
+ * The wait before retry number `attempt` of a send that failed with `err`: our backoff with jitter, or longer when
+ * the service said how long to wait (Retry-After on a transient failure), since retrying sooner only meets the
+ * same refusal. The caller still gives up when that wait ends after the challenge's deadline.
+ */
+export function retryDelay(attempt: number, opts: Pick<JobsOptions, "backoff">, err: unknown): number {
+  const backoff = backoffDelay(attempt, backoffBase(opts));
+  const asked = err instanceof TransientDeliveryError ? err.retryAfterMs : undefined;
+  return asked === undefined ? backoff : Math.max(backoff, asked);
 }
 
 /**

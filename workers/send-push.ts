@@ -3,7 +3,6 @@ import { refOf } from "../src/challenge/challenge-store.js";
 import type { Challenge } from "../src/challenge/challenge.js";
 import { pushContentOf } from "../src/delivery/push-content.js";
 import type { Device } from "../src/devices/device-store.js";
-import { backoffDelay } from "../src/delivery/backoff.js";
 import { sendJobId, type SendJob } from "../src/delivery/queues.js";
 import type { PushSettings } from "../src/settings/push-settings.js";
 import type { Services } from "../src/services.js";
@@ -12,7 +11,7 @@ import { ensureEndpoint, platformOf } from "./create-endpoint.js";
 import { isFinal, markFailure } from "./mark-failure.js";
 import type { PushMessage, PushProvider } from "../src/delivery/push-provider.js";
 import type { ProviderSelector } from "./providers/select-provider.js";
-import { backoffBase, RetryAfter } from "./retry-policy.js";
+import { retryDelay, RetryAfter } from "./retry-policy.js";
 import { together } from "../src/together.js";
 
 export interface SendPushDeps {
@@ -37,8 +36,9 @@ export type SendOutcome =
  * - Nothing is sent once the challenge ended or its deadline passed, and a send in flight is aborted at the
  *   deadline. A job that runs again after its provider accepted the push (a worker died before recording it)
  *   does not send twice.
- * - A transient failure is retried after exponential backoff with jitter, unless the attempts are used up or the
- *   retry would come after the deadline: then it fails now. The page hears Retrying or Failed accordingly.
+ * - A transient failure is retried after exponential backoff with jitter (or the service's Retry-After, when
+ *   longer), unless the attempts are used up or the retry would come after the deadline: then it fails now. The
+ *   page hears Retrying or Failed accordingly.
  * - A permanent failure marks the device inactive; a configuration failure makes L2 and L3 answer 1298 until
  *   the settings change, and every send of that app fails fast meanwhile. Both fail at once (no retry).
  * - Over the app's rate, the job goes back to "delayed" without using up an attempt.
@@ -145,7 +145,7 @@ async function onFailure(d: SendPushDeps, provider: string, c: Challenge, device
   if (attempt >= (job.opts.attempts ?? 1)) {
     return giveUp(s, provider, c, { ...log, why: "no attempts left" }, err instanceof Error ? err : new Error(reason));
   }
-  const delayMs = backoffDelay(attempt, backoffBase(job.opts));
+  const delayMs = retryDelay(attempt, job.opts, err);
   if (s.now() + delayMs >= now.expiresAt) {
     const why = "not retried: the next attempt would come after the challenge's deadline";
     return giveUp(s, provider, c, { ...log, delayMs, why }, new UnrecoverableError(`${reason}; ${why}`));

@@ -6,6 +6,16 @@
 /** Worth retrying with backoff: throttling, 5xx, network errors, timeouts. */
 export class TransientDeliveryError extends Error {
   override name = "TransientDeliveryError";
+  /**
+   * How long the service asked us to wait (its `Retry-After`), in milliseconds, when it said so: the retry then
+   * comes no sooner, and not at all when that would be after the challenge's deadline.
+   */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: { retryAfterMs?: number | undefined } = {}) {
+    super(message);
+    this.retryAfterMs = options.retryAfterMs;
+  }
 }
 
 /** The device cannot receive (disabled endpoint, bad token, webhook 4xx): fail now and mark the device inactive. */
