@@ -6,6 +6,13 @@
 /** Worth retrying with backoff: throttling, 5xx, network errors, timeouts. */
 export class TransientDeliveryError extends Error {
   override name = "TransientDeliveryError";
+  /** The wait the service asked for (its Retry-After), when it gave one: a retry should not come sooner. */
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, options?: ErrorOptions & { retryAfterMs?: number }) {
+    super(message, options);
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
 }
 
 /** The device cannot receive (disabled endpoint, bad token, webhook 4xx): fail now and mark the device inactive. */
