@@ -49,7 +49,7 @@ function message(token: string, overrides: Partial<PushMessage> = {}): PushMessa
   };
 }
 
-function provider(auth: ApnsAuth, o: { bundleId?: string; pingIntervalMs?: number } = {}): ApnsProvider {
+function provider(auth: ApnsAuth, o: { bundleId?: string; pingIntervalMs?: number; requestTimeoutMs?: number } = {}): ApnsProvider {
   const p = createApnsProvider({
     bundleId: o.bundleId ?? BUNDLE,
     environment: "Production",
@@ -58,6 +58,7 @@ function provider(auth: ApnsAuth, o: { bundleId?: string; pingIntervalMs?: numbe
     ca: pki.caPem,
     now: () => clockMs,
     ...(o.pingIntervalMs !== undefined && { pingIntervalMs: o.pingIntervalMs }),
+    ...(o.requestTimeoutMs !== undefined && { requestTimeoutMs: o.requestTimeoutMs }),
   });
   made.push(p);
   return p;
@@ -274,6 +275,18 @@ describe("APNs provider: one long-lived HTTP/2 connection", () => {
     hold.release();
     await p.send(message(token), never());
     expect(new Set(fake.requests.map((r) => r.session)).size).toBe(1);
+  });
+
+  it("a request APNs does not answer within the request timeout is cancelled: transient", async () => {
+    const token = fake.registerDevice(BUNDLE);
+    const p = provider({ kind: "certificate", pfx: certificate, passphrase: PASSWORD }, { requestTimeoutMs: 200 });
+    const hold = fake.holdNext();
+    const cancelled = fake.nextCancel();
+    const error = await failure(() => p.send(message(token), never()));
+    await cancelled;
+    hold.release();
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error.message).toContain("timed out");
   });
 
   it("a signal already aborted sends nothing", async () => {

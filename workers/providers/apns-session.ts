@@ -80,11 +80,17 @@ export function createApnsSession(o: ApnsSessionOptions): ApnsSession {
     if (s.closed || s.destroyed) return;
     const deadline = setTimeout(() => s.destroy(), pingTimeoutMs);
     deadline.unref();
-    const sent = s.ping((err) => {
+    try {
+      const sent = s.ping((err) => {
+        clearTimeout(deadline);
+        if (err) s.destroy();
+      });
+      // False: earlier PINGs are still unanswered, and their own deadlines judge the connection.
+      if (!sent) clearTimeout(deadline);
+    } catch {
       clearTimeout(deadline);
-      if (err) s.destroy();
-    });
-    if (!sent) clearTimeout(deadline);
+      s.destroy();
+    }
   }
 
   return {
@@ -113,9 +119,15 @@ const RESET_NAMES = [
   "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR", "ENHANCE_YOUR_CALM", "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED",
 ];
 
+/** "timed out" (the request's timeout or the challenge's deadline) or "was cancelled" (a shutdown). */
+function abortCause(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && reason.name === "TimeoutError" ? "timed out" : "was cancelled";
+}
+
 function once(s: ClientHttp2Session, path: string, headers: OutgoingHttpHeaders, body: string, signal: AbortSignal): Promise<ApnsAnswer> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new ApnsTransportError("the push was cancelled before it was sent", "ABORT_ERR", true));
+    if (signal.aborted) return reject(new ApnsTransportError(`the push ${abortCause(signal)} before it was sent`, "ABORT_ERR", true));
     let stream;
     try {
       stream = s.request({ ":method": "POST", ":path": path, ...headers });
@@ -146,7 +158,7 @@ function once(s: ClientHttp2Session, path: string, headers: OutgoingHttpHeaders,
     req.on("close", () => {
       signal.removeEventListener("abort", onAbort);
       if (status !== undefined && ended) return resolve({ status, headers: answerHeaders, body: Buffer.concat(chunks).toString("utf8") });
-      if (signal.aborted) return reject(new ApnsTransportError("the push was cancelled (deadline or shutdown) before APNs answered", "ABORT_ERR", true));
+      if (signal.aborted) return reject(new ApnsTransportError(`the push ${abortCause(signal)} before APNs answered`, "ABORT_ERR", true));
       const reset = RESET_NAMES[req.rstCode] ?? `reset code ${req.rstCode}`;
       if (status === undefined && req.rstCode === h2.NGHTTP2_REFUSED_STREAM) {
         return reject(new RefusedStream("APNs refused the stream (its connection was going away)", reset));
