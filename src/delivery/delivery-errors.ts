@@ -6,12 +6,15 @@
 /** Worth retrying with backoff: throttling, 5xx, network errors, timeouts. */
 export class TransientDeliveryError extends Error {
   override name = "TransientDeliveryError";
-  /** The wait the service asked for (its Retry-After), when it gave one: a retry should not come sooner. */
-  readonly retryAfterMs?: number;
+  /**
+   * How long the service asked us to wait (its `Retry-After`), in milliseconds, when it said so: the retry then
+   * comes no sooner, and not at all when that would be after the challenge's deadline.
+   */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(message: string, options?: ErrorOptions & { retryAfterMs?: number }) {
-    super(message, options);
-    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  constructor(message: string, options: { retryAfterMs?: number | undefined } = {}) {
+    super(message);
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -1,4 +1,5 @@
 import { ConfigDeliveryError, PermanentDeliveryError, TransientDeliveryError } from "../../src/delivery/delivery-errors.js";
+import { parseRetryAfter } from "../../src/delivery/retry-after.js";
 import type { ApnsAnswer } from "./apns-session.js";
 
 /** The device's token is dead or not this app's: the device is marked inactive. */
@@ -17,16 +18,6 @@ export function reasonOf(a: ApnsAnswer): string {
     /* not JSON: named by the status alone */
   }
   return "no reason given";
-}
-
-/** A Retry-After header (delay in seconds, or an HTTP date) as milliseconds from now. */
-export function retryAfterMsOf(a: ApnsAnswer, nowMs: number): number | undefined {
-  const raw = a.headers["retry-after"];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (value === undefined || value === "") return undefined;
-  if (/^\d{1,9}$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 /**
@@ -51,8 +42,8 @@ export function deliveryErrorOf(a: ApnsAnswer, nowMs: number): Error | null {
   const reason = reasonOf(a);
   const what = `APNs answered ${a.status} ${reason}`;
   if (a.status === 429 || a.status >= 500) {
-    const retryAfterMs = retryAfterMsOf(a, nowMs);
-    return new TransientDeliveryError(what, retryAfterMs === undefined ? undefined : { retryAfterMs });
+    const header = a.headers["retry-after"];
+    return new TransientDeliveryError(what, { retryAfterMs: parseRetryAfter(Array.isArray(header) ? header[0] : header, nowMs) });
   }
   if (a.status === 410 || (a.status === 400 && DEVICE_GONE.has(reason))) return new PermanentDeliveryError(what);
   if (a.status === 403) return new ConfigDeliveryError(`${what}: check the app's APNs certificate or key (ApnsKeyId, ApnsTeamId) and Environment`);
