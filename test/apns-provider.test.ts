@@ -422,6 +422,20 @@ describe("APNs provider: every answer classified", () => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it("a TLS alert refusing the client certificate (here: none sent, to a server that requires one): config", async () => {
+    const strict = await startFakeApns({ pki, requireClientCertificate: true });
+    try {
+      const p = createApnsProvider({ bundleId: BUNDLE, environment: "Production", endpoint: strict.url, auth: { kind: "token", key: p8.pem, keyId: KEY_ID, teamId: TEAM }, ca: pki.caPem });
+      made.push(p);
+      const error = await failure(() => p.send(message(fake.registerDevice(BUNDLE)), never()));
+      expect(error).toBeInstanceOf(ConfigDeliveryError);
+      expect(error.message).toContain("ALERT_CERTIFICATE_REQUIRED");
+      expect(strict.requests).toHaveLength(0);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("an endpoint that refuses connections: transient", async () => {
     const closed = await startFakeApns({ pki });
     const url = closed.url;

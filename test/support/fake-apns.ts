@@ -74,6 +74,11 @@ export interface FakeApnsOptions {
   now?: () => number;
   /** Added before each answer (benchmarks). */
   latencyMs?: number;
+  /**
+   * Refuse a connection without a trusted client certificate at the TLS level (an alert, as a server that
+   * requires one sends), instead of answering 403 per request.
+   */
+  requireClientCertificate?: boolean;
 }
 
 const MAX_PAYLOAD_BYTES = 4096;
@@ -127,7 +132,7 @@ export class FakeApns {
       ca: [o.pki.caPem],
       // The certificate is asked for, and judged per request (403 BadCertificate), as APNs answers.
       requestCert: true,
-      rejectUnauthorized: false,
+      rejectUnauthorized: o.requireClientCertificate ?? false,
       allowHTTP1: false,
       settings: { maxConcurrentStreams: 1000 },
     });

@@ -15,7 +15,6 @@ export class ApnsTransportError extends Error {
     message: string,
     /** Node's error code (ECONNREFUSED, ERR_SSL_…), or the HTTP/2 reset code's name. */
     readonly code: string,
-    readonly aborted = false,
   ) {
     super(message);
   }
@@ -127,7 +126,7 @@ function abortCause(signal: AbortSignal): string {
 
 function once(s: ClientHttp2Session, path: string, headers: OutgoingHttpHeaders, body: string, signal: AbortSignal): Promise<ApnsAnswer> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new ApnsTransportError(`the push ${abortCause(signal)} before it was sent`, "ABORT_ERR", true));
+    if (signal.aborted) return reject(new ApnsTransportError(`the push ${abortCause(signal)} before it was sent`, "ABORT_ERR"));
     let stream;
     try {
       stream = s.request({ ":method": "POST", ":path": path, ...headers });
@@ -158,7 +157,7 @@ function once(s: ClientHttp2Session, path: string, headers: OutgoingHttpHeaders,
     req.on("close", () => {
       signal.removeEventListener("abort", onAbort);
       if (status !== undefined && ended) return resolve({ status, headers: answerHeaders, body: Buffer.concat(chunks).toString("utf8") });
-      if (signal.aborted) return reject(new ApnsTransportError(`the push ${abortCause(signal)} before APNs answered`, "ABORT_ERR", true));
+      if (signal.aborted) return reject(new ApnsTransportError(`the push ${abortCause(signal)} before APNs answered`, "ABORT_ERR"));
       const reset = RESET_NAMES[req.rstCode] ?? `reset code ${req.rstCode}`;
       if (status === undefined && req.rstCode === h2.NGHTTP2_REFUSED_STREAM) {
         return reject(new RefusedStream("APNs refused the stream (its connection was going away)", reset));

@@ -49,6 +49,13 @@ function certificateProblem(err: unknown): string {
 }
 
 /**
+ * TLS alerts by which a server refuses the client's certificate (expired, revoked, unknown issuer, none sent):
+ * with APNs, the app's ApnsCertificate is at fault, and every push fails alike until it is replaced.
+ */
+const CLIENT_CERTIFICATE_REFUSED =
+  /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|CERTIFICATE_UNKNOWN|CERTIFICATE_REQUIRED|UNKNOWN_CA|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
+
+/**
  * The APNs provider of contract 2.6 over `node:http2` directly: one long-lived connection per provider (that is,
  * per app, credentials and environment; the selector keeps one provider per app), with the TLS client certificate
  * of a PKCS#12 file or an ES256 provider token reused for 40 minutes. Answers are classified by apns-answer.ts;
@@ -90,6 +97,9 @@ export function createApnsProvider(o: ApnsProviderOptions): ApnsProvider {
       return await session.post(req.path, headers, req.body, signal);
     } catch (err) {
       if (err instanceof ConfigDeliveryError) throw err;
+      if (err instanceof ApnsTransportError && CLIENT_CERTIFICATE_REFUSED.test(err.code)) {
+        throw new ConfigDeliveryError(`APNs refused the TLS client certificate (${err.code}): check that ApnsCertificate is valid, not expired or revoked, and for this Environment`);
+      }
       if (err instanceof ApnsTransportError) throw new TransientDeliveryError(`APNs: ${err.message}`);
       throw new TransientDeliveryError(`APNs unreachable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).name}`);
     }
