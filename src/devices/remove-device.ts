@@ -1,6 +1,6 @@
 import { refOf } from "../challenge/challenge-store.js";
 import type { Services } from "../services.js";
-import { unindexDeviceKeys } from "../realtime/device-index.js";
+import { unindexDeviceKeys } from "./device-key-index.js";
 import type { Device } from "./device-store.js";
 
 /**

@@ -1,6 +1,6 @@
 import { refOf } from "../challenge/challenge-store.js";
 import type { Services } from "../services.js";
-import { unindexDeviceKeys } from "../realtime/device-index.js";
+import { unindexDeviceKeys } from "./device-key-index.js";
 
 /**
  * L7 and L8: remove every push device of the user, cancel the login waiting for one, and queue the deletion

@@ -4,7 +4,7 @@ import { parseDeviceKey } from "../crypto/signatures.js";
 import { refOf } from "../challenge/challenge-store.js";
 import type { NewDevice } from "../devices/device-store.js";
 import type { Services } from "../services.js";
-import { indexDeviceKey } from "../realtime/device-index.js";
+import { indexDeviceKey } from "../devices/device-key-index.js";
 
 /**
  * The most push devices one account may have, active or not. Every login is pushed to each active device and every
