@@ -5,6 +5,7 @@ import type { AppRecord } from "../apps/app-store.js";
 import { refOf, type ChallengeRef } from "../challenge/challenge-store.js";
 import type { Challenge } from "../challenge/challenge.js";
 import { sealLogin, type LoginResponse } from "../challenge/login-response.js";
+import { answerError, standingAt } from "../challenge/status-errors.js";
 import type { Device } from "../devices/device-store.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
@@ -48,8 +49,8 @@ export async function answerPush(s: Services, app: AppRecord, handle: string, re
   ]);
   if (!c) throw new ApiError(1296);
   const now = s.now();
-  if (c.status !== "Pending") throw alreadyEnded(c.status);
-  if (now >= c.expiresAt) throw new ApiError(1104);
+  const standing = standingAt(c, now);
+  if (standing !== "Pending") throw new ApiError(answerError(standing));
 
   const matching = c.numberMode !== "Off";
   const signed = answer.verify + handle + (matching ? (answer.number ?? "") : "");
@@ -101,13 +102,10 @@ function signedByUserDevice(devices: Device[], text: string, signature: string):
 async function end(s: Services, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, login?: LoginResponse): Promise<void> {
   const now = s.now();
   const result = await s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
-  if (result !== "OK") throw alreadyEnded(result);
+  if (result !== "OK") throw new ApiError(answerError(result));
   s.metrics.challenges.inc({ outcome: fields.reason === "fraud" ? "fraud" : to.toLowerCase() });
   // The END script wrote exactly these fields: tell the pages without reading the challenge back (or opening
   // the login just sealed).
   s.notifier.notify({ ...c, ...fields, status: to, endedAt: now }, login);
   s.logger.info({ app: c.appId, challenge: c.id, outcome: to }, "push answered");
 }
-
-/** Contract 1.4: answered (either way) → 1311; expired, cancelled or gone → 1104. */
-const alreadyEnded = (status: string): ApiError => new ApiError(status === "Approved" || status === "Denied" ? 1311 : 1104);

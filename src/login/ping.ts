@@ -2,6 +2,7 @@ import type { ErrorCode } from "../errors.js";
 import { hashToken, isGuid } from "../crypto/tokens.js";
 import type { AppRecord } from "../apps/app-store.js";
 import { openLogin, type LoginResponse } from "../challenge/login-response.js";
+import { pollError } from "../challenge/status-errors.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
 
@@ -26,17 +27,9 @@ export async function ping(s: Services, app: AppRecord, token: string, ip: strin
     await s.guesses.countGuess(ip);
     return { error: 1103 };
   }
-  const now = s.now();
-  switch (c.status) {
-    case "Pending":
-      return { error: now >= c.expiresAt ? 1104 : 1295 };
-    case "Approved": {
-      const login = now < c.finalizeUntil ? openLogin(s.sealer, c) : null;
-      return login ? { login } : { error: 1104 };
-    }
-    case "Denied":
-      return { error: 1312 };
-    default:
-      return { error: 1104 };
-  }
+  const error = pollError(c, s.now());
+  if (error !== null) return { error };
+  const login = openLogin(s.sealer, c);
+  // Approved without a sealed login to serve reads as over, as after the finalize window.
+  return login ? { login } : { error: 1104 };
 }

@@ -1,6 +1,7 @@
 import { ApiError } from "../errors.js";
 import type { AppRecord } from "../apps/app-store.js";
 import { refOf } from "../challenge/challenge-store.js";
+import { resendError } from "../challenge/status-errors.js";
 import type { Services } from "../services.js";
 import { findChallengeByToken } from "./find-challenge.js";
 import { loadPushSettings } from "./push-enabled.js";
@@ -24,19 +25,11 @@ export async function resendPush(s: Services, app: AppRecord, token: string): Pr
         description: "The push was already resent the maximum number of times for this login; start a new login.",
       });
     }
-    throw statusError(r.reason);
+    throw new ApiError(resendError(r.reason));
   }
   await s.challenges.update(refOf(c), { delivery: "Queued", deviceCount: devices.length });
   await s.queues.enqueueSends(devices.map((d) => ({ appId: c.appId, uid: c.uid, challengeId: c.id, deviceId: d.id, sendNo: r.sendNo })));
   const updated = await s.challenges.load(refOf(c));
   if (updated) s.notifier.notify(updated);
   return { IsPosted: true };
-}
-
-/** The error for a challenge that is no longer pending (contract L4's mapping). */
-export function statusError(status: string): ApiError {
-  if (status === "Approved") return new ApiError(1311);
-  if (status === "Denied") return new ApiError(1312);
-  if (status === "Missing") return new ApiError(1103);
-  return new ApiError(1104);
 }

@@ -5,6 +5,7 @@ import { hashToken, isGuid } from "../crypto/tokens.js";
 import { roomOf } from "../challenge/challenge.js";
 import type { ChallengeRef } from "../challenge/challenge-store.js";
 import { openLogin } from "../challenge/login-response.js";
+import { pageEndError } from "../challenge/status-errors.js";
 import type { Services } from "../services.js";
 import { isOriginAllowed } from "../http/cors.js";
 import { countSockets, measureAnswerToPage } from "../metrics/socket-metrics.js";
@@ -127,7 +128,7 @@ export function createRealtimeServer(s: Services, http: HttpServer, o: RealtimeO
     const c = ref ? await s.challenges.load(ref) : await s.challenges.findByToken(tokenHash);
     // Gone from Redis since the handshake: cleaned up after the finalize window, or lost with a Redis that
     // restarted without persistence. Either way the page cannot be approved any more.
-    if (!c) return { Status: "Expired", ExpireIn: new Date(0).toISOString(), Error: errorBody(1104) };
+    if (!c) return { Status: "Expired", ExpireIn: new Date(0).toISOString(), Error: errorBody(pageEndError("Missing")) };
     const login = c.status === "Approved" && s.now() < c.finalizeUntil ? openLogin(s.sealer, c) : null;
     return statusOf(c, login, s.now());
   }
