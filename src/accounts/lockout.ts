@@ -10,8 +10,10 @@ import { identifierRef, identifiersOf, normalizeIdentifier, type IdentifierKind 
  *   LOGIN_MAX_FAILURES within LOGIN_LOCK_SECONDS the identifier answers 1198 for LOGIN_LOCK_SECONDS. An unknown
  *   identifier locks exactly like a known one, so the lockout does not tell which accounts exist;
  * - the password hash is computed on every attempt (locked, unknown or known), so neither does the timing;
- * - a "not me" lock on a user is only revealed once the password was right;
+ * - a "not me" answer (L5's `"reason": "fraud"`) locks the user's pushes for FRAUD_LOCK_SECONDS; that lock is
+ *   only revealed once the password was right;
  * - an admin lifting a user's lock clears both, for every identifier of the account.
+ * Every read and write of `keys.lock`, `keys.loginLock` and `keys.loginFailures` is in this file.
  */
 
 /** The identifier a login was attempted with, already normalized. */
@@ -62,6 +64,23 @@ async function countFailure(d: PasswordCheckDeps, appId: string, ref: string, ui
   // The identifier itself is never logged: an unknown one is whatever a stranger typed.
   d.logger.warn({ app: appId, ...(uid && { uid }) }, uid ? "too many wrong passwords: account locked" : "too many wrong passwords: unknown identifier locked");
   await d.audit.record(appId, { type: "user.locked", ...(uid && { uid }), detail: uid ? "wrong passwords" : "wrong passwords, no such account" });
+}
+
+/**
+ * A "not me" answer to one of the user's logins: lock their pushes for FRAUD_LOCK_SECONDS (0 switches it off), so
+ * whoever knows the password cannot push-bomb them meanwhile. Logged and audited.
+ */
+export async function lockAfterFraudReport(
+  deps: Pick<Services, "redis" | "keys" | "config" | "audit" | "logger">,
+  appId: string,
+  uid: string,
+  challengeId: string,
+): Promise<void> {
+  const seconds = deps.config.FRAUD_LOCK_SECONDS;
+  if (seconds <= 0) return;
+  await deps.redis.set(deps.keys.lock(appId, uid), "fraud", "EX", seconds);
+  deps.logger.warn({ app: appId, uid, challenge: challengeId }, "login reported as fraud: user locked");
+  await deps.audit.record(appId, { type: "user.locked", uid, challenge: challengeId, detail: `fraud reported; ${seconds} s` });
 }
 
 /**

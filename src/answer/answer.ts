@@ -2,6 +2,7 @@ import { ApiError } from "../errors.js";
 import { hashToken, isGuid } from "../crypto/tokens.js";
 import { loadStoredDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
 import type { AppRecord } from "../apps/app-store.js";
+import { lockAfterFraudReport } from "../accounts/lockout.js";
 import { refOf, type ChallengeRef } from "../challenge/challenge-store.js";
 import type { Challenge } from "../challenge/challenge.js";
 import { sealLogin, type LoginResponse } from "../challenge/login-response.js";
@@ -68,11 +69,7 @@ export async function answerPush(s: Services, app: AppRecord, handle: string, re
     const fraud = answer.reason === "fraud";
     await end(s, c, "Denied", { reason: fraud ? "fraud" : "denied" });
     await s.audit.record(c.appId, { type: fraud ? "challenge.fraud_reported" : "challenge.denied", uid: c.uid, challenge: c.id });
-    if (fraud && s.config.FRAUD_LOCK_SECONDS > 0) {
-      await s.redis.set(s.keys.lock(c.appId, c.uid), "fraud", "EX", s.config.FRAUD_LOCK_SECONDS);
-      s.logger.warn({ app: c.appId, uid: c.uid, challenge: c.id }, "login reported as fraud: user locked");
-      await s.audit.record(c.appId, { type: "user.locked", uid: c.uid, challenge: c.id, detail: `fraud reported; ${s.config.FRAUD_LOCK_SECONDS} s` });
-    }
+    if (fraud) await lockAfterFraudReport(s, c.appId, c.uid, c.id);
     return { IsPosted: true };
   }
 
