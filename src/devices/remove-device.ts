@@ -1,10 +1,10 @@
 import type { Services } from "../services.js";
-import { cancelPendingChallenge, type CancelPendingDeps } from "../challenge/cancel-pending.js";
+import { cancelPendingChallenge, type EndAndTellDeps } from "../challenge/end-and-tell.js";
 import { unindexDeviceKeys, type DeviceKeyIndexDeps } from "./device-key-index.js";
 import type { Device } from "./device-store.js";
 
 /** What removing a device touches: the user's devices and their key index, the pending login, the endpoint queue, the trail. */
-export type RemovePushDeviceDeps = CancelPendingDeps & DeviceKeyIndexDeps & Pick<Services, "devices" | "queues" | "logger" | "audit">;
+export type RemovePushDeviceDeps = EndAndTellDeps & DeviceKeyIndexDeps & Pick<Services, "devices" | "queues" | "logger" | "audit">;
 
 /**
  * A user removes one of their push devices: it leaves the key index (its open app can no longer connect for that

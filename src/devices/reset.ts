@@ -1,9 +1,9 @@
 import type { Services } from "../services.js";
-import { cancelPendingChallenge, type CancelPendingDeps } from "../challenge/cancel-pending.js";
+import { cancelPendingChallenge, type EndAndTellDeps } from "../challenge/end-and-tell.js";
 import { unindexDeviceKeys, type DeviceKeyIndexDeps } from "./device-key-index.js";
 
 /** What a reset touches: the user's devices and their key index, the pending login, the endpoint queue, the trail. */
-export type ResetPushDevicesDeps = CancelPendingDeps & DeviceKeyIndexDeps & Pick<Services, "devices" | "queues" | "logger" | "audit">;
+export type ResetPushDevicesDeps = EndAndTellDeps & DeviceKeyIndexDeps & Pick<Services, "devices" | "queues" | "logger" | "audit">;
 
 /**
  * L7 and L8: remove every push device of the user, cancel the login waiting for one, and queue the deletion
