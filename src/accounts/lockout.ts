@@ -30,40 +30,40 @@ export type PasswordCheckDeps = Pick<Services, "redis" | "keys" | "config" | "au
  * password is wrong or no account has the identifier (`account` null), counting the failure either way.
  */
 export async function checkPassword<A extends { uid: string; passwordHash: string }>(
-  d: PasswordCheckDeps,
+  deps: PasswordCheckDeps,
   appId: string,
   id: AttemptedIdentifier,
   account: A | null,
   password: string,
 ): Promise<A> {
   const ref = identifierRef(appId, id.kind, id.value);
-  const locked = (await d.redis.exists(d.keys.loginLock(appId, ref))) > 0;
+  const locked = (await deps.redis.exists(deps.keys.loginLock(appId, ref))) > 0;
   // The hash work is spent before anything is decided, so a locked or unknown identifier answers as slowly.
   const right = account ? await verifyPassword(password, account.passwordHash) : await burnPasswordCheck(password).then(() => false);
-  d.metrics.passwordChecks.inc();
+  deps.metrics.passwordChecks.inc();
   const who = account ? { uid: account.uid } : {};
   if (locked) {
-    await d.audit.record(appId, { type: "login.refused", ...who, detail: "locked: wrong passwords" });
+    await deps.audit.record(appId, { type: "login.refused", ...who, detail: "locked: wrong passwords" });
     throw new ApiError(1198);
   }
   if (!right || !account) {
-    await countFailure(d, appId, ref, account?.uid);
+    await countFailure(deps, appId, ref, account?.uid);
     throw new ApiError(966);
   }
-  await d.redis.del(d.keys.loginFailures(appId, ref));
+  await deps.redis.del(deps.keys.loginFailures(appId, ref));
   return account;
 }
 
 /** One more wrong password for the identifier; the one that reaches the limit locks it (known or not). */
-async function countFailure(d: PasswordCheckDeps, appId: string, ref: string, uid: string | undefined): Promise<void> {
-  const failuresKey = d.keys.loginFailures(appId, ref);
-  const seconds = d.config.LOGIN_LOCK_SECONDS;
-  const [[, failures]] = (await d.redis.multi().incr(failuresKey).expire(failuresKey, seconds, "NX").exec()) as [[Error | null, number]];
-  if (failures < d.config.LOGIN_MAX_FAILURES) return;
-  await d.redis.multi().set(d.keys.loginLock(appId, ref), "1", "EX", seconds).del(failuresKey).exec();
+async function countFailure(deps: PasswordCheckDeps, appId: string, ref: string, uid: string | undefined): Promise<void> {
+  const failuresKey = deps.keys.loginFailures(appId, ref);
+  const seconds = deps.config.LOGIN_LOCK_SECONDS;
+  const [[, failures]] = (await deps.redis.multi().incr(failuresKey).expire(failuresKey, seconds, "NX").exec()) as [[Error | null, number]];
+  if (failures < deps.config.LOGIN_MAX_FAILURES) return;
+  await deps.redis.multi().set(deps.keys.loginLock(appId, ref), "1", "EX", seconds).del(failuresKey).exec();
   // The identifier itself is never logged: an unknown one is whatever a stranger typed.
-  d.logger.warn({ app: appId, ...(uid && { uid }) }, uid ? "too many wrong passwords: account locked" : "too many wrong passwords: unknown identifier locked");
-  await d.audit.record(appId, { type: "user.locked", ...(uid && { uid }), detail: uid ? "wrong passwords" : "wrong passwords, no such account" });
+  deps.logger.warn({ app: appId, ...(uid && { uid }) }, uid ? "too many wrong passwords: account locked" : "too many wrong passwords: unknown identifier locked");
+  await deps.audit.record(appId, { type: "user.locked", ...(uid && { uid }), detail: uid ? "wrong passwords" : "wrong passwords, no such account" });
 }
 
 /**
@@ -87,10 +87,10 @@ export async function lockAfterFraudReport(
  * Refuse (1198) a user whose pushes are locked after a "not me" answer. Call it only once the password was
  * right: before that, the lock would tell a stranger that the account exists and was just refused.
  */
-export async function refuseIfNotMeLocked(d: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string): Promise<void> {
-  const lock = await d.redis.get(d.keys.lock(appId, uid));
+export async function refuseIfNotMeLocked(deps: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string): Promise<void> {
+  const lock = await deps.redis.get(deps.keys.lock(appId, uid));
   if (!lock) return;
-  await d.audit.record(appId, { type: "login.refused", uid, detail: `locked: ${lock}` });
+  await deps.audit.record(appId, { type: "login.refused", uid, detail: `locked: ${lock}` });
   throw new ApiError(1198);
 }
 
@@ -99,16 +99,16 @@ export async function refuseIfNotMeLocked(d: Pick<Services, "redis" | "keys" | "
  * account (email, username, phone), with their failure counts. Audited when anything was lifted; returns
  * whether anything was.
  */
-export async function liftLocks(d: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string, profile: Profile, by: string): Promise<boolean> {
+export async function liftLocks(deps: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string, profile: Profile, by: string): Promise<boolean> {
   // One DEL per identifier: each identifier's keys share a hash tag, different identifiers may not (Redis Cluster).
   const removed = await Promise.all([
-    d.redis.del(d.keys.lock(appId, uid)),
+    deps.redis.del(deps.keys.lock(appId, uid)),
     ...identifiersOf(profile).map(([kind, value]) => {
       const ref = identifierRef(appId, kind, normalizeIdentifier(kind, value));
-      return d.redis.del(d.keys.loginLock(appId, ref), d.keys.loginFailures(appId, ref));
+      return deps.redis.del(deps.keys.loginLock(appId, ref), deps.keys.loginFailures(appId, ref));
     }),
   ]);
   const lifted = removed.some((n) => n > 0);
-  if (lifted) await d.audit.record(appId, { type: "user.unlocked", uid, detail: by });
+  if (lifted) await deps.audit.record(appId, { type: "user.unlocked", uid, detail: by });
   return lifted;
 }

@@ -9,6 +9,9 @@ import { together } from "../together.js";
 /** What L4 answers: the login once approved, or the error code that says why not yet or not any more. */
 export type PingResult = { login: LoginResponse } | { error: ErrorCode };
 
+/** What a poll reads: its limit, the caller's failed-guesses budget, the challenge, and the key its login is sealed under. */
+export type PingDeps = Pick<Services, "limits" | "guesses" | "challenges" | "sealer" | "now">;
+
 /**
  * L4, for pages that poll: the login response once approved (until the finalize window closes), otherwise the
  * error that says why not yet or not any more. It is the hottest path a legacy page has (every poll but the
@@ -16,20 +19,20 @@ export type PingResult = { login: LoginResponse } | { error: ErrorCode };
  * failed-guesses budget and the lookup run side by side, and only the fields the answer needs are read. An
  * unknown token (1103) spends the budget of the caller's address `ip`.
  */
-export async function ping(s: Services, app: AppRecord, token: string, ip: string): Promise<PingResult> {
+export async function ping(deps: PingDeps, app: AppRecord, token: string, ip: string): Promise<PingResult> {
   const tokenHash = hashToken(token);
   const [, , c] = await together([
-    s.limits.pingPerToken(tokenHash),
-    s.guesses.refuseIfGuessing(ip),
-    isGuid(token) ? s.challenges.statusByToken(tokenHash) : null,
+    deps.limits.pingPerToken(tokenHash),
+    deps.guesses.refuseIfGuessing(ip),
+    isGuid(token) ? deps.challenges.statusByToken(tokenHash) : null,
   ]);
   if (!c || c.appId !== app.apiKey) {
-    await s.guesses.countGuess(ip);
+    await deps.guesses.countGuess(ip);
     return { error: 1103 };
   }
-  const error = pollError(c, s.now());
+  const error = pollError(c, deps.now());
   if (error !== null) return { error };
-  const login = openLogin(s.sealer, c);
+  const login = openLogin(deps.sealer, c);
   // Approved without a sealed login to serve reads as over, as after the finalize window.
   return login ? { login } : { error: 1104 };
 }
