@@ -66,12 +66,14 @@ async function countFailure(deps: PasswordCheckDeps, appId: string, ref: string,
   await deps.audit.record(appId, { type: "user.locked", ...(uid && { uid }), detail: uid ? "wrong passwords" : "wrong passwords, no such account" });
 }
 
+export type FraudLockDeps = Pick<Services, "redis" | "keys" | "config" | "audit" | "logger">;
+
 /**
  * A "not me" answer to one of the user's logins: lock their pushes for FRAUD_LOCK_SECONDS (0 switches it off), so
  * whoever knows the password cannot push-bomb them meanwhile. Logged and audited.
  */
 export async function lockAfterFraudReport(
-  deps: Pick<Services, "redis" | "keys" | "config" | "audit" | "logger">,
+  deps: FraudLockDeps,
   appId: string,
   uid: string,
   challengeId: string,

@@ -2,7 +2,7 @@ import { ApiError } from "../errors.js";
 import { hashToken, isGuid } from "../crypto/tokens.js";
 import { loadStoredDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
 import type { AppRecord } from "../apps/app-store.js";
-import { lockAfterFraudReport } from "../accounts/lockout.js";
+import { lockAfterFraudReport, type FraudLockDeps } from "../accounts/lockout.js";
 import { refOf, type ChallengeRef } from "../challenge/challenge-store.js";
 import type { Challenge } from "../challenge/challenge.js";
 import { sealLogin, type LoginResponse } from "../challenge/login-response.js";
@@ -34,6 +34,12 @@ export async function challengeRefOfHandle(s: Pick<Services, "limits" | "challen
   return ref;
 }
 
+/** What the end of an answer touches: the challenge's transition, its count and log, and the notifier for its pages. */
+type EndDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "logger" | "now">;
+
+/** What L5 touches: the challenge, the user's devices and account, the session minted on approval, the fraud lock. */
+export type AnswerDeps = EndDeps & FraudLockDeps & Pick<Services, "devices" | "accounts" | "sessions" | "sealer" | "audit" | "config">;
+
 /**
  * L5: the phone answers. The signature over `verify + handle (+ number)` must verify with the key of one of the
  * user's active devices; then the challenge ends once, atomically: two answers racing on two nodes give one
@@ -41,7 +47,7 @@ export async function challengeRefOfHandle(s: Pick<Services, "limits" | "challen
  * user's devices and their account live in one slot and are read together; nothing changes before the
  * signature has verified.
  */
-export async function answerPush(s: Services, app: AppRecord, handle: string, ref: ChallengeRef | null, answer: DeviceAnswer): Promise<{ IsPosted: true }> {
+export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, ref: ChallengeRef | null, answer: DeviceAnswer): Promise<{ IsPosted: true }> {
   if (!ref || ref.appId !== app.apiKey) throw new ApiError(1296);
   const [c, devices, account] = await together([
     s.challenges.load(ref),
@@ -96,7 +102,7 @@ function signedByUserDevice(devices: Device[], text: string, signature: string):
   });
 }
 
-async function end(s: Services, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, login?: LoginResponse): Promise<void> {
+async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, login?: LoginResponse): Promise<void> {
   const now = s.now();
   const result = await s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
   if (result !== "OK") throw new ApiError(answerError(result));
