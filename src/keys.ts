@@ -68,9 +68,11 @@ export function createKeys(prefix: string) {
     deviceAck: (deliveryId: string) => `${prefix}:devack:${deliveryId}`,
     /** String: this signed timestamp was used with the key of this fingerprint (contract 2.8's replay rule). */
     signedTimestamp: (keyFingerprint: string, timestamp: string) => `${prefix}:sigts:${keyFingerprint}:${timestamp}`,
-    /** Prefix for rate-limiter-flexible. */
-    rateLimits: () => `${prefix}:rl`,
+    /** Prefix of one rate-limiter-flexible limiter (`name`: a limit of rate-limits.ts, or the worker's `push-app`). */
+    rateLimit: (name: string) => `${prefix}:rl:${name}`,
     /** Prefix for BullMQ queues (queue names carry their own hash tag). */
     queues: () => `${prefix}:bull`,
+    /** Prefix of the Socket.IO adapter's and emitters' pub/sub channels, so two deployments on one Redis never hear each other. */
+    socketChannels: () => `${prefix}:sio`,
   };
 }

@@ -70,7 +70,7 @@ export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLi
     const keyOf = isPerAddress(name) ? addressKey : (key: string) => key;
     const limiter = new RateLimiterRedis({
       storeClient: redis,
-      keyPrefix: `${keys.rateLimits()}:${name}`,
+      keyPrefix: keys.rateLimit(name),
       points: options[name],
       duration: RATE_LIMIT_WINDOW_SECONDS,
       rejectIfRedisNotReady: true,

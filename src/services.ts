@@ -58,36 +58,36 @@ export interface ServiceDeps {
   now?: () => number;
 }
 
-export function createServices(d: ServiceDeps): Services {
-  const now = d.now ?? Date.now;
+export function createServices(deps: ServiceDeps): Services {
+  const now = deps.now ?? Date.now;
   const date = () => new Date(now());
-  const keys = createKeys(d.config.REDIS_PREFIX);
-  const limits = createRateLimits(d.redis, keys, { ...defaultRateLimits, ...d.rateLimits });
+  const keys = createKeys(deps.config.REDIS_PREFIX);
+  const limits = createRateLimits(deps.redis, keys, { ...defaultRateLimits, ...deps.rateLimits });
   return {
-    config: d.config,
-    logger: d.logger,
-    redis: d.redis,
+    config: deps.config,
+    logger: deps.logger,
+    redis: deps.redis,
     keys,
-    sealer: d.sealer,
-    apps: createAppStore(d.redis, keys, date),
-    accounts: createAccountStore(d.redis, keys, date),
-    sessions: createSessionStore(d.redis, keys, d.config.SESSION_TTL_SECONDS, date),
-    settings: createSettingsStore(d.redis, keys, d.sealer, { allowPrivateWebhooks: d.config.ALLOW_PRIVATE_WEBHOOKS }),
-    devices: createDeviceStore(d.redis, keys, d.sealer, date),
-    challenges: createChallengeStore(d.redis, keys),
-    enrollment: createEnrollment(d.redis, keys, { publicUrl: d.config.PUBLIC_URL, ttlSeconds: d.config.ENROLLMENT_TTL_SECONDS }, date),
+    sealer: deps.sealer,
+    apps: createAppStore(deps.redis, keys, date),
+    accounts: createAccountStore(deps.redis, keys, date),
+    sessions: createSessionStore(deps.redis, keys, deps.config.SESSION_TTL_SECONDS, date),
+    settings: createSettingsStore(deps.redis, keys, deps.sealer, { allowPrivateWebhooks: deps.config.ALLOW_PRIVATE_WEBHOOKS }),
+    devices: createDeviceStore(deps.redis, keys, deps.sealer, date),
+    challenges: createChallengeStore(deps.redis, keys),
+    enrollment: createEnrollment(deps.redis, keys, { publicUrl: deps.config.PUBLIC_URL, ttlSeconds: deps.config.ENROLLMENT_TTL_SECONDS }, date),
     limits,
     guesses: createGuessBudget(limits.failedGuessesPerIp),
-    audit: createAuditLog(d.redis, keys, d.logger, {
-      maxLength: d.config.AUDIT_MAX_EVENTS,
+    audit: createAuditLog(deps.redis, keys, deps.logger, {
+      maxLength: deps.config.AUDIT_MAX_EVENTS,
       webhook:
-        d.config.AUDIT_WEBHOOK_URL && d.config.AUDIT_WEBHOOK_SECRET
-          ? { url: d.config.AUDIT_WEBHOOK_URL, secret: d.config.AUDIT_WEBHOOK_SECRET, guard: createOutboundGuard({ allowPrivate: d.config.ALLOW_PRIVATE_WEBHOOKS }) }
+        deps.config.AUDIT_WEBHOOK_URL && deps.config.AUDIT_WEBHOOK_SECRET
+          ? { url: deps.config.AUDIT_WEBHOOK_URL, secret: deps.config.AUDIT_WEBHOOK_SECRET, guard: createOutboundGuard({ allowPrivate: deps.config.ALLOW_PRIVATE_WEBHOOKS }) }
           : undefined,
     }),
-    metrics: d.metrics ?? createMetrics({ defaultMetrics: false }),
-    queues: d.queues,
-    notifier: d.notifier,
+    metrics: deps.metrics ?? createMetrics({ defaultMetrics: false }),
+    queues: deps.queues,
+    notifier: deps.notifier,
     now,
   };
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keyFingerprint } from "../src/realtime/device-keys.js";
+import { keyFingerprint } from "../src/devices/key-fingerprint.js";
 import { enrollWithoutLogin, type Enrolled } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";

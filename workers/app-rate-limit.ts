@@ -19,7 +19,7 @@ export function createAppRateLimiter(redis: RedisClient, keys: Keys, perSecond: 
   if (perSecond <= 0) return { take: async () => 0 };
   const limiter = new RateLimiterRedis({
     storeClient: redis,
-    keyPrefix: `${keys.rateLimits()}:push-app`,
+    keyPrefix: keys.rateLimit("push-app"),
     points: perSecond,
     duration: 1,
     rejectIfRedisNotReady: true,

@@ -28,6 +28,12 @@ export function normalizeIdentifier(kind: IdentifierKind, value: string): string
 export const identifierRef = (appId: string, kind: IdentifierKind, value: string): string =>
   hashToken(`${appId}|${kind}|${value}`);
 
+/**
+ * An opaque reference to one account of one app, for the login budget it spends whatever identifier it signs in
+ * with (so its email, username and phone together push no more than one of them).
+ */
+export const accountRef = (appId: string, uid: string): string => hashToken(`${appId}|uid|${uid}`);
+
 /** Every identifier an account can sign in with, from its profile. */
 export function identifiersOf(profile: { Email: Array<{ Value: string }>; UserName: string | null; PhoneId: string | null }): Array<[IdentifierKind, string]> {
   const out: Array<[IdentifierKind, string]> = profile.Email.map((e) => ["email", e.Value]);

@@ -10,8 +10,10 @@ import { identifierRef, identifiersOf, normalizeIdentifier, type IdentifierKind 
  *   LOGIN_MAX_FAILURES within LOGIN_LOCK_SECONDS the identifier answers 1198 for LOGIN_LOCK_SECONDS. An unknown
  *   identifier locks exactly like a known one, so the lockout does not tell which accounts exist;
  * - the password hash is computed on every attempt (locked, unknown or known), so neither does the timing;
- * - a "not me" lock on a user is only revealed once the password was right;
+ * - a "not me" answer (L5's `"reason": "fraud"`) locks the user's pushes for FRAUD_LOCK_SECONDS; that lock is
+ *   only revealed once the password was right;
  * - an admin lifting a user's lock clears both, for every identifier of the account.
+ * Every read and write of `keys.lock`, `keys.loginLock` and `keys.loginFailures` is in this file.
  */
 
 /** The identifier a login was attempted with, already normalized. */
@@ -28,50 +30,69 @@ export type PasswordCheckDeps = Pick<Services, "redis" | "keys" | "config" | "au
  * password is wrong or no account has the identifier (`account` null), counting the failure either way.
  */
 export async function checkPassword<A extends { uid: string; passwordHash: string }>(
-  d: PasswordCheckDeps,
+  deps: PasswordCheckDeps,
   appId: string,
   id: AttemptedIdentifier,
   account: A | null,
   password: string,
 ): Promise<A> {
   const ref = identifierRef(appId, id.kind, id.value);
-  const locked = (await d.redis.exists(d.keys.loginLock(appId, ref))) > 0;
+  const locked = (await deps.redis.exists(deps.keys.loginLock(appId, ref))) > 0;
   // The hash work is spent before anything is decided, so a locked or unknown identifier answers as slowly.
   const right = account ? await verifyPassword(password, account.passwordHash) : await burnPasswordCheck(password).then(() => false);
-  d.metrics.passwordChecks.inc();
+  deps.metrics.passwordChecks.inc();
   const who = account ? { uid: account.uid } : {};
   if (locked) {
-    await d.audit.record(appId, { type: "login.refused", ...who, detail: "locked: wrong passwords" });
+    await deps.audit.record(appId, { type: "login.refused", ...who, detail: "locked: wrong passwords" });
     throw new ApiError(1198);
   }
   if (!right || !account) {
-    await countFailure(d, appId, ref, account?.uid);
+    await countFailure(deps, appId, ref, account?.uid);
     throw new ApiError(966);
   }
-  await d.redis.del(d.keys.loginFailures(appId, ref));
+  await deps.redis.del(deps.keys.loginFailures(appId, ref));
   return account;
 }
 
 /** One more wrong password for the identifier; the one that reaches the limit locks it (known or not). */
-async function countFailure(d: PasswordCheckDeps, appId: string, ref: string, uid: string | undefined): Promise<void> {
-  const failuresKey = d.keys.loginFailures(appId, ref);
-  const seconds = d.config.LOGIN_LOCK_SECONDS;
-  const [[, failures]] = (await d.redis.multi().incr(failuresKey).expire(failuresKey, seconds, "NX").exec()) as [[Error | null, number]];
-  if (failures < d.config.LOGIN_MAX_FAILURES) return;
-  await d.redis.multi().set(d.keys.loginLock(appId, ref), "1", "EX", seconds).del(failuresKey).exec();
+async function countFailure(deps: PasswordCheckDeps, appId: string, ref: string, uid: string | undefined): Promise<void> {
+  const failuresKey = deps.keys.loginFailures(appId, ref);
+  const seconds = deps.config.LOGIN_LOCK_SECONDS;
+  const [[, failures]] = (await deps.redis.multi().incr(failuresKey).expire(failuresKey, seconds, "NX").exec()) as [[Error | null, number]];
+  if (failures < deps.config.LOGIN_MAX_FAILURES) return;
+  await deps.redis.multi().set(deps.keys.loginLock(appId, ref), "1", "EX", seconds).del(failuresKey).exec();
   // The identifier itself is never logged: an unknown one is whatever a stranger typed.
-  d.logger.warn({ app: appId, ...(uid && { uid }) }, uid ? "too many wrong passwords: account locked" : "too many wrong passwords: unknown identifier locked");
-  await d.audit.record(appId, { type: "user.locked", ...(uid && { uid }), detail: uid ? "wrong passwords" : "wrong passwords, no such account" });
+  deps.logger.warn({ app: appId, ...(uid && { uid }) }, uid ? "too many wrong passwords: account locked" : "too many wrong passwords: unknown identifier locked");
+  await deps.audit.record(appId, { type: "user.locked", ...(uid && { uid }), detail: uid ? "wrong passwords" : "wrong passwords, no such account" });
+}
+
+export type FraudLockDeps = Pick<Services, "redis" | "keys" | "config" | "audit" | "logger">;
+
+/**
+ * A "not me" answer to one of the user's logins: lock their pushes for FRAUD_LOCK_SECONDS (0 switches it off), so
+ * whoever knows the password cannot push-bomb them meanwhile. Logged and audited.
+ */
+export async function lockAfterFraudReport(
+  deps: FraudLockDeps,
+  appId: string,
+  uid: string,
+  challengeId: string,
+): Promise<void> {
+  const seconds = deps.config.FRAUD_LOCK_SECONDS;
+  if (seconds <= 0) return;
+  await deps.redis.set(deps.keys.lock(appId, uid), "fraud", "EX", seconds);
+  deps.logger.warn({ app: appId, uid, challenge: challengeId }, "login reported as fraud: user locked");
+  await deps.audit.record(appId, { type: "user.locked", uid, challenge: challengeId, detail: `fraud reported; ${seconds} s` });
 }
 
 /**
  * Refuse (1198) a user whose pushes are locked after a "not me" answer. Call it only once the password was
  * right: before that, the lock would tell a stranger that the account exists and was just refused.
  */
-export async function refuseIfNotMeLocked(d: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string): Promise<void> {
-  const lock = await d.redis.get(d.keys.lock(appId, uid));
+export async function refuseIfNotMeLocked(deps: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string): Promise<void> {
+  const lock = await deps.redis.get(deps.keys.lock(appId, uid));
   if (!lock) return;
-  await d.audit.record(appId, { type: "login.refused", uid, detail: `locked: ${lock}` });
+  await deps.audit.record(appId, { type: "login.refused", uid, detail: `locked: ${lock}` });
   throw new ApiError(1198);
 }
 
@@ -80,16 +101,16 @@ export async function refuseIfNotMeLocked(d: Pick<Services, "redis" | "keys" | "
  * account (email, username, phone), with their failure counts. Audited when anything was lifted; returns
  * whether anything was.
  */
-export async function liftLocks(d: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string, profile: Profile, by: string): Promise<boolean> {
+export async function liftLocks(deps: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string, profile: Profile, by: string): Promise<boolean> {
   // One DEL per identifier: each identifier's keys share a hash tag, different identifiers may not (Redis Cluster).
   const removed = await Promise.all([
-    d.redis.del(d.keys.lock(appId, uid)),
+    deps.redis.del(deps.keys.lock(appId, uid)),
     ...identifiersOf(profile).map(([kind, value]) => {
       const ref = identifierRef(appId, kind, normalizeIdentifier(kind, value));
-      return d.redis.del(d.keys.loginLock(appId, ref), d.keys.loginFailures(appId, ref));
+      return deps.redis.del(deps.keys.loginLock(appId, ref), deps.keys.loginFailures(appId, ref));
     }),
   ]);
   const lifted = removed.some((n) => n > 0);
-  if (lifted) await d.audit.record(appId, { type: "user.unlocked", uid, detail: by });
+  if (lifted) await deps.audit.record(appId, { type: "user.unlocked", uid, detail: by });
   return lifted;
 }

@@ -2,9 +2,11 @@ import { ApiError } from "../errors.js";
 import { hashToken, isGuid } from "../crypto/tokens.js";
 import { loadStoredDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
 import type { AppRecord } from "../apps/app-store.js";
+import { lockAfterFraudReport, type FraudLockDeps } from "../accounts/lockout.js";
 import { refOf, type ChallengeRef } from "../challenge/challenge-store.js";
 import type { Challenge } from "../challenge/challenge.js";
 import { sealLogin, type LoginResponse } from "../challenge/login-response.js";
+import { answerError, standingAt } from "../challenge/status-errors.js";
 import type { Device } from "../devices/device-store.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
@@ -32,6 +34,12 @@ export async function challengeRefOfHandle(s: Pick<Services, "limits" | "challen
   return ref;
 }
 
+/** What the end of an answer touches: the challenge's transition, its count and log, and the notifier for its pages. */
+type EndDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "logger" | "now">;
+
+/** What L5 touches: the challenge, the user's devices and account, the session minted on approval, the fraud lock. */
+export type AnswerDeps = EndDeps & FraudLockDeps & Pick<Services, "devices" | "accounts" | "sessions" | "sealer" | "audit" | "config">;
+
 /**
  * L5: the phone answers. The signature over `verify + handle (+ number)` must verify with the key of one of the
  * user's active devices; then the challenge ends once, atomically: two answers racing on two nodes give one
@@ -39,7 +47,7 @@ export async function challengeRefOfHandle(s: Pick<Services, "limits" | "challen
  * user's devices and their account live in one slot and are read together; nothing changes before the
  * signature has verified.
  */
-export async function answerPush(s: Services, app: AppRecord, handle: string, ref: ChallengeRef | null, answer: DeviceAnswer): Promise<{ IsPosted: true }> {
+export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, ref: ChallengeRef | null, answer: DeviceAnswer): Promise<{ IsPosted: true }> {
   if (!ref || ref.appId !== app.apiKey) throw new ApiError(1296);
   const [c, devices, account] = await together([
     s.challenges.load(ref),
@@ -48,8 +56,8 @@ export async function answerPush(s: Services, app: AppRecord, handle: string, re
   ]);
   if (!c) throw new ApiError(1296);
   const now = s.now();
-  if (c.status !== "Pending") throw alreadyEnded(c.status);
-  if (now >= c.expiresAt) throw new ApiError(1104);
+  const standing = standingAt(c, now);
+  if (standing !== "Pending") throw new ApiError(answerError(standing));
 
   const matching = c.numberMode !== "Off";
   const signed = answer.verify + handle + (matching ? (answer.number ?? "") : "");
@@ -67,11 +75,7 @@ export async function answerPush(s: Services, app: AppRecord, handle: string, re
     const fraud = answer.reason === "fraud";
     await end(s, c, "Denied", { reason: fraud ? "fraud" : "denied" });
     await s.audit.record(c.appId, { type: fraud ? "challenge.fraud_reported" : "challenge.denied", uid: c.uid, challenge: c.id });
-    if (fraud && s.config.FRAUD_LOCK_SECONDS > 0) {
-      await s.redis.set(s.keys.lock(c.appId, c.uid), "fraud", "EX", s.config.FRAUD_LOCK_SECONDS);
-      s.logger.warn({ app: c.appId, uid: c.uid, challenge: c.id }, "login reported as fraud: user locked");
-      await s.audit.record(c.appId, { type: "user.locked", uid: c.uid, challenge: c.id, detail: `fraud reported; ${s.config.FRAUD_LOCK_SECONDS} s` });
-    }
+    if (fraud) await lockAfterFraudReport(s, c.appId, c.uid, c.id);
     return { IsPosted: true };
   }
 
@@ -98,16 +102,13 @@ function signedByUserDevice(devices: Device[], text: string, signature: string):
   });
 }
 
-async function end(s: Services, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, login?: LoginResponse): Promise<void> {
+async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, login?: LoginResponse): Promise<void> {
   const now = s.now();
   const result = await s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
-  if (result !== "OK") throw alreadyEnded(result);
+  if (result !== "OK") throw new ApiError(answerError(result));
   s.metrics.challenges.inc({ outcome: fields.reason === "fraud" ? "fraud" : to.toLowerCase() });
   // The END script wrote exactly these fields: tell the pages without reading the challenge back (or opening
   // the login just sealed).
   s.notifier.notify({ ...c, ...fields, status: to, endedAt: now }, login);
   s.logger.info({ app: c.appId, challenge: c.id, outcome: to }, "push answered");
 }
-
-/** Contract 1.4: answered (either way) → 1311; expired, cancelled or gone → 1104. */
-const alreadyEnded = (status: string): ApiError => new ApiError(status === "Approved" || status === "Denied" ? 1311 : 1104);

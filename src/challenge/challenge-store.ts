@@ -9,11 +9,13 @@ export interface ChallengeRef {
   challengeId: string;
 }
 
-export type EndResult = "OK" | "Late" | "Missing" | ChallengeStatus;
+/** What a transition found instead of a pending challenge: a deadline passed, no challenge, or the status it had. */
+export type NotPending = "Late" | "Missing" | Exclude<ChallengeStatus, "Pending">;
+export type EndResult = "OK" | NotPending;
 export type ResendResult =
   | { ok: true; sendNo: number }
   | { ok: false; reason: "Wait"; waitMs: number }
-  | { ok: false; reason: "Max" | "Late" | "Missing" | ChallengeStatus };
+  | { ok: false; reason: "Max" | NotPending };
 
 export interface ChallengeStore {
   /**

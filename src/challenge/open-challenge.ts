@@ -24,6 +24,12 @@ export interface OpenedChallenge {
   devices: Device[];
 }
 
+/** What opening a challenge touches; the notifier tells the pages of the challenge it cancels. */
+export type OpenChallengeDeps = Pick<
+  Services,
+  "devices" | "challenges" | "enrollment" | "queues" | "notifier" | "sealer" | "config" | "metrics" | "logger" | "audit" | "now"
+>;
+
 /**
  * Open a challenge for a user whose first factor passed (or for an admin's test push): it becomes the user's
  * pending one (cancelling the older, whose pages are told), its expiry is scheduled, and the push is queued
@@ -31,19 +37,19 @@ export interface OpenedChallenge {
  * devices but none active is refused with 1313, and nothing is opened.
  */
 export async function openChallenge(
-  s: Services,
+  deps: OpenChallengeDeps,
   app: AppRecord,
   settings: PushSettings,
   uid: string,
   profile: Profile,
   origin: ChallengeOrigin,
 ): Promise<OpenedChallenge> {
-  const enrolled = await s.devices.list(app.apiKey, uid);
+  const enrolled = await deps.devices.list(app.apiKey, uid);
   const devices = enrolled.filter((d) => d.active);
   // A user who has enrolled but whose devices all died (their push tokens were refused) gets no QR: it would
   // hand enrollment, and so the account, to whoever knows the password. Refused before anything is written.
   if (enrolled.length && !devices.length) throw new ApiError(1313);
-  const now = s.now();
+  const now = deps.now();
   const token = newToken();
   const handle = newToken();
   const { number, options } = drawNumber(settings.NumberMatching);
@@ -58,7 +64,7 @@ export async function openChallenge(
     expiresAt: now + ttlMs,
     tokenHash: hashToken(token),
     handleHash: hashToken(handle),
-    handleSealed: s.sealer.seal(handle, `handle:${id}`),
+    handleSealed: deps.sealer.seal(handle, `handle:${id}`),
     identifier: profile.Email[0]?.Value ?? profile.UserName ?? profile.PhoneId ?? "",
     browser: origin.browser,
     location: origin.location,
@@ -75,23 +81,23 @@ export async function openChallenge(
     reason: "",
   };
 
-  const keepMs = ttlMs + s.config.FINALIZE_WINDOW_SECONDS * 1000 + 60_000;
-  const { cancelledTokenHash } = await s.challenges.create(challenge, keepMs);
-  await s.queues.scheduleExpiry({ appId: app.apiKey, uid, challengeId: id }, ttlMs);
-  s.metrics.challenges.inc({ outcome: "started" });
+  const keepMs = ttlMs + deps.config.FINALIZE_WINDOW_SECONDS * 1000 + 60_000;
+  const { cancelledTokenHash } = await deps.challenges.create(challenge, keepMs);
+  await deps.queues.scheduleExpiry({ appId: app.apiKey, uid, challengeId: id }, ttlMs);
+  deps.metrics.challenges.inc({ outcome: "started" });
   if (cancelledTokenHash) {
-    s.metrics.challenges.inc({ outcome: "cancelled" });
-    const cancelled = await s.challenges.findByToken(cancelledTokenHash);
-    if (cancelled) s.notifier.notify(cancelled);
+    deps.metrics.challenges.inc({ outcome: "cancelled" });
+    const cancelled = await deps.challenges.findByToken(cancelledTokenHash);
+    if (cancelled) deps.notifier.notify(cancelled);
   }
 
   let qr: PushQRCode | null = null;
   if (devices.length) {
-    await s.queues.enqueueSends(devices.map((d) => ({ appId: app.apiKey, uid, challengeId: id, deviceId: d.id, sendNo: 1 })));
+    await deps.queues.enqueueSends(devices.map((d) => ({ appId: app.apiKey, uid, challengeId: id, deviceId: d.id, sendNo: 1 })));
   } else {
-    qr = await s.enrollment.issue({ appId: app.apiKey, uid, challengeId: id }, settings);
+    qr = await deps.enrollment.issue({ appId: app.apiKey, uid, challengeId: id }, settings);
   }
-  s.logger.info({ app: app.apiKey, uid, challenge: id, devices: devices.length }, "challenge opened");
-  await s.audit.record(app.apiKey, { type: "login.started", uid, challenge: id, detail: devices.length ? `${devices.length} device(s)` : "enrollment" });
+  deps.logger.info({ app: app.apiKey, uid, challenge: id, devices: devices.length }, "challenge opened");
+  await deps.audit.record(app.apiKey, { type: "login.started", uid, challenge: id, detail: devices.length ? `${devices.length} device(s)` : "enrollment" });
   return { token, challenge, qr, devices };
 }

@@ -14,11 +14,11 @@ export interface PushContent {
 /**
  * The data keys of contract 1.4 (the device handle opened here, where it is used) and the notification text.
  */
-export function pushContentOf(s: Services, c: Challenge, appName: string): PushContent {
+export function pushContentOf(deps: Pick<Services, "sealer" | "now">, c: Challenge, appName: string): PushContent {
   const challenge = pushChallengeValue(c.numberMode, c.numberOptions);
   return {
     data: {
-      secondfactorauthenticationtoken: s.sealer.open(c.handleSealed, `handle:${c.id}`),
+      secondfactorauthenticationtoken: deps.sealer.open(c.handleSealed, `handle:${c.id}`),
       identifier: c.identifier,
       browser: c.browser,
       location: c.location,
@@ -28,6 +28,6 @@ export function pushContentOf(s: Services, c: Challenge, appName: string): PushC
       ...(challenge !== undefined && { challenge }),
     },
     notification: { title: appName, body: `Approve the sign-in from ${c.browser}?` },
-    ttlSeconds: Math.max(1, Math.ceil((c.expiresAt - s.now()) / 1000)),
+    ttlSeconds: Math.max(1, Math.ceil((c.expiresAt - deps.now()) / 1000)),
   };
 }

@@ -2,6 +2,7 @@ import express, { Router, type Response } from "express";
 import { z } from "zod";
 import { ApiError } from "../errors.js";
 import type { BootstrapResult } from "../bootstrap.js";
+import type { Config } from "../config.js";
 import type { Operation } from "../http/openapi.js";
 import { parseBody } from "../http/request-input.js";
 import { webFile, webScript } from "../http/web-assets.js";
@@ -25,7 +26,7 @@ export const demoOperations: Operation[] = [
  */
 export function demoRoutes(s: Services, bootstrap: BootstrapResult): Router {
   const r = Router({ caseSensitive: false, strict: true });
-  const app = demoApp(s, bootstrap);
+  const app = demoApp(s.config, bootstrap);
   const file = (name: string) => webFile(`demo/${name}`);
   const scripts: Record<string, () => Promise<string>> = {
     "login.js": webScript("demo/login.js"),
@@ -79,9 +80,9 @@ export function demoRoutes(s: Services, bootstrap: BootstrapResult): Router {
 }
 
 /** The app the demo pages use: the development demo app, or the bootstrap app when one is configured. */
-function demoApp(s: Services, bootstrap: BootstrapResult): { apiKey: string } | undefined {
+function demoApp(config: Pick<Config, "BOOTSTRAP_API_KEY">, bootstrap: BootstrapResult): { apiKey: string } | undefined {
   if (bootstrap.demo) return { apiKey: bootstrap.demo.apiKey };
-  if (s.config.BOOTSTRAP_API_KEY) return { apiKey: s.config.BOOTSTRAP_API_KEY.toLowerCase() };
+  if (config.BOOTSTRAP_API_KEY) return { apiKey: config.BOOTSTRAP_API_KEY.toLowerCase() };
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import { ApiError } from "../errors.js";
-import { keyFingerprint } from "../realtime/device-keys.js";
+import { keyFingerprint } from "./key-fingerprint.js";
 import type { Services } from "../services.js";
 
 /**

@@ -4,7 +4,11 @@ import { parseDeviceKey } from "../crypto/signatures.js";
 import { refOf } from "../challenge/challenge-store.js";
 import type { NewDevice } from "../devices/device-store.js";
 import type { Services } from "../services.js";
-import { indexDeviceKey } from "../realtime/device-index.js";
+import { indexDeviceKey, type DeviceKeyIndexDeps } from "../devices/device-key-index.js";
+
+/** What L6 touches: the enrollment, the device and its key index, the endpoint and send queues, the waiting login. */
+export type RegisterDeviceDeps = DeviceKeyIndexDeps &
+  Pick<Services, "enrollment" | "devices" | "apps" | "settings" | "challenges" | "queues" | "notifier" | "logger" | "audit" | "now">;
 
 /**
  * The most push devices one account may have, active or not. Every login is pushed to each active device and every
@@ -23,7 +27,7 @@ const tooManyDevices = () =>
  * L6: a phone registers its public key and push token with a single-use enrollment token. If the token came
  * with a login that is still waiting, that login's push goes to the new device at once.
  */
-export async function registerDevice(s: Services, appId: string, token: string, device: NewDevice): Promise<{ isRegistered: true }> {
+export async function registerDevice(s: RegisterDeviceDeps, appId: string, token: string, device: NewDevice): Promise<{ isRegistered: true }> {
   if (!parseDeviceKey(device.publicKey)) {
     throw new ApiError(965, { fields: [{ FieldName: "publicKey", ErrorMessage: "must be the hex of an X.509 SubjectPublicKeyInfo in canonical DER: RSA of 2048 bits or more with exponent 65537, or ECDSA P-256 (uncompressed point)" }] });
   }

@@ -5,9 +5,9 @@ import type { Challenge } from "../challenge/challenge.js";
 import type { Services } from "../services.js";
 
 /** The challenge of a browser 2FA token of this app; 1103 for anything unknown, malformed or of another app. */
-export async function findChallengeByToken(s: Services, app: AppRecord, token: string): Promise<Challenge> {
+export async function findChallengeByToken(deps: Pick<Services, "challenges">, app: AppRecord, token: string): Promise<Challenge> {
   if (!isGuid(token)) throw new ApiError(1103);
-  const c = await s.challenges.findByToken(hashToken(token));
+  const c = await deps.challenges.findByToken(hashToken(token));
   if (!c || c.appId !== app.apiKey) throw new ApiError(1103);
   return c;
 }

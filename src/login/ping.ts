@@ -2,11 +2,15 @@ import type { ErrorCode } from "../errors.js";
 import { hashToken, isGuid } from "../crypto/tokens.js";
 import type { AppRecord } from "../apps/app-store.js";
 import { openLogin, type LoginResponse } from "../challenge/login-response.js";
+import { pollError } from "../challenge/status-errors.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
 
 /** What L4 answers: the login once approved, or the error code that says why not yet or not any more. */
 export type PingResult = { login: LoginResponse } | { error: ErrorCode };
+
+/** What a poll reads: its limit, the caller's failed-guesses budget, the challenge, and the key its login is sealed under. */
+export type PingDeps = Pick<Services, "limits" | "guesses" | "challenges" | "sealer" | "now">;
 
 /**
  * L4, for pages that poll: the login response once approved (until the finalize window closes), otherwise the
@@ -15,28 +19,20 @@ export type PingResult = { login: LoginResponse } | { error: ErrorCode };
  * failed-guesses budget and the lookup run side by side, and only the fields the answer needs are read. An
  * unknown token (1103) spends the budget of the caller's address `ip`.
  */
-export async function ping(s: Services, app: AppRecord, token: string, ip: string): Promise<PingResult> {
+export async function ping(deps: PingDeps, app: AppRecord, token: string, ip: string): Promise<PingResult> {
   const tokenHash = hashToken(token);
   const [, , c] = await together([
-    s.limits.pingPerToken(tokenHash),
-    s.guesses.refuseIfGuessing(ip),
-    isGuid(token) ? s.challenges.statusByToken(tokenHash) : null,
+    deps.limits.pingPerToken(tokenHash),
+    deps.guesses.refuseIfGuessing(ip),
+    isGuid(token) ? deps.challenges.statusByToken(tokenHash) : null,
   ]);
   if (!c || c.appId !== app.apiKey) {
-    await s.guesses.countGuess(ip);
+    await deps.guesses.countGuess(ip);
     return { error: 1103 };
   }
-  const now = s.now();
-  switch (c.status) {
-    case "Pending":
-      return { error: now >= c.expiresAt ? 1104 : 1295 };
-    case "Approved": {
-      const login = now < c.finalizeUntil ? openLogin(s.sealer, c) : null;
-      return login ? { login } : { error: 1104 };
-    }
-    case "Denied":
-      return { error: 1312 };
-    default:
-      return { error: 1104 };
-  }
+  const error = pollError(c, deps.now());
+  if (error !== null) return { error };
+  const login = openLogin(deps.sealer, c);
+  // Approved without a sealed login to serve reads as over, as after the finalize window.
+  return login ? { login } : { error: 1104 };
 }

@@ -1,12 +1,11 @@
-import { hashToken } from "../crypto/tokens.js";
 import type { AppRecord } from "../apps/app-store.js";
-import { identifierRef, normalizeIdentifier, type IdentifierKind } from "../accounts/identifiers.js";
-import { checkPassword, refuseIfNotMeLocked } from "../accounts/lockout.js";
-import { openChallenge } from "../challenge/open-challenge.js";
+import { accountRef, identifierRef, normalizeIdentifier, type IdentifierKind } from "../accounts/identifiers.js";
+import { checkPassword, refuseIfNotMeLocked, type PasswordCheckDeps } from "../accounts/lockout.js";
+import { openChallenge, type OpenChallengeDeps } from "../challenge/open-challenge.js";
 import type { PushQRCode } from "../enrollment/enrollment.js";
 import type { Services } from "../services.js";
 import { describeBrowser, describeLocation, type ClientContext } from "./client-context.js";
-import { loadPushSettings } from "./push-enabled.js";
+import { loadPushSettings, type PushSettingsDeps } from "./push-enabled.js";
 
 export interface FirstFactor {
   kind: IdentifierKind;
@@ -32,27 +31,30 @@ export interface SecondFactorResponse {
   expires_in: "0001-01-01T00:00:00";
 }
 
+/** What L2 touches: its limits and the accounts, then what each of its steps needs. */
+export type StartLoginDeps = Pick<Services, "limits" | "accounts"> & PasswordCheckDeps & PushSettingsDeps & OpenChallengeDeps;
+
 /**
  * L2: check the first factor, open a challenge (cancelling the user's older one), push it to every active
  * device, or hand back an enrollment QR when the user has no device at all; the push then follows the
  * enrollment. A user whose devices are all inactive gets 1313 (see openChallenge).
  */
-export async function startLogin(s: Services, app: AppRecord, input: FirstFactor, client: ClientContext): Promise<SecondFactorResponse> {
-  await s.limits.loginPerIp(client.ip);
+export async function startLogin(deps: StartLoginDeps, app: AppRecord, input: FirstFactor, client: ClientContext): Promise<SecondFactorResponse> {
+  await deps.limits.loginPerIp(client.ip);
   // One form of the identifier for the lookup, the limit and the lockout: a padded or re-cased variant is the
   // same account and spends the same budget.
   const id = { kind: input.kind, value: normalizeIdentifier(input.kind, input.value) };
-  await s.limits.loginPerAccount(identifierRef(app.apiKey, id.kind, id.value));
-  const settings = await loadPushSettings(s, app);
+  await deps.limits.loginPerAccount(identifierRef(app.apiKey, id.kind, id.value));
+  const settings = await loadPushSettings(deps, app);
 
-  const found = await s.accounts.findUid(app.apiKey, id.kind, id.value);
-  const stored = found ? await s.accounts.get(app.apiKey, found) : null;
-  const { uid, profile } = await checkPassword(s, app.apiKey, id, found && stored ? { uid: found, ...stored } : null, input.password);
+  const found = await deps.accounts.findUid(app.apiKey, id.kind, id.value);
+  const stored = found ? await deps.accounts.get(app.apiKey, found) : null;
+  const { uid, profile } = await checkPassword(deps, app.apiKey, id, found && stored ? { uid: found, ...stored } : null, input.password);
   // The same budget again per account, so its email, username and phone together push no more than one of them.
-  await s.limits.loginPerAccount(hashToken(`${app.apiKey}|uid|${uid}`));
-  await refuseIfNotMeLocked(s, app.apiKey, uid);
+  await deps.limits.loginPerAccount(accountRef(app.apiKey, uid));
+  await refuseIfNotMeLocked(deps, app.apiKey, uid);
 
-  const { token, challenge, qr, devices } = await openChallenge(s, app, settings, uid, profile, {
+  const { token, challenge, qr, devices } = await openChallenge(deps, app, settings, uid, profile, {
     browser: describeBrowser(client.userAgent),
     location: describeLocation(client.ip),
   });

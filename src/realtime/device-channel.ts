@@ -3,8 +3,9 @@ import { ApiError } from "../errors.js";
 import { isDeviceKeyHex, loadStoredDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
 import { freshSignedTimestamp, SIGNED_TIMESTAMP_TOLERANCE_MS, useSignedTimestampOnce } from "../devices/signed-timestamp.js";
 import type { Services } from "../services.js";
-import { devicesWithKey } from "./device-index.js";
-import { deviceRoom, keyFingerprint } from "./device-keys.js";
+import { devicesWithKey, type DeviceKeyIndexDeps } from "../devices/device-key-index.js";
+import { keyFingerprint } from "../devices/key-fingerprint.js";
+import { deviceRoom } from "./device-room.js";
 import type { DevicePresence, PresenceEntry } from "./device-presence.js";
 import { ACK_EVENT, ACK_RECORD_MS, ACKNOWLEDGED, PUSH_EVENT, pendingPushOf } from "./device-push.js";
 import { authOf, guard, handshakeApp } from "./handshake.js";
@@ -31,6 +32,13 @@ export interface DeviceChannelOptions {
   clockToleranceMs?: number;
 }
 
+/**
+ * What the device channel touches: its handshake's limit, the app, the key index and the devices behind it, the
+ * replay record of signed timestamps, acknowledgements, and the pending login whose push a connecting app is given.
+ */
+export type DeviceChannelDeps = DeviceKeyIndexDeps &
+  Pick<Services, "limits" | "apps" | "devices" | "settings" | "challenges" | "sealer" | "logger" | "now">;
+
 interface DeviceSocketData {
   appId: string;
   devices: Array<{ uid: string; deviceId: string }>;
@@ -48,9 +56,9 @@ const DELIVERY_ID = /^send\.[0-9a-f-]{36}\.([0-9a-f-]{36})\.\d{1,6}$/;
  * ("socket" provider), and gets at once the push of a login still waiting for one of its users. Each node holds
  * at most DEVICE_SOCKETS_PER_KEY sockets of one key; past it the handshake is refused 429 with `RetryAfter`.
  */
-export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOptions): { close(): void } {
+export function attachDeviceChannel(io: Server, deps: DeviceChannelDeps, options: DeviceChannelOptions): { close(): void } {
   const nsp: Namespace = io.of(DEVICE_NAMESPACE);
-  const tolerance = o.clockToleranceMs ?? SIGNED_TIMESTAMP_TOLERANCE_MS;
+  const tolerance = options.clockToleranceMs ?? SIGNED_TIMESTAMP_TOLERANCE_MS;
   const entriesOf = (socket: Socket): PresenceEntry[] => {
     const d = dataOf(socket);
     return d.devices.map((x) => ({ appId: d.appId, deviceId: x.deviceId, socketId: socket.id }));
@@ -60,28 +68,28 @@ export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOpt
   const caps = createSocketCaps({ perCredential: DEVICE_SOCKETS_PER_KEY, perAddress: 0 });
 
   nsp.use(
-    guard(s.logger, async (socket) => {
-      await s.limits.handshakePerIp(o.clientIp(socket));
+    guard(deps.logger, async (socket) => {
+      await deps.limits.handshakePerIp(options.clientIp(socket));
       const auth = authOf(socket);
-      const app = await handshakeApp(s, auth.apikey);
+      const app = await handshakeApp(deps, auth.apikey);
       const { publicKey, signature } = auth;
       if (!isDeviceKeyHex(publicKey) || typeof signature !== "string") throw refused("publicKey (hex SPKI) and signature (hex) are required.");
-      const timestamp = freshSignedTimestamp(s, auth.timestamp, tolerance);
-      const devices = await devicesWithKey(s, app.apiKey, publicKey);
+      const timestamp = freshSignedTimestamp(deps, auth.timestamp, tolerance);
+      const devices = await devicesWithKey(deps, app.apiKey, publicKey);
       if (!devices.length) throw new ApiError(1313, { description: "No active push device of this app is enrolled with this key." });
       const key = loadStoredDeviceKey(devices[0]!.device.publicKey);
       if (!key || !verifyDeviceSignature(key, deviceHandshakeText(String(auth.apikey), timestamp), signature)) {
         throw refused("The signature does not verify with this public key.");
       }
-      await useSignedTimestampOnce(s, publicKey, timestamp, tolerance);
+      await useSignedTimestampOnce(deps, publicKey, timestamp, tolerance);
       // Last, and synchronous: only a handshake that succeeds takes a place.
-      caps.hold(socket, keyFingerprint(publicKey), o.clientIp(socket));
+      caps.hold(socket, keyFingerprint(publicKey), options.clientIp(socket));
       socket.data = { appId: app.apiKey, devices: devices.map((d) => ({ uid: d.uid, deviceId: d.device.id })) } satisfies DeviceSocketData;
     }),
   );
 
   nsp.on("connection", (socket) => {
-    onConnection(socket).catch((err: unknown) => s.logger.warn({ err: { message: (err as Error)?.message } }, "device socket setup failed"));
+    onConnection(socket).catch((err: unknown) => deps.logger.warn({ err: { message: (err as Error)?.message } }, "device socket setup failed"));
   });
 
   async function onConnection(socket: Socket): Promise<void> {
@@ -90,25 +98,25 @@ export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOpt
       const m = typeof deliveryId === "string" ? DELIVERY_ID.exec(deliveryId) : null;
       if (!m || !devices.some((d) => d.deviceId === m[1])) return;
       // XX: only a delivery the worker awaits has a record to fill; a made-up delivery id writes nothing.
-      s.redis.set(s.keys.deviceAck(deliveryId as string), ACKNOWLEDGED, "PX", ACK_RECORD_MS, "XX").catch(() => undefined);
+      deps.redis.set(deps.keys.deviceAck(deliveryId as string), ACKNOWLEDGED, "PX", ACK_RECORD_MS, "XX").catch(() => undefined);
     });
     socket.on("disconnect", () => {
-      o.presence.clear(entriesOf(socket)).catch(() => undefined);
+      options.presence.clear(entriesOf(socket)).catch(() => undefined);
     });
     await socket.join(devices.map((d) => deviceRoom(appId, d.deviceId)));
-    await Promise.all(devices.map((d) => o.presence.unmute(appId, d.deviceId)));
-    await o.presence.mark(entriesOf(socket));
-    s.logger.debug({ app: appId, devices: devices.map((d) => d.deviceId) }, "device connected");
+    await Promise.all(devices.map((d) => options.presence.unmute(appId, d.deviceId)));
+    await options.presence.mark(entriesOf(socket));
+    deps.logger.debug({ app: appId, devices: devices.map((d) => d.deviceId) }, "device connected");
 
     // Catch up: the push of a login that waits for one of this phone's users.
-    const app = await s.apps.get(appId);
+    const app = await deps.apps.get(appId);
     if (!app) return;
-    const settings = await s.settings.get(app.apiKey, app.name);
+    const settings = await deps.settings.get(app.apiKey, app.name);
     for (const uid of new Set(devices.map((d) => d.uid))) {
-      const c = await s.challenges.pendingOf(appId, uid);
-      if (!c || c.status !== "Pending" || s.now() >= c.expiresAt || c.sends < 1) continue;
+      const c = await deps.challenges.pendingOf(appId, uid);
+      if (!c || c.status !== "Pending" || deps.now() >= c.expiresAt || c.sends < 1) continue;
       for (const d of devices.filter((x) => x.uid === uid)) {
-        if (socket.connected) socket.emit(PUSH_EVENT, pendingPushOf(s, c, d.deviceId, settings.CustomAppName));
+        if (socket.connected) socket.emit(PUSH_EVENT, pendingPushOf(deps, c, d.deviceId, settings.CustomAppName));
       }
     }
   }
@@ -116,8 +124,8 @@ export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOpt
   // Presence lapses unless refreshed: one timer per node for all its device sockets.
   const heartbeat = setInterval(() => {
     const entries = [...nsp.sockets.values()].flatMap(entriesOf);
-    o.presence.mark(entries).catch(() => undefined);
-  }, Math.max(1000, Math.floor(o.presence.ttlMs / 3)));
+    options.presence.mark(entries).catch(() => undefined);
+  }, Math.max(1000, Math.floor(options.presence.ttlMs / 3)));
   heartbeat.unref();
 
   return {

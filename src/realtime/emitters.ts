@@ -1,4 +1,5 @@
 import { Emitter } from "@socket.io/redis-emitter";
+import { createKeys } from "../keys.js";
 import type { RedisClient } from "../redis.js";
 import type { RoomEmitter } from "./notifier.js";
 
@@ -11,9 +12,9 @@ export type AdapterMode = "sharded" | "classic";
 
 /**
  * The channel prefix both the adapter and the emitters use, keyed by the deployment's REDIS_PREFIX so that two
- * deployments (or two test runs) on one Redis never hear each other.
+ * deployments (or two test runs) on one Redis never hear each other (built in keys.ts, as every key is).
  */
-export const socketChannelPrefix = (redisPrefix: string): string => `${redisPrefix}:sio`;
+export const socketChannelPrefix = (redisPrefix: string): string => createKeys(redisPrefix).socketChannels();
 
 /** The sharded adapter's channel of one public room ("dynamic" subscription mode). */
 export const roomChannel = (channelPrefix: string, nsp: string, room: string): string => `${channelPrefix}#${nsp}#${room}#`;

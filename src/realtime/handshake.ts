@@ -8,7 +8,7 @@ import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
 
 /** The app named by a handshake's `apikey`, checked exactly as the REST calls check it. */
-export const handshakeApp = (s: Services, apiKey: unknown): Promise<AppRecord> => appFromKey(s, apiKey);
+export const handshakeApp = (deps: Pick<Services, "apps">, apiKey: unknown): Promise<AppRecord> => appFromKey(deps, apiKey);
 
 /** The handshake's `auth` object, whatever the client sent. */
 export const authOf = (socket: Socket): Record<string, unknown> => {

@@ -1,6 +1,7 @@
 import { errorBody, type ErrorBody } from "../errors.js";
 import type { Challenge, ChallengeStatus, DeliveryState } from "../challenge/challenge.js";
 import type { LoginResponse } from "../challenge/login-response.js";
+import { pageStatusError } from "../challenge/status-errors.js";
 
 /** The one realtime event of contract 2.1. */
 export const STATUS_EVENT = "push:status";
@@ -26,8 +27,8 @@ export function statusOf(c: Challenge, login: LoginResponse | null, now: number)
   if (c.delivery) out.Delivery = { State: c.delivery, Devices: c.deviceCount };
   if (c.number && status === "Pending") out.Number = c.number;
   if (status === "Approved" && login) out.Login = login;
-  if (status === "Denied") out.Error = errorBody(1312);
-  if (status === "Expired" || status === "Cancelled") out.Error = errorBody(1104);
+  const error = pageStatusError(status);
+  if (error !== undefined) out.Error = errorBody(error);
   if ((status === "Approved" || status === "Denied") && c.endedAt > 0) out.AnsweredAt = new Date(c.endedAt).toISOString();
   return out;
 }

@@ -35,18 +35,18 @@ export interface GatewayDeps {
  * Socket.IO on the listener's HTTP server with the Redis adapter (a pair of clients of its own), and the page
  * resync after the adapter's subscriber reconnects. The REST API comes later, through `serveApi`.
  */
-export function startGateway(d: GatewayDeps): Gateway {
-  const { config, logger } = d.services;
-  const pub = d.infrastructure.client();
-  const sub = d.infrastructure.client({ subscriber: true });
+export function startGateway(deps: GatewayDeps): Gateway {
+  const { config, logger } = deps.services;
+  const pub = deps.infrastructure.client();
+  const sub = deps.infrastructure.client({ subscriber: true });
   const adapter = createSocketAdapter(config.SOCKET_ADAPTER, pub, sub, config.REDIS_PREFIX);
-  const realtime = createRealtimeServer(d.services, d.listener.server, { adapter, presence: d.infrastructure.presence });
+  const realtime = createRealtimeServer(deps.services, deps.listener.server, { adapter, presence: deps.infrastructure.presence });
   const io = realtime.io;
-  d.rooms.attach(io);
+  deps.rooms.attach(io);
   // Messages published while the subscriber was away are lost: once it is back (and has subscribed again), tell
   // every waiting page the state Redis holds now, Expired when its challenge did not survive.
   onReconnected(sub, () => {
-    resyncWhenReady(realtime, d.infrastructure.redis, logger).catch((err: unknown) =>
+    resyncWhenReady(realtime, deps.infrastructure.redis, logger).catch((err: unknown) =>
       logger.warn({ err: { message: (err as Error).message } }, "page resync after reconnect failed"),
     );
   });
@@ -54,8 +54,8 @@ export function startGateway(d: GatewayDeps): Gateway {
   return {
     io,
     serveApi(bootstrap, isAccepting) {
-      const app = createApiApp(d.services, d.infrastructure.queues, bootstrap, isAccepting);
-      d.listener.serve(app);
+      const app = createApiApp(deps.services, deps.infrastructure.queues, bootstrap, isAccepting);
+      deps.listener.serve(app);
       return app;
     },
     async drain() {
@@ -66,7 +66,7 @@ export function startGateway(d: GatewayDeps): Gateway {
       io.local.disconnectSockets(true);
       // Closes the HTTP server too; requests in flight are answered first.
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      d.listener.server.closeAllConnections();
+      deps.listener.server.closeAllConnections();
     },
   };
 }

@@ -45,8 +45,8 @@ export interface Runtime {
  * the worker role, each wired by hand. `npm start` runs both roles in one process; `npm run gateway` / `worker`
  * one each. A start-up failure closes what was opened before it leaves (RedisUnavailableError when Redis is down).
  */
-export async function startRuntime(configured: Config, o: RuntimeOptions): Promise<Runtime> {
-  const infrastructure = await openInfrastructure(configured, o.logger);
+export async function startRuntime(configured: Config, options: RuntimeOptions): Promise<Runtime> {
+  const infrastructure = await openInfrastructure(configured, options.logger);
   // A step that fails closes what the steps before it opened (`first`), then the infrastructure, and rethrows.
   const abandon = (first?: () => Promise<void>) => async (err: unknown): Promise<never> => {
     await first?.();
@@ -56,11 +56,11 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
   let accepting = false;
   const isAccepting = () => accepting;
 
-  const listener = o.gateway ? await listenHttp(configured).catch(abandon()) : undefined;
+  const listener = options.gateway ? await listenHttp(configured).catch(abandon()) : undefined;
   const config: Config =
     listener && !configured.PUBLIC_URL_SET ? { ...configured, PUBLIC_URL: `http://localhost:${listener.port}` } : configured;
   const rooms = createPageRooms(infrastructure.emitter);
-  const services = buildServices(config, o, infrastructure, rooms);
+  const services = buildServices(config, options, infrastructure, rooms);
   const gateway = listener ? startGateway({ services, infrastructure, listener, rooms }) : undefined;
   const drainGateway = async () => gateway?.drain();
   await infrastructure.ready().catch(abandon(drainGateway));
@@ -68,9 +68,9 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
   rebootstrapOnReconnect(services);
   const app = gateway?.serveApi(bootstrap, isAccepting);
 
-  const workers = o.worker ? startWorkerRole(services, infrastructure) : undefined;
+  const workers = options.worker ? startWorkerRole(services, infrastructure) : undefined;
   const metricsServer =
-    !o.gateway && config.METRICS_PORT !== undefined
+    !options.gateway && config.METRICS_PORT !== undefined
       ? await startWorkerMetrics(services, config.METRICS_PORT, isAccepting).catch(abandon(async () => workers?.close()))
       : undefined;
   accepting = true;
@@ -101,16 +101,16 @@ export async function startRuntime(configured: Config, o: RuntimeOptions): Promi
  * The process's one `Services`, its notifier on the page rooms (this node's Socket.IO server while it serves,
  * the Redis emitter otherwise), and one metrics registry for both roles.
  */
-function buildServices(config: Config, o: RuntimeOptions, infrastructure: Infrastructure, rooms: PageRooms): Services {
+function buildServices(config: Config, options: RuntimeOptions, infrastructure: Infrastructure, rooms: PageRooms): Services {
   const { redis, sealer, queues } = infrastructure;
   return createServices({
     config,
-    logger: o.logger,
+    logger: options.logger,
     redis,
     sealer,
     queues,
-    metrics: createMetrics({ defaultMetrics: o.processMetrics ?? true }),
+    metrics: createMetrics({ defaultMetrics: options.processMetrics ?? true }),
     notifier: createNotifier(rooms, sealer),
-    ...(o.rateLimits && { rateLimits: o.rateLimits }),
+    ...(options.rateLimits && { rateLimits: options.rateLimits }),
   });
 }

@@ -4,7 +4,7 @@ import type { RedisClient } from "../../src/redis.js";
 import { TransientDeliveryError } from "../../src/delivery/delivery-errors.js";
 import type { PushProvider } from "../../src/delivery/push-provider.js";
 import { DEVICE_NAMESPACE } from "../../src/realtime/device-channel.js";
-import { deviceRoom } from "../../src/realtime/device-keys.js";
+import { deviceRoom } from "../../src/realtime/device-room.js";
 import type { DevicePresence } from "../../src/realtime/device-presence.js";
 import { ACK_RECORD_MS, ACKNOWLEDGED, AWAITING_ACK, PUSH_EVENT, devicePushOf } from "../../src/realtime/device-push.js";
 import type { NamespacedEmitter } from "../../src/realtime/emitters.js";

@@ -23,13 +23,13 @@ export interface ProviderSelector {
  * Builds providers from an app's settings, keeping one SNS client per app and credentials (a client holds a
  * connection pool); a settings change makes a new one. Secrets are only in clear here, where they are used.
  */
-export function createProviderSelector(o: ProviderOptions): ProviderSelector {
+export function createProviderSelector(options: ProviderOptions): ProviderSelector {
   const snsByApp = new Map<string, { fingerprint: string; provider: SnsProvider; destroy: () => void }>();
   // One guard (and its keep-alive agents) for every webhook send of this process.
-  const webhookGuard = createOutboundGuard({ allowPrivate: o.allowPrivateWebhooks });
+  const webhookGuard = createOutboundGuard({ allowPrivate: options.allowPrivateWebhooks });
 
-  function sns(appId: string, s: PushSettings): SnsProvider {
-    const aws = s.AWSsettings;
+  function sns(appId: string, settings: PushSettings): SnsProvider {
+    const aws = settings.AWSsettings;
     const fingerprint = createHash("sha256").update(`${aws.AccessKeyId}\n${aws.SecretAccessKey}\n${aws.Region}`).digest("hex");
     const cached = snsByApp.get(appId);
     if (cached?.fingerprint === fingerprint) return cached.provider;
@@ -38,7 +38,7 @@ export function createProviderSelector(o: ProviderOptions): ProviderSelector {
       accessKeyId: aws.AccessKeyId,
       secretAccessKey: aws.SecretAccessKey,
       region: aws.Region || "us-east-1",
-      ...(o.snsEndpoint !== undefined && { endpoint: o.snsEndpoint }),
+      ...(options.snsEndpoint !== undefined && { endpoint: options.snsEndpoint }),
     });
     const provider = createSnsProvider({ client });
     snsByApp.set(appId, { fingerprint, provider, destroy: () => client.destroy() });
@@ -46,11 +46,11 @@ export function createProviderSelector(o: ProviderOptions): ProviderSelector {
   }
 
   return {
-    forSettings(appId, s) {
-      if (s.NotificationService === "AWS") return sns(appId, s);
+    forSettings(appId, settings) {
+      if (settings.NotificationService === "AWS") return sns(appId, settings);
       return createWebhookProvider({
-        url: s.NativeSettings.WebhookUrl,
-        signingSecret: s.NativeSettings.SigningSecret,
+        url: settings.NativeSettings.WebhookUrl,
+        signingSecret: settings.NativeSettings.SigningSecret,
         guard: webhookGuard,
       });
     },
