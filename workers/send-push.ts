@@ -114,7 +114,7 @@ function buildMessage(s: Services, c: Challenge, device: Device, settings: PushS
       type: device.type,
       ...(device.endpointArn && { endpointArn: device.endpointArn }),
     },
-    ...pushContentOf(s, c, settings.CustomAppName),
+    ...pushContentOf(s, c, settings),
   };
 }
 

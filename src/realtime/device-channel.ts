@@ -93,7 +93,7 @@ export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOpt
       const c = await s.challenges.pendingOf(appId, uid);
       if (!c || c.status !== "Pending" || s.now() >= c.expiresAt || c.sends < 1) continue;
       for (const d of devices.filter((x) => x.uid === uid)) {
-        if (socket.connected) socket.emit(PUSH_EVENT, pendingPushOf(s, c, d.deviceId, settings.CustomAppName));
+        if (socket.connected) socket.emit(PUSH_EVENT, pendingPushOf(s, c, d.deviceId, settings));
       }
     }
   }

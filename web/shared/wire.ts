@@ -64,6 +64,7 @@ export interface PushQRCode {
   Image: string;
   ExpireIn: string;
   AppName: string;
+  Message: string;
   PlaystoreUrl?: string;
   AppstoreUrl?: string;
 }
