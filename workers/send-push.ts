@@ -62,7 +62,10 @@ export async function sendPush(d: SendPushDeps, job: Job<SendJob>, signal: Abort
   if (!settings?.IsEnabled) return counted(s, NO_PROVIDER, "skipped: push disabled");
 
   const preferred = (await d.preferred?.(j.appId, device)) ?? null;
-  const provider = preferred ?? d.providers.forSettings(j.appId, settings);
+  const chosen = preferred ?? d.providers.forDevice(j.appId, settings, device.type);
+  // A platform with no route fails its own sends only (L2 and L3 refuse its users): the app is not broken.
+  if ("unroutable" in chosen) return failNow(s, NO_PROVIDER, c, chosen.unroutable);
+  const provider = chosen;
   if (!preferred) {
     if (broken !== null) return failNow(s, provider.name, c, `the app's push provider is misconfigured (${broken}); fix the settings`);
     if (provider.name === "sns" && !platformOf(settings, device.type).Enabled) {

@@ -33,6 +33,6 @@ export interface PushMessage {
 }
 
 export interface PushProvider {
-  readonly name: "sns" | "webhook" | "socket";
+  readonly name: "sns" | "webhook" | "socket" | "fcm" | "apns";
   send(message: PushMessage, signal: AbortSignal): Promise<void>;
 }

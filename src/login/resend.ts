@@ -4,6 +4,7 @@ import { refOf } from "../challenge/challenge-store.js";
 import type { Services } from "../services.js";
 import { findChallengeByToken } from "./find-challenge.js";
 import { loadPushSettings } from "./push-enabled.js";
+import { refuseIfUnroutable } from "../settings/push-route.js";
 
 /**
  * L3: send the push again to every active device, at least RESEND_MIN_INTERVAL_SECONDS after the previous
@@ -11,9 +12,10 @@ import { loadPushSettings } from "./push-enabled.js";
  */
 export async function resendPush(s: Services, app: AppRecord, token: string): Promise<{ IsPosted: true }> {
   const c = await findChallengeByToken(s, app, token);
-  await loadPushSettings(s, app);
+  const settings = await loadPushSettings(s, app);
   const devices = (await s.devices.list(c.appId, c.uid)).filter((d) => d.active);
   if (!devices.length) throw new ApiError(1313);
+  refuseIfUnroutable(settings, devices);
 
   const r = await s.challenges.resend(refOf(c), s.now(), s.config.RESEND_MIN_INTERVAL_SECONDS * 1000, 1 + s.config.RESEND_MAX);
   if (!r.ok) {
