@@ -230,6 +230,8 @@ describe("Native settings in LoginRadius's shape (SSRF guard on, as in productio
     const wrapped = creds.p12.modern.toString("base64").replace(/.{76}/g, "$&\n");
     const ok = await put(gw, { IOSsettings: { ApnsCertificate: wrapped, ApnsCertificatePassword: creds.password } });
     expect(ok.status, ok.text).toBe(200);
+    // Stored as the file's base64 without the line breaks, the form the APNs client decodes.
+    expect((await stored(gw)).IOSsettings.ApnsCertificate).toBe(creds.p12.modern.toString("base64"));
   });
 
   it("ApnsKey must be a P-256 .p8 key, with its Key ID and Team ID", async () => {

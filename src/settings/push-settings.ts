@@ -44,7 +44,8 @@ const ios = z
     AppstoreUrl: optionalUrl,
     BundleId: bundleId,
     Environment: z.enum(["Production", "Sandbox"]),
-    ApnsCertificate: fileText(65_536),
+    // Kept without line breaks, whichever way it was wrapped: the bytes of the .p12, as the APNs client takes them.
+    ApnsCertificate: fileText(65_536).transform((v) => v.replace(/\s+/g, "")),
     ApnsCertificatePassword: z.string().max(256),
     ApnsKey: fileText(4096),
     ApnsKeyId: appleId("Key ID"),

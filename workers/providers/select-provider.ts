@@ -98,18 +98,22 @@ export function createProviderSelector(o: ProviderOptions): ProviderSelector {
 
   function apns(appId: string, s: PushSettings, auth: "token" | "certificate"): KeptProvider {
     const i = s.IOSsettings;
-    const options: ApnsProviderOptions = {
-      bundleId: i.BundleId,
-      environment: i.Environment,
-      ...(o.apnsEndpoint !== undefined && { endpoint: o.apnsEndpoint }),
-      auth:
-        auth === "token"
-          ? { kind: "token", key: i.ApnsKey, keyId: i.ApnsKeyId, teamId: i.ApnsTeamId }
-          : { kind: "certificate", pfx: Buffer.from(i.ApnsCertificate, "base64"), ...(i.ApnsCertificatePassword && { passphrase: i.ApnsCertificatePassword }) },
-    };
     const secret = auth === "token" ? `${i.ApnsKey}\n${i.ApnsKeyId}\n${i.ApnsTeamId}` : `${i.ApnsCertificate}\n${i.ApnsCertificatePassword}`;
-    // One session per app and environment: a new environment or endpoint is a new session too.
-    return kept(apnsByApp, appId, fingerprintOf(auth, secret, i.BundleId, i.Environment), () => closable("apns", () => createApnsProvider(options)));
+    // One session per app and environment: another environment or topic is a new session too.
+    return kept(apnsByApp, appId, fingerprintOf(auth, secret, i.BundleId, i.Environment), () =>
+      closable("apns", () => {
+        const options: ApnsProviderOptions = {
+          bundleId: i.BundleId,
+          environment: i.Environment,
+          ...(o.apnsEndpoint !== undefined && { endpoint: o.apnsEndpoint }),
+          auth:
+            auth === "token"
+              ? { kind: "token", key: i.ApnsKey, keyId: i.ApnsKeyId, teamId: i.ApnsTeamId }
+              : { kind: "certificate", pfx: Buffer.from(i.ApnsCertificate, "base64"), ...(i.ApnsCertificatePassword && { passphrase: i.ApnsCertificatePassword }) },
+        };
+        return createApnsProvider(options);
+      }),
+    );
   }
 
   function provider(appId: string, s: PushSettings, route: DeliverableRoute): PushProvider {
