@@ -29,6 +29,9 @@ const corsOrigins = z.string().transform((raw, ctx): "*" | string[] => {
   return origins;
 });
 
+/** An http(s) base URL, kept without its trailing slashes so paths can be appended. */
+const baseUrl = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ""));
+
 const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
@@ -48,6 +51,10 @@ const schema = z.object({
   MASTER_KEY: base64Key.optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   SNS_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** Base of the FCM HTTP v1 API (contract 2.5); the operator's own, trusted as given (no SSRF guard). */
+  FCM_ENDPOINT: baseUrl.default("https://fcm.googleapis.com"),
+  /** APNs base URL (contract 2.6) for every app, e.g. a local stand-in; unset: Apple's, by each app's Environment. */
+  APNS_ENDPOINT: baseUrl.optional(),
   ALLOW_PRIVATE_WEBHOOKS: bool.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Seconds a resend must wait after the previous send. */

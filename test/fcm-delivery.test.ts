@@ -45,9 +45,9 @@ beforeAll(async () => {
   receiver = await new WebhookReceiver("whsec-fcm-delivery-signing-secret").start();
   await useWebhook(gw, receiver);
   current = createFcmProvider({ serviceAccount: account, endpoint: fcm.url, guard });
-  const selector = createProviderSelector({ allowPrivateWebhooks: true });
+  const selector = createProviderSelector({ allowPrivateWebhooks: true, fcmEndpoint: fcm.url });
   blocking = createRedis(gw.config, { blocking: true });
-  workers = startWorkers(gw.services, blocking, { ...selector, forSettings: (): PushProvider => current }, { concurrency: 5 });
+  workers = startWorkers(gw.services, blocking, { ...selector, forDevice: (): PushProvider => current }, { concurrency: 5 });
 });
 
 afterAll(async () => {

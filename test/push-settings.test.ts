@@ -20,9 +20,9 @@ describe("L10 push settings", () => {
   it("starts switched off with the contract's fields", async () => {
     const res = await get();
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ IsEnabled: false, NotificationService: "Native", ChallengeTtlSeconds: 120, NumberMatching: "Off" });
+    expect(res.body).toMatchObject({ IsEnabled: false, NotificationService: "Native", ChallengeTtlSeconds: 120, NumberMatching: "Off", QRCodeWidth: 200 });
     expect(Object.keys(res.body).sort()).toEqual(
-      ["AWSsettings", "AndroidSettings", "ChallengeTtlSeconds", "CustomAppName", "IOSsettings", "IsEnabled", "NativeSettings", "NotificationService", "NumberMatching"],
+      ["AWSsettings", "AndroidSettings", "ChallengeTtlSeconds", "CustomAppName", "IOSsettings", "IsEnabled", "Message", "NativeSettings", "NotificationService", "NumberMatching", "QRCodeWidth"],
     );
   });
 
@@ -59,10 +59,15 @@ describe("L10 push settings", () => {
   });
 
   it("requires the chosen service's settings once push is on", async () => {
-    const res = await put({ NotificationService: "Native", NativeSettings: { WebhookUrl: "", SigningSecret: "" } });
+    const aws = await put({ NotificationService: "AWS", AWSsettings: { AccessKeyId: "", SecretAccessKey: "", Region: "" } });
+    expect(aws.status).toBe(400);
+    const awsFields = (aws.body as { Errors: Array<{ FieldName: string }> }).Errors.map((e) => e.FieldName);
+    expect(awsFields).toEqual(expect.arrayContaining(["AWSsettings.AccessKeyId", "AWSsettings.SecretAccessKey", "AWSsettings.Region"]));
+    // Native's webhook is optional (FCM and APNs may carry every push), but a webhook needs its signing secret.
+    const res = await put({ NotificationService: "Native", NativeSettings: { WebhookUrl: "https://push.example.com/send", SigningSecret: "" } });
     expect(res.status).toBe(400);
     const fields = (res.body as { Errors: Array<{ FieldName: string }> }).Errors.map((e) => e.FieldName);
-    expect(fields).toEqual(expect.arrayContaining(["NativeSettings.WebhookUrl", "NativeSettings.SigningSecret"]));
+    expect(fields).toEqual(["NativeSettings.SigningSecret"]);
   });
 
   it("refuses webhook URLs on loopback or private addresses unless ALLOW_PRIVATE_WEBHOOKS (SSRF guard)", async () => {

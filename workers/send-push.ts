@@ -75,7 +75,10 @@ export async function sendPush(deps: SendPushDeps, job: Job<SendJob>, signal: Ab
   if (!settings?.IsEnabled) return counted(services, NO_PROVIDER, "skipped: push disabled");
 
   const preferred = (await deps.preferred?.(appId, device)) ?? null;
-  const provider = preferred ?? deps.providers.forSettings(appId, settings);
+  const chosen = preferred ?? deps.providers.forDevice(appId, settings, device.type);
+  // A platform with no route fails its own sends only (L2 and L3 refuse its users): the app is not broken.
+  if ("unroutable" in chosen) return failNow(services, NO_PROVIDER, c, chosen.unroutable);
+  const provider = chosen;
   if (!preferred) {
     if (broken !== null) return failNow(services, provider.name, c, `the app's push provider is misconfigured (${broken}); fix the settings`);
     if (provider.name === "sns" && !platformOf(settings, device.type).Enabled) {
@@ -127,7 +130,7 @@ function buildMessage(deps: Pick<Services, "devices" | "sealer" | "now">, c: Cha
       type: device.type,
       ...(device.endpointArn && { endpointArn: device.endpointArn }),
     },
-    ...pushContentOf(deps, c, settings.CustomAppName),
+    ...pushContentOf(deps, c, settings),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Profile } from "../accounts/account-store.js";
 import type { Device } from "../devices/device-store.js";
 import type { PushQRCode } from "../enrollment/enrollment.js";
 import type { PushSettings } from "../settings/push-settings.js";
+import { refuseIfUnroutable } from "../settings/push-route.js";
 import type { Services } from "../services.js";
 import type { Challenge } from "./challenge.js";
 import { drawNumber } from "./number-matching.js";
@@ -34,7 +35,8 @@ export type OpenChallengeDeps = Pick<
  * Open a challenge for a user whose first factor passed (or for an admin's test push): it becomes the user's
  * pending one (cancelling the older, whose pages are told), its expiry is scheduled, and the push is queued
  * to every active device. A user with no device at all gets an enrollment QR instead (contract 1.1); one with
- * devices but none active is refused with 1313, and nothing is opened.
+ * devices but none active is refused with 1313, one whose active devices no push can reach (their platforms
+ * unconfigured) with 1298, and nothing is opened.
  */
 export async function openChallenge(
   deps: OpenChallengeDeps,
@@ -49,6 +51,7 @@ export async function openChallenge(
   // A user who has enrolled but whose devices all died (their push tokens were refused) gets no QR: it would
   // hand enrollment, and so the account, to whoever knows the password. Refused before anything is written.
   if (enrolled.length && !devices.length) throw new ApiError(1313);
+  refuseIfUnroutable(settings, devices);
   const now = deps.now();
   const token = newToken();
   const handle = newToken();

@@ -10,6 +10,8 @@ export interface PushQRCode {
   Image: string;
   ExpireIn: string;
   AppName: string;
+  /** The app's notification text (contract 1.3's `PushQRCodeDetails.Message`). */
+  Message: string;
   PlaystoreUrl?: string;
   AppstoreUrl?: string;
 }
@@ -46,10 +48,11 @@ export function createEnrollment(
       const url = `${options.publicUrl}${ENROLL_PATH}/${token}?apikey=${encodeURIComponent(grant.appId)}`;
       const qr: PushQRCode = {
         Url: url,
-        // The QR encodes the URL text itself, as the LoginRadius Android SDK expects.
-        Image: await QRCode.toDataURL(url, { errorCorrectionLevel: "M", margin: 2, width: 256 }),
+        // The QR encodes the URL text itself, as the LoginRadius Android SDK expects; `QRCodeWidth` pixels wide.
+        Image: await QRCode.toDataURL(url, { errorCorrectionLevel: "M", margin: 2, width: settings.QRCodeWidth }),
         ExpireIn: new Date(now().getTime() + options.ttlSeconds * 1000).toISOString(),
         AppName: settings.CustomAppName,
+        Message: settings.Message,
       };
       if (settings.AndroidSettings.Enabled && settings.AndroidSettings.PlaystoreUrl) qr.PlaystoreUrl = settings.AndroidSettings.PlaystoreUrl;
       if (settings.IOSsettings.Enabled && settings.IOSsettings.AppstoreUrl) qr.AppstoreUrl = settings.IOSsettings.AppstoreUrl;

@@ -3,7 +3,7 @@ import type { Services } from "../services.js";
 import { errorHandler, notFound } from "./error-handler.js";
 import { healthRoutes } from "./routes/health.js";
 import { identityRoutes } from "./routes/identity.js";
-import { pushSettingsRoutes } from "./routes/push-settings.js";
+import { PUSH_SETTINGS_BODY_LIMIT, PUSH_SETTINGS_PATH, pushSettingsRoutes } from "./routes/push-settings.js";
 import { requestLog } from "./request-log.js";
 import { cors } from "./cors.js";
 import { securityHeaders } from "./security-headers.js";
@@ -39,8 +39,11 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(requestLog(s.logger, s.metrics));
   // Pages on the configured origins call the API; the operator tools (/admin, /metrics) stay same-origin.
   app.use(cors({ origins: s.config.CORS_ORIGINS, publicUrl: s.config.PUBLIC_URL, except: ["/admin", "/metrics"] }));
-  // Bodies are small JSON objects; anything larger is refused before it is read.
-  app.use(express.json({ limit: "16kb", strict: true, type: ["application/json", "application/*+json"] }));
+  // Bodies are small JSON objects; anything larger is refused before it is read. The push settings carry
+  // credential files, and have a limit of their own (parsed there first, the general parser skips them).
+  const json = (limit: string) => express.json({ limit, strict: true, type: ["application/json", "application/*+json"] });
+  app.use(PUSH_SETTINGS_PATH, json(PUSH_SETTINGS_BODY_LIMIT));
+  app.use(json("16kb"));
   // The contract's endpoints first: every router a request passes without a match costs it a turn of the event
   // loop (Express leaves a router through setImmediate), and L4 polls and L5 answers are the hot paths.
   app.use(identityRoutes(s));

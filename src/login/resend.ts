@@ -5,6 +5,7 @@ import { resendError } from "../challenge/status-errors.js";
 import type { Services } from "../services.js";
 import { findChallengeByToken } from "./find-challenge.js";
 import { loadPushSettings, type PushSettingsDeps } from "./push-enabled.js";
+import { refuseIfUnroutable } from "../settings/push-route.js";
 
 /** What a resend touches: the challenge and the user's devices, the send queue, and the notifier for its pages. */
 export type ResendDeps = PushSettingsDeps & Pick<Services, "challenges" | "devices" | "queues" | "notifier" | "config" | "now">;
@@ -15,9 +16,10 @@ export type ResendDeps = PushSettingsDeps & Pick<Services, "challenges" | "devic
  */
 export async function resendPush(deps: ResendDeps, app: AppRecord, token: string): Promise<{ IsPosted: true }> {
   const c = await findChallengeByToken(deps, app, token);
-  await loadPushSettings(deps, app);
+  const settings = await loadPushSettings(deps, app);
   const devices = (await deps.devices.list(c.appId, c.uid)).filter((d) => d.active);
   if (!devices.length) throw new ApiError(1313);
+  refuseIfUnroutable(settings, devices);
 
   const resent = await deps.challenges.resend(refOf(c), deps.now(), deps.config.RESEND_MIN_INTERVAL_SECONDS * 1000, 1 + deps.config.RESEND_MAX);
   if (!resent.ok) {

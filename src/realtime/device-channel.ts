@@ -116,7 +116,7 @@ export function attachDeviceChannel(io: Server, deps: DeviceChannelDeps, options
       const c = await deps.challenges.pendingOf(appId, uid);
       if (!c || c.status !== "Pending" || deps.now() >= c.expiresAt || c.sends < 1) continue;
       for (const d of devices.filter((x) => x.uid === uid)) {
-        if (socket.connected) socket.emit(PUSH_EVENT, pendingPushOf(deps, c, d.deviceId, settings.CustomAppName));
+        if (socket.connected) socket.emit(PUSH_EVENT, pendingPushOf(deps, c, d.deviceId, settings));
       }
     }
   }

@@ -1,5 +1,5 @@
 import type { Challenge } from "../challenge/challenge.js";
-import { pushContentOf } from "../delivery/push-content.js";
+import { pushContentOf, type NotificationText } from "../delivery/push-content.js";
 import { sendJobId } from "../delivery/queues.js";
 import type { Services } from "../services.js";
 import type { PushData, PushMessage } from "../delivery/push-provider.js";
@@ -36,9 +36,9 @@ export const devicePushOf = (m: PushMessage): DevicePush => ({
  * The push of a login still waiting, for a device that connects after it was sent (the app was closed, or it
  * enrolled a moment before connecting): the same content the worker sends, with the delivery id of the latest send, so an app that already has it shows it once.
  */
-export function pendingPushOf(deps: Pick<Services, "sealer" | "now">, c: Challenge, deviceId: string, appName: string): DevicePush {
+export function pendingPushOf(deps: Pick<Services, "sealer" | "now">, c: Challenge, deviceId: string, text: NotificationText): DevicePush {
   return {
     deliveryId: sendJobId({ challengeId: c.id, deviceId, sendNo: Math.max(1, c.sends) }),
-    ...pushContentOf(deps, c, appName),
+    ...pushContentOf(deps, c, text),
   };
 }

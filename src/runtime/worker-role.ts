@@ -7,15 +7,20 @@ import { createDeviceSocketDelivery } from "../../workers/providers/device-socke
 
 /**
  * The worker role of a process: the push and expiry workers on a blocking client of their own, sending through
- * the app's provider (SNS or the webhook), or over the device's socket when its app is open right now.
+ * the app's provider (SNS, FCM, APNs or the webhook), or over the device's socket when its app is open right now.
  */
 export function startWorkerRole(
   services: Services,
   infrastructure: Pick<Infrastructure, "redis" | "emitter" | "presence" | "client">,
 ): RunningWorkers {
   const { config } = services;
-  const providers = createProviderSelector({ snsEndpoint: config.SNS_ENDPOINT, allowPrivateWebhooks: config.ALLOW_PRIVATE_WEBHOOKS });
-  // An open device app gets its pushes over its socket ("socket" provider) before SNS or the webhook.
+  const providers = createProviderSelector({
+    snsEndpoint: config.SNS_ENDPOINT,
+    fcmEndpoint: config.FCM_ENDPOINT,
+    apnsEndpoint: config.APNS_ENDPOINT,
+    allowPrivateWebhooks: config.ALLOW_PRIVATE_WEBHOOKS,
+  });
+  // An open device app gets its pushes over its socket ("socket" provider) before the app's provider.
   const sockets = createDeviceSocketDelivery({
     redis: infrastructure.redis,
     redisPrefix: config.REDIS_PREFIX,

@@ -1,13 +1,15 @@
 /**
  * The push settings of contract 1.5 (L10): the form filled from the app's settings, saved with a PUT of the
  * visible fields, and error 965's messages shown beside their fields. Each field is an element with `data-field`,
- * its path in the settings object.
+ * its path in the settings object; credential files are file inputs (upload-fields.ts).
  */
 import { byId as $, isErrorBody, say } from "../shared/page.js";
 import type { FieldError, PushSettings } from "../shared/wire.js";
 import { setAt, valueAt } from "./field-paths.js";
 import { SETTINGS_PATH } from "./paths.js";
+import { showPlatformWarnings } from "./platform-warnings.js";
 import { api, explain, type Panel } from "./session.js";
+import { isUpload, showStored, uploadChanges, watchUploads } from "./upload-fields.js";
 
 type Field = HTMLInputElement | HTMLSelectElement;
 
@@ -19,6 +21,9 @@ const isCheckbox = (el: Field): el is HTMLInputElement => el instanceof HTMLInpu
 export function settingsPanel(): Panel {
   const form = $<HTMLFormElement>("settings-form");
   $("f-service").addEventListener("change", () => showService(form));
+  watchUploads(form, showPlatformWarnings);
+  form.addEventListener("input", showPlatformWarnings);
+  form.addEventListener("change", showPlatformWarnings);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     void save(form);
@@ -29,6 +34,7 @@ export function settingsPanel(): Panel {
       // Nothing of the app stays on the page.
       for (const el of fieldsOf(form)) {
         if (isCheckbox(el)) el.checked = false;
+        else if (isUpload(el)) showStored(el, "");
         else el.value = "";
       }
     },
@@ -40,7 +46,15 @@ async function save(form: HTMLFormElement): Promise<void> {
   const button = $<HTMLButtonElement>("save");
   button.disabled = true;
   say(status, "Saving…");
-  const res = await api("PUT", SETTINGS_PATH, collect(form));
+  let body: Record<string, unknown>;
+  try {
+    body = await collect(form);
+  } catch {
+    button.disabled = false;
+    say(status, "Not saved: a chosen file could not be read; choose it again.", "error");
+    return;
+  }
+  const res = await api("PUT", SETTINGS_PATH, body);
   button.disabled = false;
   if (res.ok) {
     fill(form, res.body as PushSettings);
@@ -66,22 +80,28 @@ function fill(form: HTMLFormElement, s: PushSettings): void {
   for (const el of fieldsOf(form)) {
     const v = valueAt(s, el.dataset.field ?? "");
     if (isCheckbox(el)) el.checked = v === true;
+    else if (isUpload(el)) showStored(el, v);
     else el.value = v === undefined || v === null ? "" : String(v);
   }
   showService(form);
+  showPlatformWarnings();
   clearErrors(form);
 }
 
-/** The body of the PUT: the visible fields only, so the other service's stored values stay as they are. */
-function collect(form: HTMLFormElement): Record<string, unknown> {
+/**
+ * The body of the PUT: the visible fields only, so the other service's stored values stay as they are; of the
+ * credential files, only those chosen or removed since the form was filled.
+ */
+async function collect(form: HTMLFormElement): Promise<Record<string, unknown>> {
   const body: Record<string, unknown> = {};
   for (const el of fieldsOf(form)) {
-    if (el.closest("[hidden]")) continue;
+    if (el.closest("[hidden]") || isUpload(el)) continue;
     let value: unknown = el.value;
     if (isCheckbox(el)) value = el.checked;
     else if ("number" in el.dataset) value = el.value.trim() === "" ? null : Number(el.value);
     setAt(body, el.dataset.field ?? "", value);
   }
+  for (const { field, value } of await uploadChanges(form)) setAt(body, field, value);
   return body;
 }
 

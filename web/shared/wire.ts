@@ -64,6 +64,7 @@ export interface PushQRCode {
   Image: string;
   ExpireIn: string;
   AppName: string;
+  Message: string;
   PlaystoreUrl?: string;
   AppstoreUrl?: string;
 }
@@ -83,11 +84,24 @@ export interface SecondFactorResponse {
 export interface PushSettings {
   IsEnabled: boolean;
   CustomAppName: string;
+  Message: string;
+  QRCodeWidth: number;
   NotificationService: "AWS" | "Native";
   AWSsettings: { AccessKeyId: string; SecretAccessKey: string; Region: string };
   NativeSettings: { WebhookUrl: string; SigningSecret: string };
-  AndroidSettings: { Enabled: boolean; PlatformARN?: string | undefined; PlaystoreUrl?: string | undefined };
-  IOSsettings: { Enabled: boolean; PlatformARN?: string | undefined; AppstoreUrl?: string | undefined };
+  AndroidSettings: { Enabled: boolean; PlatformARN?: string | undefined; PlaystoreUrl?: string | undefined; ServiceJson: string };
+  IOSsettings: {
+    Enabled: boolean;
+    PlatformARN?: string | undefined;
+    AppstoreUrl?: string | undefined;
+    BundleId: string;
+    Environment: "Production" | "Sandbox";
+    ApnsCertificate: string;
+    ApnsCertificatePassword: string;
+    ApnsKey: string;
+    ApnsKeyId: string;
+    ApnsTeamId: string;
+  };
   ChallengeTtlSeconds: number;
   NumberMatching: "Off" | "PickOne" | "Typed";
 }
