@@ -71,7 +71,7 @@ describe("the whole flow", () => {
     expect(push.idempotencyKey).toBe(push.id);
     const handle = push.data.secondfactorauthenticationtoken!;
     expect(handle).not.toBe(token);
-    expect(Object.keys(push.data).sort()).toEqual(["apikey", "browser", "expiresAt", "identifier", "location", "secondfactorauthenticationtoken", "timestamp"]);
+    expect(Object.keys(push.data).sort()).toEqual(["apikey", "browser", "expiresAt", "identifier", "location", "secondfactorauthenticationtoken", "serverSignature", "timestamp"]);
     expect(push.data.browser).toBe("Chrome on Windows");
     expect(push.data.apikey).toBe(gw.apiKey);
     expect(push.device.token).toBe(phone.deviceToken);
