@@ -11,6 +11,12 @@ export interface Device {
   publicKey: string;
   /** The FCM/APNs token, sealed under the master key. */
   tokenSealed: string;
+  /**
+   * A keyed hash of the token (`tokenTagOf`), to find the same token again without opening every device's: a
+   * phone scanning again replaces its earlier device (L6). Absent for the token "none", and on devices enrolled
+   * before it was kept.
+   */
+  tokenTag?: string;
   /** SNS platform endpoint, when the app uses AWS SNS. */
   endpointArn?: string;
   /** The PlatformARN the endpoint was made under: another one in the settings means a new endpoint. */
@@ -26,8 +32,23 @@ export interface NewDevice {
   token: string;
 }
 
+/** The push token of a device that has no push service and only pulls (contract L6, 2.8): never deduplicated. */
+export const NO_PUSH_TOKEN = "none";
+
 export interface DeviceStore {
   add(appId: string, uid: string, device: NewDevice): Promise<Device>;
+  /**
+   * L6: add a device, removing in the same step the user's devices registered with the same push token (the same
+   * phone scanning again: the LoginRadius SDK makes a new key on every scan but keeps its FCM token). Never for
+   * the token "none". Returns the new device and the ones it replaced.
+   */
+  addReplacing(appId: string, uid: string, device: NewDevice): Promise<{ device: Device; replaced: Device[] }>;
+  /**
+   * Contract 2.8: give a device a new push token, atomically: it becomes active again, and forgets its SNS
+   * endpoint (made for the old token). Returns the device as it was before (old token and endpoint), or null when
+   * it is gone.
+   */
+  replaceToken(appId: string, uid: string, deviceId: string, token: string): Promise<Device | null>;
   list(appId: string, uid: string): Promise<Device[]>;
   get(appId: string, uid: string, deviceId: string): Promise<Device | null>;
   /** The device's push token in clear, for the provider that sends to it. */
@@ -58,6 +79,43 @@ redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(device))
 return 1
 `);
 
+/**
+ * KEYS: the user's devices hash. ARGV: new device id, its JSON, its token tag ("" to replace nothing). Returns the
+ * JSON of the devices removed for having that tag.
+ */
+const addReplacingScript = defineScript(`
+local replaced = {}
+if ARGV[3] ~= '' then
+  local all = redis.call('HGETALL', KEYS[1])
+  for i = 1, #all, 2 do
+    local ok, device = pcall(cjson.decode, all[i + 1])
+    if ok and type(device) == 'table' and device.tokenTag == ARGV[3] then
+      redis.call('HDEL', KEYS[1], all[i])
+      table.insert(replaced, all[i + 1])
+    end
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return replaced
+`);
+
+/**
+ * KEYS: the user's devices hash. ARGV: device id, sealed token, token tag ("" for none). Sets the token, makes the
+ * device active and drops its SNS endpoint fields. Returns the device's JSON as it was, or false when it is gone.
+ */
+const replaceTokenScript = defineScript(`
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return false end
+local device = cjson.decode(raw)
+device.tokenSealed = ARGV[2]
+device.tokenTag = ARGV[3] ~= '' and ARGV[3] or nil
+device.active = true
+device.endpointArn = nil
+device.endpointPlatformArn = nil
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(device))
+return raw
+`);
+
 /** KEYS: the user's devices hash. ARGV: device id. Returns the removed device's JSON, or false when it is gone. */
 const removeScript = defineScript(`
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
@@ -65,27 +123,52 @@ if raw then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return raw
 `);
 
+/**
+ * The keyed hash a device's push token is found by: under the master key (so a Redis dump cannot test a guessed
+ * token), and of this user of this app only (so equal tags do not show that two accounts share a phone). "none"
+ * has none.
+ */
+export function tokenTagOf(sealer: Pick<Sealer, "keyedHash">, appId: string, uid: string, token: string): string | undefined {
+  return token === NO_PUSH_TOKEN ? undefined : sealer.keyedHash("device-token", JSON.stringify([appId, uid, token]));
+}
+
 export function createDeviceStore(redis: RedisClient, keys: Keys, sealer: Sealer, now: () => Date = () => new Date()): DeviceStore {
   const context = (appId: string, uid: string, id: string) => `device:${appId}:${uid}:${id}`;
+  const parse = (raw: string) => JSON.parse(raw) as Device;
   const parseAll = (raw: Record<string, string>) =>
     Object.values(raw)
-      .map((v) => JSON.parse(v) as Device)
+      .map(parse)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const build = (appId: string, uid: string, d: NewDevice): Device => {
+    const id = randomUUID();
+    const tokenTag = tokenTagOf(sealer, appId, uid, d.token);
+    return {
+      id,
+      name: d.name,
+      type: d.type,
+      publicKey: d.publicKey,
+      tokenSealed: sealer.seal(d.token, context(appId, uid, id)),
+      ...(tokenTag !== undefined && { tokenTag }),
+      active: true,
+      createdAt: now().toISOString(),
+    };
+  };
 
   return {
     async add(appId, uid, d) {
-      const id = randomUUID();
-      const device: Device = {
-        id,
-        name: d.name,
-        type: d.type,
-        publicKey: d.publicKey,
-        tokenSealed: sealer.seal(d.token, context(appId, uid, id)),
-        active: true,
-        createdAt: now().toISOString(),
-      };
-      await redis.hset(keys.devices(appId, uid), id, JSON.stringify(device));
+      const device = build(appId, uid, d);
+      await redis.hset(keys.devices(appId, uid), device.id, JSON.stringify(device));
       return device;
+    },
+    async addReplacing(appId, uid, d) {
+      const device = build(appId, uid, d);
+      const replaced = (await addReplacingScript(redis, [keys.devices(appId, uid)], [device.id, JSON.stringify(device), device.tokenTag ?? ""])) as string[];
+      return { device, replaced: replaced.map(parse) };
+    },
+    async replaceToken(appId, uid, deviceId, token) {
+      const sealed = sealer.seal(token, context(appId, uid, deviceId));
+      const raw = await replaceTokenScript(redis, [keys.devices(appId, uid)], [deviceId, sealed, tokenTagOf(sealer, appId, uid, token) ?? ""]);
+      return typeof raw === "string" ? parse(raw) : null;
     },
     async list(appId, uid) {
       return parseAll(await redis.hgetall(keys.devices(appId, uid)));
