@@ -1,9 +1,8 @@
 import type { Namespace, Server, Socket } from "socket.io";
 import { ApiError } from "../errors.js";
-import { isDeviceKeyHex, loadStoredDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
-import { freshSignedTimestamp, SIGNED_TIMESTAMP_TOLERANCE_MS, useSignedTimestampOnce } from "../devices/signed-timestamp.js";
+import { devicesSigning } from "../devices/signed-request.js";
+import { SIGNED_TIMESTAMP_TOLERANCE_MS } from "../devices/signed-timestamp.js";
 import type { Services } from "../services.js";
-import { devicesWithKey } from "./device-index.js";
 import { deviceRoom } from "./device-keys.js";
 import type { DevicePresence, PresenceEntry } from "./device-presence.js";
 import { ACK_EVENT, PUSH_EVENT, pendingPushOf } from "./device-push.js";
@@ -52,16 +51,10 @@ export function attachDeviceChannel(io: Server, s: Services, o: DeviceChannelOpt
       await s.limits.handshakePerIp(o.clientIp(socket));
       const auth = authOf(socket);
       const app = await handshakeApp(s, auth.apikey);
-      const { publicKey, signature } = auth;
-      if (!isDeviceKeyHex(publicKey) || typeof signature !== "string") throw refused("publicKey (hex SPKI) and signature (hex) are required.");
-      const timestamp = freshSignedTimestamp(s, auth.timestamp, tolerance);
-      const devices = await devicesWithKey(s, app.apiKey, publicKey);
-      if (!devices.length) throw new ApiError(1313, { description: "No active push device of this app is enrolled with this key." });
-      const key = loadStoredDeviceKey(devices[0]!.device.publicKey);
-      if (!key || !verifyDeviceSignature(key, deviceHandshakeText(String(auth.apikey), timestamp), signature)) {
-        throw refused("The signature does not verify with this public key.");
-      }
-      await useSignedTimestampOnce(s, publicKey, timestamp, tolerance);
+      const { devices } = await devicesSigning(s, app.apiKey, auth, (timestamp) => deviceHandshakeText(String(auth.apikey), timestamp), {
+        toleranceMs: tolerance,
+        refused,
+      });
       socket.data = { appId: app.apiKey, devices: devices.map((d) => ({ uid: d.uid, deviceId: d.device.id })) } satisfies DeviceSocketData;
     }),
   );

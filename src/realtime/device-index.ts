@@ -12,7 +12,7 @@ export async function indexDeviceKey(s: Pick<Services, "redis" | "keys">, appId:
   await s.redis.sadd(s.keys.devicesByKey(appId, keyFingerprint(device.publicKey)), `${uid}|${device.id}`);
 }
 
-/** Called by L7/L8 with the devices a reset removed. */
+/** Called by L7/L8 with the devices a reset removed, and by L6 with the devices a re-scan replaced. */
 export async function unindexDeviceKeys(s: Pick<Services, "redis" | "keys">, appId: string, uid: string, removed: Device[]): Promise<void> {
   await Promise.all(removed.map((d) => s.redis.srem(s.keys.devicesByKey(appId, keyFingerprint(d.publicKey)), `${uid}|${d.id}`)));
 }
@@ -22,8 +22,16 @@ export interface IndexedDevice {
   device: Device;
 }
 
-/** The active devices enrolled in this app with exactly this public key. */
-export async function devicesWithKey(s: Pick<Services, "redis" | "keys" | "devices">, appId: string, publicKeyHex: string): Promise<IndexedDevice[]> {
+/**
+ * The active devices enrolled in this app with exactly this public key; with `includeInactive`, those whose push
+ * token died too (the push-token update of contract 2.8 is how such a device comes back).
+ */
+export async function devicesWithKey(
+  s: Pick<Services, "redis" | "keys" | "devices">,
+  appId: string,
+  publicKeyHex: string,
+  o: { includeInactive?: boolean } = {},
+): Promise<IndexedDevice[]> {
   const members = await s.redis.smembers(s.keys.devicesByKey(appId, keyFingerprint(publicKeyHex)));
   const found = await Promise.all(
     members.map(async (m) => {
@@ -31,7 +39,8 @@ export async function devicesWithKey(s: Pick<Services, "redis" | "keys" | "devic
       if (!uid || !deviceId) return null;
       const device = await s.devices.get(appId, uid, deviceId);
       // The index may outlive a device (removed another way): the stored record decides.
-      return device?.active && device.publicKey.toLowerCase() === publicKeyHex.toLowerCase() ? { uid, device } : null;
+      const usable = device && (device.active || o.includeInactive === true);
+      return usable && device.publicKey.toLowerCase() === publicKeyHex.toLowerCase() ? { uid, device } : null;
     }),
   );
   return found.filter((d): d is IndexedDevice => d !== null);
