@@ -54,6 +54,8 @@ export function createKeys(prefix: string) {
     devMasterKey: () => `${prefix}:dev:master-key`,
     /** String: development-only demo app credentials (secret sealed). */
     devDemoApp: () => `${prefix}:dev:demo-app`,
+    /** String: the app's server key that signs push data (contract 2.9), sealed. */
+    serverKey: (appId: string) => `${app(appId)}:server-key`,
     /** String: set while the app's push provider is known to be misconfigured (error 1298). */
     providerBroken: (appId: string) => `${app(appId)}:provider-broken`,
     /** Stream: the app's audit events, bounded. */

@@ -17,6 +17,7 @@ import { createAuditLog, type AuditLog } from "./audit/audit-log.js";
 import { createGuessBudget, type GuessBudget } from "./guess-budget.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { createOutboundGuard } from "./outbound/outbound-guard.js";
+import { createServerKeys, type ServerKeys } from "./crypto/server-key.js";
 
 /**
  * The composition root's product: every store and service a request handler or worker needs, built from
@@ -39,6 +40,8 @@ export interface Services {
   /** Each address's budget of failed guesses (1103, 902, 905). */
   guesses: GuessBudget;
   audit: AuditLog;
+  /** Each app's key that signs push data (contract 2.9). */
+  serverKeys: ServerKeys;
   metrics: Metrics;
   queues: PushQueues;
   notifier: Notifier;
@@ -85,6 +88,7 @@ export function createServices(deps: ServiceDeps): Services {
           ? { url: deps.config.AUDIT_WEBHOOK_URL, secret: deps.config.AUDIT_WEBHOOK_SECRET, guard: createOutboundGuard({ allowPrivate: deps.config.ALLOW_PRIVATE_WEBHOOKS }) }
           : undefined,
     }),
+    serverKeys: createServerKeys(deps.redis, keys, deps.sealer),
     metrics: deps.metrics ?? createMetrics({ defaultMetrics: false }),
     queues: deps.queues,
     notifier: deps.notifier,

@@ -459,7 +459,7 @@ describe("PUBLIC_URL (2.3)", () => {
     expect(url.searchParams.get("apikey")).toBe(pub.apiKey);
     // The proxy at PUBLIC_URL forwards to a gateway node: the same path and query, posted to the node.
     const enrolled = await new TestPhone().enroll(new URL(url.pathname + url.search, pub.url).href);
-    expect(enrolled.body, enrolled.text).toEqual({ isRegistered: true });
+    expect(enrolled.body, enrolled.text).toMatchObject({ isRegistered: true, identifier: email });
   });
 });
 

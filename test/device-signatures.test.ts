@@ -4,6 +4,7 @@ import { io } from "socket.io-client";
 import { defaultRateLimits } from "../src/rate-limits.js";
 import { deviceHandshakeText } from "../src/realtime/device-channel.js";
 import { refusedHandshake } from "./support/cluster.js";
+import { derToRs, p1363ToRs, P256_ORDER, rsToDer, rsToP1363 } from "./support/ecdsa-encodings.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
@@ -16,31 +17,6 @@ import { WebhookReceiver } from "./support/webhook-receiver.js";
  * ECDSA signature (contract 2.8's replay rule), strangers' junk answers (L5) against the real phone's approval,
  * and public keys that enroll (L6) only in their one canonical form.
  */
-
-/** The order of P-256: for an ECDSA signature (r, s), (r, n - s) verifies too. */
-const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-
-/** (r, s) of a DER ECDSA signature (P-256: every length fits in one byte). */
-function derToRs(derHex: string): [bigint, bigint] {
-  const der = Buffer.from(derHex, "hex");
-  const rLen = der[3]!;
-  const r = der.subarray(4, 4 + rLen);
-  const sLen = der[5 + rLen]!;
-  const s = der.subarray(6 + rLen, 6 + rLen + sLen);
-  return [BigInt(`0x${r.toString("hex")}`), BigInt(`0x${s.toString("hex")}`)];
-}
-function rsToDer(r: bigint, s: bigint): string {
-  const integer = (x: bigint) => {
-    let bytes = Buffer.from(x.toString(16).padStart(64, "0"), "hex");
-    while (bytes.length > 1 && bytes[0] === 0 && !(bytes[1]! & 0x80)) bytes = bytes.subarray(1);
-    if (bytes[0]! & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
-    return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
-  };
-  const body = Buffer.concat([integer(r), integer(s)]);
-  return Buffer.concat([Buffer.from([0x30, body.length]), body]).toString("hex");
-}
-const rsToP1363 = (r: bigint, s: bigint): string => r.toString(16).padStart(64, "0") + s.toString(16).padStart(64, "0");
-const p1363ToRs = (hex: string): [bigint, bigint] => [BigInt(`0x${hex.slice(0, 64)}`), BigInt(`0x${hex.slice(64)}`)];
 
 let gw: TestGateway;
 let receiver: WebhookReceiver;

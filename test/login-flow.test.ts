@@ -32,7 +32,13 @@ async function enrolledLogin(phone = new TestPhone()) {
   const first = await login(gw, user);
   expect(first.status).toBe(200);
   const qr = first.body.SecondFactorAuthentication.PushQRCode!;
-  expect((await phone.enroll(qr.Url)).body).toEqual({ isRegistered: true });
+  // LoginRadius's isRegistered, and (ext) what the app needs to name the account and check what it receives.
+  expect((await phone.enroll(qr.Url)).body).toEqual({
+    isRegistered: true,
+    serverPublicKey: { kty: "EC", crv: "P-256", x: expect.any(String), y: expect.any(String), kid: expect.any(String) },
+    appName: "Acme Authenticator",
+    identifier: user,
+  });
   // The enrollment pushed the first login at once; a fresh login cancels it and pushes again. The two pushes may
   // arrive in either order, so the test takes the one carrying the second login's handle, not the last to come.
   const second = await login(gw, user);
@@ -71,7 +77,7 @@ describe("the whole flow", () => {
     expect(push.idempotencyKey).toBe(push.id);
     const handle = push.data.secondfactorauthenticationtoken!;
     expect(handle).not.toBe(token);
-    expect(Object.keys(push.data).sort()).toEqual(["apikey", "browser", "expiresAt", "identifier", "location", "secondfactorauthenticationtoken", "timestamp"]);
+    expect(Object.keys(push.data).sort()).toEqual(["apikey", "browser", "expiresAt", "identifier", "location", "secondfactorauthenticationtoken", "serverSignature", "timestamp"]);
     expect(push.data.browser).toBe("Chrome on Windows");
     expect(push.data.apikey).toBe(gw.apiKey);
     expect(push.device.token).toBe(phone.deviceToken);

@@ -120,7 +120,7 @@ describe("the device channel", () => {
     const push = await device.waitFor(carriesHandleOf(second));
     expect(push.data.identifier).toBe(user);
     expect(push.notification.title).toBe("Acme Authenticator");
-    expect(Object.keys(push.data).sort()).toEqual(["apikey", "browser", "challenge", "expiresAt", "identifier", "location", "secondfactorauthenticationtoken", "timestamp"]);
+    expect(Object.keys(push.data).sort()).toEqual(["apikey", "browser", "challenge", "expiresAt", "identifier", "location", "secondfactorauthenticationtoken", "serverSignature", "timestamp"]);
     expect(push.data.challenge!.split(",")).toContain(sfa.PushNumber);
     expect(push.ttlSeconds).toBeGreaterThan(100);
     expect(JSON.stringify(push)).not.toContain(phone.deviceToken);

@@ -45,6 +45,8 @@ async function seedPending(s: Services, uid: string): Promise<string> {
     tokenHash: hashToken(token), handleHash: hashToken(newToken()), handleSealed: "", identifier: `${uid}@example.com`,
     browser: "Firefox on Linux", location: "127.0.0.1", number: "", numberOptions: "", numberMode: "Off", sends: 1,
     lastSendAt: now, delivery: "Sent", deviceCount: 1, loginSealed: "", finalizeUntil: 0, endedAt: 0, reason: "",
+    // Pages only: nothing is pushed, so there is no push data to sign.
+    serverSignature: "",
   };
   await s.challenges.create(c, LOGIN_LIFETIME_MS + 60_000);
   return token;

@@ -41,3 +41,7 @@ export function identifiersOf(profile: { Email: Array<{ Value: string }>; UserNa
   if (profile.PhoneId) out.push(["phone", profile.PhoneId]);
   return out;
 }
+
+/** How the phone names the account (the push data's `identifier`, L6's answer): its email, else username, else phone. */
+export const displayIdentifierOf = (profile: { Email: Array<{ Value: string }>; UserName: string | null; PhoneId: string | null }): string =>
+  profile.Email[0]?.Value ?? profile.UserName ?? profile.PhoneId ?? "";

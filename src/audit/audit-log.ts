@@ -16,6 +16,7 @@ export type AuditEventType =
   | "challenge.fraud_reported"
   | "device.enrolled"
   | "device.removed"
+  | "device.token_updated"
   | "settings.changed"
   | "user.locked"
   | "user.unlocked";

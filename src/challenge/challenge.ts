@@ -32,6 +32,8 @@ export interface Challenge {
   finalizeUntil: number;
   endedAt: number;
   reason: string;
+  /** Contract 2.9: the server key's signature over the push data, made as the challenge opens (push-content.ts). */
+  serverSignature: string;
 }
 
 /** The Socket.IO room of a challenge: derived from the token's hash, never the raw token, and never 20 chars. */

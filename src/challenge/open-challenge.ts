@@ -2,11 +2,13 @@ import { ApiError } from "../errors.js";
 import { hashToken, newToken } from "../crypto/tokens.js";
 import type { AppRecord } from "../apps/app-store.js";
 import type { Profile } from "../accounts/account-store.js";
+import { displayIdentifierOf } from "../accounts/identifiers.js";
 import type { Device } from "../devices/device-store.js";
 import type { PushQRCode } from "../enrollment/enrollment.js";
 import type { PushSettings } from "../settings/push-settings.js";
 import { refuseIfUnroutable } from "../settings/push-route.js";
 import type { Services } from "../services.js";
+import { serverSignatureOf } from "../delivery/push-content.js";
 import type { Challenge } from "./challenge.js";
 import { drawNumber } from "./number-matching.js";
 
@@ -68,7 +70,7 @@ export async function openChallenge(
     tokenHash: hashToken(token),
     handleHash: hashToken(handle),
     handleSealed: deps.sealer.seal(handle, `handle:${id}`),
-    identifier: profile.Email[0]?.Value ?? profile.UserName ?? profile.PhoneId ?? "",
+    identifier: displayIdentifierOf(profile),
     browser: origin.browser,
     location: origin.location,
     number,
@@ -82,7 +84,9 @@ export async function openChallenge(
     finalizeUntil: 0,
     endedAt: 0,
     reason: "",
+    serverSignature: "",
   };
+  challenge.serverSignature = await serverSignatureOf(s, challenge);
 
   const keepMs = ttlMs + deps.config.FINALIZE_WINDOW_SECONDS * 1000 + 60_000;
   const { cancelledTokenHash } = await deps.challenges.create(challenge, keepMs);

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 
 /**
  * AES-256-GCM under the MASTER_KEY for what must be stored but never in clear: provider secrets, device tokens,
@@ -8,10 +8,23 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 export interface Sealer {
   seal(plaintext: string, context: string): string;
   open(sealed: string, context: string): string;
+  /**
+   * HMAC-SHA256 (hex) of `text` under a key derived from the master key for `purpose` alone (HKDF): for values
+   * that must be compared but are stored only sealed (a device's push token), so equal values can be found
+   * without opening every record, and a Redis dump without the master key cannot test a guess.
+   */
+  keyedHash(purpose: string, text: string): string;
 }
 
 export function createSealer(key: Buffer): Sealer {
   if (key.length !== 32) throw new Error("the master key must be 32 bytes");
+  // One derived key per purpose, never the master key itself: an HMAC key and an AES key must not be the same bytes.
+  const hashKeys = new Map<string, Buffer>();
+  const hashKeyFor = (purpose: string): Buffer => {
+    let k = hashKeys.get(purpose);
+    if (!k) hashKeys.set(purpose, (k = Buffer.from(hkdfSync("sha256", key, Buffer.alloc(0), `pmg keyed hash: ${purpose}`, 32))));
+    return k;
+  };
   return {
     seal(plaintext, context) {
       const iv = randomBytes(12);
@@ -27,6 +40,9 @@ export function createSealer(key: Buffer): Sealer {
       decipher.setAAD(Buffer.from(context, "utf8"));
       decipher.setAuthTag(Buffer.from(tag, "base64url"));
       return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+    },
+    keyedHash(purpose, text) {
+      return createHmac("sha256", hashKeyFor(purpose)).update(text, "utf8").digest("hex");
     },
   };
 }

@@ -14,6 +14,12 @@ export interface PushData {
   apikey: string;
   expiresAt: string;
   challenge?: string;
+  /**
+   * Contract 2.9: base64url of the app's server key's ECDSA P-256 signature (r||s) over the RFC 8785 canonical
+   * JSON of the other keys. Every push the gateway builds carries it (push-content.ts); optional here so a
+   * provider can be exercised with data of its own.
+   */
+  serverSignature?: string;
 }
 
 export interface PushMessage {

@@ -45,7 +45,7 @@ export interface ExpireJob {
  */
 export const sendJobId = (j: Pick<SendJob, "challengeId" | "deviceId" | "sendNo">) => `send.${j.challengeId}.${j.deviceId}.${j.sendNo}`;
 export const expireJobId = (challengeId: string) => `expire.${challengeId}`;
-export const createEndpointJobId = (deviceId: string) => `endpoint.${deviceId}`;
+export const createEndpointJobId = (dedupeKey: string) => `endpoint.${dedupeKey}`;
 
 
 export interface PushQueues {
@@ -53,8 +53,12 @@ export interface PushQueues {
   expiry: Queue;
   /** Queue one send per device. */
   enqueueSends(jobs: SendJob[]): Promise<void>;
-  /** Create a new device's SNS endpoint now, at enrollment, rather than before its first push. */
-  enqueueEndpointCreation(job: CreateEndpointJob): Promise<void>;
+  /**
+   * Create a device's SNS endpoint now (at enrollment, or after its push token changed) rather than before its
+   * first push. One job per device, or per `dedupeKey` when given (a token update's: the enrollment's job may
+   * still be kept, and a job id is taken once).
+   */
+  enqueueEndpointCreation(job: CreateEndpointJob, dedupeKey?: string): Promise<void>;
   enqueueEndpointDeletions(jobs: DeleteEndpointJob[]): Promise<void>;
   /** Fire the challenge's expiry at its deadline; scheduled once per challenge. */
   scheduleExpiry(job: ExpireJob, delayMs: number): Promise<void>;
@@ -87,8 +91,8 @@ export function createPushQueues(connection: ConnectionOptions, keys: Keys, opti
       if (!jobs.length) return;
       await push.addBulk(jobs.map((data) => ({ name: "send", data, opts: { ...sendOptions, jobId: sendJobId(data) } })));
     },
-    async enqueueEndpointCreation(data) {
-      await push.add("create-endpoint", data, { ...sendOptions, jobId: createEndpointJobId(data.deviceId) });
+    async enqueueEndpointCreation(data, dedupeKey = data.deviceId) {
+      await push.add("create-endpoint", data, { ...sendOptions, jobId: createEndpointJobId(dedupeKey) });
     },
     async enqueueEndpointDeletions(jobs) {
       if (!jobs.length) return;

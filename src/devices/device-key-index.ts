@@ -16,7 +16,7 @@ export async function indexDeviceKey(deps: DeviceKeyIndexDeps, appId: string, ui
   await deps.redis.sadd(deps.keys.devicesByKey(appId, keyFingerprint(device.publicKey)), `${uid}|${device.id}`);
 }
 
-/** Called with the devices a reset (L7/L8) or a removal took away. */
+/** Called with the devices a reset (L7/L8) or a removal took away, and by L6 with the devices a re-scan replaced. */
 export async function unindexDeviceKeys(deps: DeviceKeyIndexDeps, appId: string, uid: string, removed: Device[]): Promise<void> {
   await Promise.all(
     removed.map((device) => deps.redis.srem(deps.keys.devicesByKey(appId, keyFingerprint(device.publicKey)), `${uid}|${device.id}`)),
@@ -28,8 +28,16 @@ export interface IndexedDevice {
   device: Device;
 }
 
-/** The active devices enrolled in this app with exactly this public key. */
-export async function devicesWithKey(deps: DeviceKeyIndexDeps & Pick<Services, "devices">, appId: string, publicKeyHex: string): Promise<IndexedDevice[]> {
+/**
+ * The active devices enrolled in this app with exactly this public key; with `includeInactive`, those whose push
+ * token died too (the push-token update of contract 2.8 is how such a device comes back).
+ */
+export async function devicesWithKey(
+  deps: DeviceKeyIndexDeps & Pick<Services, "devices">,
+  appId: string,
+  publicKeyHex: string,
+  options: { includeInactive?: boolean } = {},
+): Promise<IndexedDevice[]> {
   const members = await deps.redis.smembers(deps.keys.devicesByKey(appId, keyFingerprint(publicKeyHex)));
   const found = await Promise.all(
     members.map(async (member) => {
@@ -37,7 +45,8 @@ export async function devicesWithKey(deps: DeviceKeyIndexDeps & Pick<Services, "
       if (!uid || !deviceId) return null;
       const device = await deps.devices.get(appId, uid, deviceId);
       // The index may outlive a device (removed another way): the stored record decides.
-      return device?.active && device.publicKey.toLowerCase() === publicKeyHex.toLowerCase() ? { uid, device } : null;
+      const usable = device && (device.active || options.includeInactive === true);
+      return usable && device.publicKey.toLowerCase() === publicKeyHex.toLowerCase() ? { uid, device } : null;
     }),
   );
   return found.filter((d): d is IndexedDevice => d !== null);

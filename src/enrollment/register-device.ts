@@ -1,14 +1,17 @@
 import { ApiError } from "../errors.js";
 import { isGuid } from "../crypto/tokens.js";
 import { parseDeviceKey } from "../crypto/signatures.js";
+import type { ServerPublicJwk } from "../crypto/server-key.js";
+import { displayIdentifierOf } from "../accounts/identifiers.js";
 import { refOf } from "../challenge/challenge-store.js";
-import type { NewDevice } from "../devices/device-store.js";
+import { tokenTagOf, type NewDevice } from "../devices/device-store.js";
+import { retireReplacedDevices } from "../devices/replaced-devices.js";
 import type { Services } from "../services.js";
 import { indexDeviceKey, type DeviceKeyIndexDeps } from "../devices/device-key-index.js";
 
 /** What L6 touches: the enrollment, the device and its key index, the endpoint and send queues, the waiting login. */
 export type RegisterDeviceDeps = DeviceKeyIndexDeps &
-  Pick<Services, "enrollment" | "devices" | "apps" | "settings" | "challenges" | "queues" | "notifier" | "logger" | "audit" | "now">;
+  Pick<Services, "enrollment" | "devices" | "apps" | "settings" | "challenges" | "queues" | "notifier" | "logger" | "audit" | "now" | "sealer" | "serverKeys" | "accounts">;
 
 /**
  * The most push devices one account may have, active or not. Every login is pushed to each active device and every
@@ -23,30 +26,47 @@ const tooManyDevices = () =>
     description: `This account already has ${MAX_PUSH_DEVICES_PER_ACCOUNT} push devices, the most it may have: remove one before enrolling another (this link stays usable until it expires).`,
   });
 
+/** L6's answer: `isRegistered` (LoginRadius), and (ext) what an app needs to check and name what it receives. */
+export interface DeviceRegistered {
+  isRegistered: true;
+  /** Contract 2.9: the key that signs every push data this device will receive. */
+  serverPublicKey: ServerPublicJwk;
+  /** The app's `CustomAppName`. */
+  appName: string;
+  /** The account's email, else username, else phone (as the push data's `identifier`). */
+  identifier: string;
+}
+
 /**
- * L6: a phone registers its public key and push token with a single-use enrollment token. If the token came
- * with a login that is still waiting, that login's push goes to the new device at once.
+ * L6: a phone registers its public key and push token with a single-use enrollment token. A phone enrolling
+ * again for the same user with the same push token replaces its earlier device (never for the token "none"). If
+ * the token came with a login that is still waiting, that login's push goes to the new device at once.
  */
-export async function registerDevice(s: RegisterDeviceDeps, appId: string, token: string, device: NewDevice): Promise<{ isRegistered: true }> {
+export async function registerDevice(s: RegisterDeviceDeps, appId: string, token: string, device: NewDevice): Promise<DeviceRegistered> {
   if (!parseDeviceKey(device.publicKey)) {
     throw new ApiError(965, { fields: [{ FieldName: "publicKey", ErrorMessage: "must be the hex of an X.509 SubjectPublicKeyInfo in canonical DER: RSA of 2048 bits or more with exponent 65537, or ECDSA P-256 (uncompressed point)" }] });
   }
   // Validate everything before the token is used up, so a malformed request or a full account costs the phone nothing.
   const offered = isGuid(token) ? await s.enrollment.peek(token) : null;
   if (!offered || offered.appId !== appId) throw invalidLink();
-  if ((await s.devices.count(offered.appId, offered.uid)) >= MAX_PUSH_DEVICES_PER_ACCOUNT) throw tooManyDevices();
+  // The same phone scanning again replaces its device, so its earlier device does not count toward the cap.
+  const tag = tokenTagOf(s.sealer, offered.appId, offered.uid, device.token);
+  const kept = (await s.devices.list(offered.appId, offered.uid)).filter((d) => tag === undefined || d.tokenTag !== tag);
+  if (kept.length >= MAX_PUSH_DEVICES_PER_ACCOUNT) throw tooManyDevices();
   const grant = await s.enrollment.consume(token);
   if (!grant) throw invalidLink();
   // Checked again atomically: two links of one account used at once cannot both take the last place.
-  const added = await s.devices.addWithin(grant.appId, grant.uid, device, MAX_PUSH_DEVICES_PER_ACCOUNT);
-  if (!added) throw tooManyDevices();
+  const enrolled = await s.devices.addReplacing(grant.appId, grant.uid, device, MAX_PUSH_DEVICES_PER_ACCOUNT);
+  if (!enrolled) throw tooManyDevices();
+  const { device: added, replaced } = enrolled;
   await indexDeviceKey(s, grant.appId, grant.uid, added);
-  s.logger.info({ app: grant.appId, uid: grant.uid, device: added.id, type: added.type }, "push device enrolled");
+  s.logger.info({ app: grant.appId, uid: grant.uid, device: added.id, type: added.type, replaced: replaced.map((d) => d.id) }, "push device enrolled");
   await s.audit.record(grant.appId, { type: "device.enrolled", uid: grant.uid, device: added.id, detail: added.type });
-  // On AWS SNS, make the device's platform endpoint now rather than before its first push (the send keeps
-  // doing it as a fallback): a wrong PlatformARN or bad credentials then show at once, as 1298.
   const app = await s.apps.get(grant.appId);
   const settings = app ? await s.settings.get(app.apiKey, app.name) : null;
+  await retireReplacedDevices(s, { appId: grant.appId, uid: grant.uid, by: added }, replaced, settings);
+  // On AWS SNS, make the device's platform endpoint now rather than before its first push (the send keeps
+  // doing it as a fallback): a wrong PlatformARN or bad credentials then show at once, as 1298.
   if (settings?.IsEnabled && settings.NotificationService === "AWS") {
     await s.queues.enqueueEndpointCreation({ appId: grant.appId, uid: grant.uid, deviceId: added.id });
   }
@@ -54,15 +74,23 @@ export async function registerDevice(s: RegisterDeviceDeps, appId: string, token
   const pending = await s.challenges.pendingOf(grant.appId, grant.uid);
   if (pending && pending.status === "Pending" && s.now() < pending.expiresAt) {
     const sendNo = Math.max(1, pending.sends);
+    // A replaced device that was counted for this login is this same phone: it counts once.
+    const stillCounted = Math.max(0, pending.deviceCount - replaced.filter((d) => d.active).length);
     await s.challenges.update(refOf(pending), {
       sends: sendNo,
       lastSendAt: s.now(),
       delivery: "Queued",
-      deviceCount: pending.deviceCount + 1,
+      deviceCount: stillCounted + 1,
     });
     await s.queues.enqueueSends([{ appId: grant.appId, uid: grant.uid, challengeId: pending.id, deviceId: added.id, sendNo }]);
     const updated = await s.challenges.load(refOf(pending));
     if (updated) s.notifier.notify(updated);
   }
-  return { isRegistered: true };
+  const [serverKey, account] = await Promise.all([s.serverKeys.of(grant.appId), s.accounts.get(grant.appId, grant.uid)]);
+  return {
+    isRegistered: true,
+    serverPublicKey: serverKey.publicJwk,
+    appName: settings?.CustomAppName ?? "",
+    identifier: account ? displayIdentifierOf(account.profile) : "",
+  };
 }

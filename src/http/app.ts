@@ -10,6 +10,7 @@ import { securityHeaders } from "./security-headers.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { adminRoutes } from "./routes/admin.js";
 import { devicesRoutes } from "./routes/devices.js";
+import { phoneRoutes } from "./routes/phone.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { CONSOLE_PATH, consoleRoutes } from "../console/console-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
@@ -53,6 +54,7 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(pushSettingsRoutes(s));
   app.use(adminRoutes(s));
   app.use(devicesRoutes(s));
+  app.use(phoneRoutes(s));
   app.use(deadLetterRoutes(s));
   // The operator's console, in every mode (it holds nothing: the operator signs in with the app's secret).
   app.use(consoleRoutes());

@@ -39,6 +39,9 @@ const ops: Operation[] = [
   { method: "get", path: "/identity/v2/auth/account/2fa/push/devices", summary: "My push devices", tag: "Devices", auth: "access_token" },
   { method: "put", path: "/identity/v2/auth/account/2fa/push/devices/{deviceId}", summary: "Rename one of my push devices", tag: "Devices", auth: "access_token", body: "DeviceRename" },
   { method: "delete", path: "/identity/v2/auth/account/2fa/push/devices/{deviceId}", summary: "Remove one of my push devices", tag: "Devices", auth: "access_token" },
+  { method: "get", path: "/identity/v2/auth/account/2fa/push/pending", summary: "2.8: the logins waiting for the phone, by a pull signed with its enrolled key", tag: "Devices", auth: "apikey", query: ["publicKey", "timestamp", "signature"] },
+  { method: "put", path: "/identity/v2/auth/account/2fa/push/device-token", summary: "2.8: the phone's new push token, signed with its enrolled key; revives an inactive device", tag: "Devices", auth: "apikey", body: "PushTokenUpdate" },
+  { method: "get", path: "/identity/v2/auth/push/server-key", summary: "2.9: the app's server public key (JWK) that signs push data", tag: "Devices", auth: "apikey" },
   { method: "get", path: "/console", summary: "The operator's console: push settings, test push, recent challenges, dead letters", tag: "Console", auth: "none" },
   { method: "get", path: "/console/", summary: "Redirects to /console", tag: "Console", auth: "none" },
   { method: "get", path: "/console/console.js", summary: "The console's script", tag: "Console", auth: "none" },
@@ -103,6 +106,11 @@ export function openApiDocument(serverUrl: string, extra: Operation[] = []): Rec
           },
         },
         NewAccount: object, TestPush: object, DeviceRename: { type: "object", required: ["Name"], properties: { Name: { type: "string", maxLength: 100 } } }, FirstFactor: object, DeviceAnswer: object, DeviceRegistration: object, PushSettings: object,
+        PushTokenUpdate: {
+          type: "object",
+          required: ["publicKey", "deviceToken", "timestamp", "signature"],
+          properties: { publicKey: { type: "string" }, deviceToken: { type: "string" }, timestamp: { type: "string", pattern: "^[0-9]{13}$" }, signature: { type: "string" } },
+        },
       },
     },
   };

@@ -1,9 +1,8 @@
 import type { Namespace, Server, Socket } from "socket.io";
 import { ApiError } from "../errors.js";
-import { isDeviceKeyHex, loadStoredDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
-import { freshSignedTimestamp, SIGNED_TIMESTAMP_TOLERANCE_MS, useSignedTimestampOnce } from "../devices/signed-timestamp.js";
+import { devicesSigning } from "../devices/signed-request.js";
+import { SIGNED_TIMESTAMP_TOLERANCE_MS } from "../devices/signed-timestamp.js";
 import type { Services } from "../services.js";
-import { devicesWithKey, type DeviceKeyIndexDeps } from "../devices/device-key-index.js";
 import { keyFingerprint } from "../devices/key-fingerprint.js";
 import { deviceRoom } from "./device-room.js";
 import type { DevicePresence, PresenceEntry } from "./device-presence.js";
@@ -72,18 +71,12 @@ export function attachDeviceChannel(io: Server, deps: DeviceChannelDeps, options
       await deps.limits.handshakePerIp(options.clientIp(socket));
       const auth = authOf(socket);
       const app = await handshakeApp(deps, auth.apikey);
-      const { publicKey, signature } = auth;
-      if (!isDeviceKeyHex(publicKey) || typeof signature !== "string") throw refused("publicKey (hex SPKI) and signature (hex) are required.");
-      const timestamp = freshSignedTimestamp(deps, auth.timestamp, tolerance);
-      const devices = await devicesWithKey(deps, app.apiKey, publicKey);
-      if (!devices.length) throw new ApiError(1313, { description: "No active push device of this app is enrolled with this key." });
-      const key = loadStoredDeviceKey(devices[0]!.device.publicKey);
-      if (!key || !verifyDeviceSignature(key, deviceHandshakeText(String(auth.apikey), timestamp), signature)) {
-        throw refused("The signature does not verify with this public key.");
-      }
-      await useSignedTimestampOnce(deps, publicKey, timestamp, tolerance);
+      const { devices } = await devicesSigning(deps, app.apiKey, auth, (timestamp) => deviceHandshakeText(String(auth.apikey), timestamp), {
+        toleranceMs: tolerance,
+        refused,
+      });
       // Last, and synchronous: only a handshake that succeeds takes a place.
-      caps.hold(socket, keyFingerprint(publicKey), options.clientIp(socket));
+      caps.hold(socket, keyFingerprint(String(auth.publicKey)), options.clientIp(socket));
       socket.data = { appId: app.apiKey, devices: devices.map((d) => ({ uid: d.uid, deviceId: d.device.id })) } satisfies DeviceSocketData;
     }),
   );

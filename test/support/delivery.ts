@@ -1,6 +1,7 @@
 import type { Job } from "bullmq";
 import type { Challenge } from "../../src/challenge/challenge.js";
 import { hashToken, newToken } from "../../src/crypto/tokens.js";
+import { serverSignatureOf } from "../../src/delivery/push-content.js";
 import type { Device } from "../../src/devices/device-store.js";
 import type { Services } from "../../src/services.js";
 import { FAKE_GCM_PLATFORM_ARN, type FakeSns } from "./fake-sns.js";
@@ -111,7 +112,7 @@ export function gcmData(message: unknown): Record<string, string> {
 
 /**
  * A pending challenge written straight to the store (no scrypt login), for tests that need many sends.
- * Returns the challenge; its handle is sealed as a login would seal it.
+ * Returns the challenge; its handle is sealed and its push data signed as a login would.
  */
 export async function seedChallenge(s: Services, appId: string, uid: string, ttlMs = 120_000): Promise<Challenge> {
   const now = s.now();
@@ -139,8 +140,10 @@ export async function seedChallenge(s: Services, appId: string, uid: string, ttl
     finalizeUntil: 0,
     endedAt: 0,
     reason: "",
+    serverSignature: "",
   };
   c.handleSealed = s.sealer.seal(newToken(), `handle:${c.id}`);
+  c.serverSignature = await serverSignatureOf(s, c);
   await s.challenges.create(c, ttlMs + 60_000);
   return c;
 }

@@ -8,7 +8,7 @@ import { parseBody, queryParam } from "../request-input.js";
 
 export const DEAD_LETTERS_PATH = "/v2/manage/push/dead-letters";
 
-/** BullMQ job ids of our queues: `send.<challenge>.<device>.<n>`, `endpoint.<device>`, or a number. */
+/** BullMQ job ids of our queues: `send.<challenge>.<device>.<n>`, `endpoint.<device>[.<timestamp>]`, or a number. */
 const JOB_ID = /^[A-Za-z0-9._-]{1,200}$/;
 
 /**
