@@ -8,7 +8,7 @@ import { startCluster, TestPage, type TestCluster } from "./support/cluster.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
-import { pushOfLogin } from "./support/pushes.js";
+import { enrolledUser, pushedLogin, pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -22,26 +22,6 @@ import { WebhookReceiver } from "./support/webhook-receiver.js";
 let n = 0;
 const email = () => `rl${++n}-${Date.now()}@example.com`;
 const xff = (ip: string) => ({ "X-Forwarded-For": ip });
-
-/** A user with an enrolled phone on `node` (its first, enrollment-triggered push received). */
-async function enrolledUser(node: TestGateway, receiver: WebhookReceiver) {
-  const user = email();
-  await createAccount(node, user);
-  const first = await login(node, user);
-  const phone = new TestPhone();
-  await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
-  await pushOfLogin(node, receiver, first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
-  return { user, phone };
-}
-
-/** L2 on `node` for an enrolled user; resolves once the push reached the webhook. */
-async function pushedLogin(node: TestGateway, receiver: WebhookReceiver, user: string) {
-  const res = await login(node, user);
-  expect(res.status).toBe(200);
-  const token = res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
-  // This login's push, by its handle: an earlier login's push may still arrive after it.
-  return { token, handle: (await pushOfLogin(node, receiver, token)).data.secondfactorauthenticationtoken! };
-}
 
 /** Expect `page` to have been closed by the server right after `status`, the last thing it received. */
 async function expectClosedAfter(page: TestPage, status: string): Promise<void> {
@@ -100,7 +80,7 @@ describe.each(["sharded", "classic"] as const)("the final state, then the close 
   });
 
   it("Approved with Login (the phone answers on another node), then io server disconnect", async () => {
-    const { user, phone } = await enrolledUser(A, receiver);
+    const { user, phone } = await enrolledUser(A, receiver, email());
     const { token, handle } = await pushedLogin(A, receiver, user);
     const page = open(B, token);
     await page.waitFor((s) => s.Status === "Pending");
@@ -111,7 +91,7 @@ describe.each(["sharded", "classic"] as const)("the final state, then the close 
   });
 
   it("Expired, fired by the worker's emitter, then io server disconnect", async () => {
-    const { user } = await enrolledUser(A, receiver);
+    const { user } = await enrolledUser(A, receiver, email());
     const { token } = await pushedLogin(A, receiver, user);
     const page = open(B, token);
     await page.waitFor((s) => s.Status === "Pending");
@@ -127,7 +107,7 @@ describe.each(["sharded", "classic"] as const)("the final state, then the close 
   if (adapter === "classic") return;
 
   it("Denied, then io server disconnect", async () => {
-    const { user, phone } = await enrolledUser(A, receiver);
+    const { user, phone } = await enrolledUser(A, receiver, email());
     const { token, handle } = await pushedLogin(A, receiver, user);
     const page = open(B, token);
     await page.waitFor((s) => s.Status === "Pending");
@@ -137,7 +117,7 @@ describe.each(["sharded", "classic"] as const)("the final state, then the close 
   });
 
   it("Cancelled by a newer login, then io server disconnect", async () => {
-    const { user } = await enrolledUser(A, receiver);
+    const { user } = await enrolledUser(A, receiver, email());
     const { token } = await pushedLogin(A, receiver, user);
     const page = open(B, token);
     await page.waitFor((s) => s.Status === "Pending");
@@ -146,7 +126,7 @@ describe.each(["sharded", "classic"] as const)("the final state, then the close 
   });
 
   it("a page joining an ended challenge gets its final state, then the same close", async () => {
-    const { user, phone } = await enrolledUser(A, receiver);
+    const { user, phone } = await enrolledUser(A, receiver, email());
     const { token, handle } = await pushedLogin(A, receiver, user);
     expect((await phone.answer(A.url, A.apiKey, handle, "Yes")).status).toBe(200);
     const approved = open(B, token);
@@ -162,7 +142,7 @@ describe.each(["sharded", "classic"] as const)("the final state, then the close 
   });
 
   it("the browser client settles on the final state the server sent before closing, on the socket alone", async () => {
-    const { user, phone } = await enrolledUser(A, receiver);
+    const { user, phone } = await enrolledUser(A, receiver, email());
     const { token, handle } = await pushedLogin(A, receiver, user);
     const transports: Transport[] = [];
     const statuses: string[] = [];

@@ -6,7 +6,7 @@ import { refusedHandshake, startCluster, TestPage, type TestCluster } from "./su
 import { deletePrefix, startTestGateway, testRedis, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
-import { pushOfLogin } from "./support/pushes.js";
+import { enrolledUser, pushedLogin, pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, ping, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
@@ -17,27 +17,6 @@ import { WebhookReceiver } from "./support/webhook-receiver.js";
 
 let n = 0;
 const email = () => `rt${++n}-${Date.now()}@example.com`;
-
-/** A user with an enrolled phone (its first, enrollment-triggered login answered away). */
-async function enrolledUser(c: TestCluster, receiver: WebhookReceiver) {
-  const [a] = c.nodes as [TestGateway];
-  const user = email();
-  await createAccount(a, user);
-  const first = await login(a, user);
-  const phone = new TestPhone();
-  await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
-  await pushOfLogin(a, receiver, first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
-  return { user, phone };
-}
-
-/** L2 on `node` for an enrolled user; resolves once the push reached the webhook. */
-async function pushedLogin(node: TestGateway, receiver: WebhookReceiver, user: string) {
-  const res = await login(node, user);
-  expect(res.status).toBe(200);
-  const token = res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
-  // This login's push, by its handle: an earlier login's push may still arrive after it.
-  return { token, handle: (await pushOfLogin(node, receiver, token)).data.secondfactorauthenticationtoken! };
-}
 
 describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adapter) => {
   let c: TestCluster;
@@ -63,7 +42,7 @@ describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adap
   });
 
   it("a phone answering on node A reaches the page waiting on node C: Approved with Login, and the session works", async () => {
-    const { user, phone } = await enrolledUser(c, receiver);
+    const { user, phone } = await enrolledUser(c.nodes[0]!, receiver, email());
     const { token, handle } = await pushedLogin(A, receiver, user);
     const page = open(C, token);
     expect((await page.waitFor(() => true)).Status).toBe("Pending");
@@ -83,7 +62,7 @@ describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adap
   });
 
   it("an expiry fired by the worker reaches the page on node B", async () => {
-    const { user } = await enrolledUser(c, receiver);
+    const { user } = await enrolledUser(c.nodes[0]!, receiver, email());
     const { token } = await pushedLogin(A, receiver, user);
     const page = open(B, token);
     await page.waitFor((s) => s.Status === "Pending");
@@ -100,7 +79,7 @@ describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adap
   if (adapter === "classic") return;
 
   it("a page connecting after the answer gets Approved with the same Login on join", async () => {
-    const { user, phone } = await enrolledUser(c, receiver);
+    const { user, phone } = await enrolledUser(c.nodes[0]!, receiver, email());
     const { token, handle } = await pushedLogin(A, receiver, user);
     expect((await phone.answer(B.url, B.apiKey, handle, "Yes")).status).toBe(200);
     const late = open(C, token);
@@ -110,7 +89,7 @@ describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adap
   });
 
   it("a denial arrives with the error body 1312", async () => {
-    const { user, phone } = await enrolledUser(c, receiver);
+    const { user, phone } = await enrolledUser(c.nodes[0]!, receiver, email());
     const { token, handle } = await pushedLogin(B, receiver, user);
     const page = open(A, token);
     await page.waitFor((s) => s.Status === "Pending");
@@ -121,7 +100,7 @@ describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adap
   });
 
   it("a newer login cancels the older one: its page hears Cancelled", async () => {
-    const { user } = await enrolledUser(c, receiver);
+    const { user } = await enrolledUser(c.nodes[0]!, receiver, email());
     const { token } = await pushedLogin(A, receiver, user);
     const page = open(C, token);
     await page.waitFor((s) => s.Status === "Pending");
@@ -131,7 +110,7 @@ describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adap
   });
 
   it("delivery states arrive from the worker: Queued, then Sent", async () => {
-    const { user } = await enrolledUser(c, receiver);
+    const { user } = await enrolledUser(c.nodes[0]!, receiver, email());
     // The receiver holds its answer until the page has seen Queued: the send cannot be Sent before then, however
     // fast the worker is.
     const release = receiver.hold();
@@ -166,7 +145,7 @@ describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adap
   });
 
   it("the handshake's HTTP request is not kept once the socket is connected", async () => {
-    const { user } = await enrolledUser(c, receiver);
+    const { user } = await enrolledUser(c.nodes[0]!, receiver, email());
     const { token } = await pushedLogin(A, receiver, user);
     const page = open(B, token);
     await page.waitFor(() => true);
@@ -177,7 +156,7 @@ describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adap
   });
 
   it("the worker's sharded emitter reaches a room only under its own deployment's prefix", async () => {
-    const { user } = await enrolledUser(c, receiver);
+    const { user } = await enrolledUser(c.nodes[0]!, receiver, email());
     const { token } = await pushedLogin(A, receiver, user);
     const page = open(C, token);
     await page.waitFor(() => true);

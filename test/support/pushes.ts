@@ -2,6 +2,9 @@ import type { Challenge } from "../../src/challenge/challenge.js";
 import { hashToken } from "../../src/crypto/tokens.js";
 import { challengeOfToken } from "./delivery.js";
 import type { TestGateway } from "./gateway.js";
+import { expect } from "vitest";
+import { TestPhone } from "./phone.js";
+import { createAccount, login } from "./scenario.js";
 import type { ReceivedPush, WebhookReceiver } from "./webhook-receiver.js";
 
 /**
@@ -19,4 +22,23 @@ export const carriesHandleOf =
 /** The push (already received or to come) of the login whose browser token is `token` (bounded). */
 export async function pushOfLogin(gw: TestGateway, receiver: WebhookReceiver, token: string, timeoutMs = 10_000): Promise<ReceivedPush> {
   return receiver.waitForPush(carriesHandleOf(await challengeOfToken(gw, token)), timeoutMs);
+}
+
+/** A new account `user` with an enrolled phone on `node` (its first, enrollment-triggered push received). */
+export async function enrolledUser(node: TestGateway, receiver: WebhookReceiver, user: string): Promise<{ user: string; phone: TestPhone }> {
+  await createAccount(node, user);
+  const first = await login(node, user);
+  const phone = new TestPhone();
+  await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
+  await pushOfLogin(node, receiver, first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
+  return { user, phone };
+}
+
+/** L2 on `node` for an enrolled user; resolves once this login's push reached the webhook. */
+export async function pushedLogin(node: TestGateway, receiver: WebhookReceiver, user: string): Promise<{ token: string; handle: string }> {
+  const res = await login(node, user);
+  expect(res.status).toBe(200);
+  const token = res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+  // This login's push, by its handle: an earlier login's push may still arrive after it.
+  return { token, handle: (await pushOfLogin(node, receiver, token)).data.secondfactorauthenticationtoken! };
 }
