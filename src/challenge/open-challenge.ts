@@ -27,10 +27,13 @@ export interface OpenedChallenge {
   devices: Device[];
 }
 
-/** What opening a challenge touches; the notifier tells the pages of the challenge it cancels. */
+/**
+ * What opening a challenge touches; the notifier tells the pages of the challenge it cancels, the server keys sign
+ * its push data (contract 2.9).
+ */
 export type OpenChallengeDeps = Pick<
   Services,
-  "devices" | "challenges" | "enrollment" | "queues" | "notifier" | "sealer" | "config" | "metrics" | "logger" | "audit" | "now"
+  "devices" | "challenges" | "enrollment" | "queues" | "notifier" | "sealer" | "serverKeys" | "config" | "metrics" | "logger" | "audit" | "now"
 >;
 
 /**
@@ -86,7 +89,7 @@ export async function openChallenge(
     reason: "",
     serverSignature: "",
   };
-  challenge.serverSignature = await serverSignatureOf(s, challenge);
+  challenge.serverSignature = await serverSignatureOf(deps, challenge);
 
   const keepMs = ttlMs + deps.config.FINALIZE_WINDOW_SECONDS * 1000 + 60_000;
   const { cancelledTokenHash } = await deps.challenges.create(challenge, keepMs);

@@ -3,6 +3,7 @@ import { ApiError } from "../errors.js";
 import { devicesSigning } from "../devices/signed-request.js";
 import { SIGNED_TIMESTAMP_TOLERANCE_MS } from "../devices/signed-timestamp.js";
 import type { Services } from "../services.js";
+import type { DeviceKeyIndexDeps } from "../devices/device-key-index.js";
 import { keyFingerprint } from "../devices/key-fingerprint.js";
 import { deviceRoom } from "./device-room.js";
 import type { DevicePresence, PresenceEntry } from "./device-presence.js";

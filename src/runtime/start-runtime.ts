@@ -22,6 +22,11 @@ export interface RuntimeOptions {
   rateLimits?: Partial<RateLimitOptions>;
   /** Node's process metrics (pmg_process_*, pmg_nodejs_*) in the registry. @default true */
   processMetrics?: boolean;
+  /**
+   * Tests only: the CA of a local APNs stand-in (APNS_ENDPOINT), trusted by the worker's APNs providers instead of
+   * Node's roots. `main` never sets it: no environment variable can make production trust another CA for APNs.
+   */
+  apnsCa?: string;
 }
 
 export interface Runtime {
@@ -68,7 +73,7 @@ export async function startRuntime(configured: Config, options: RuntimeOptions):
   rebootstrapOnReconnect(services);
   const app = gateway?.serveApi(bootstrap, isAccepting);
 
-  const workers = options.worker ? startWorkerRole(services, infrastructure) : undefined;
+  const workers = options.worker ? startWorkerRole(services, infrastructure, { apnsCa: options.apnsCa }) : undefined;
   const metricsServer =
     !options.gateway && config.METRICS_PORT !== undefined
       ? await startWorkerMetrics(services, config.METRICS_PORT, isAccepting).catch(abandon(async () => workers?.close()))

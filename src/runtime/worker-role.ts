@@ -2,8 +2,11 @@ import type { Services } from "../services.js";
 import { startMetricsServer, type MetricsServer } from "../metrics/metrics-server.js";
 import type { Infrastructure } from "./infrastructure.js";
 import { startWorkers, type RunningWorkers } from "../../workers/start-workers.js";
-import { createProviderSelector } from "../../workers/providers/select-provider.js";
+import { createProviderSelector, type ProviderOptions } from "../../workers/providers/select-provider.js";
 import { createDeviceSocketDelivery } from "../../workers/providers/device-socket.js";
+
+/** What a worker role takes besides the configuration: a test's stand-in CA for APNs (see ProviderOptions). */
+export type WorkerRoleOptions = Pick<ProviderOptions, "apnsCa">;
 
 /**
  * The worker role of a process: the push and expiry workers on a blocking client of their own, sending through
@@ -12,6 +15,7 @@ import { createDeviceSocketDelivery } from "../../workers/providers/device-socke
 export function startWorkerRole(
   services: Services,
   infrastructure: Pick<Infrastructure, "redis" | "emitter" | "presence" | "client">,
+  options: WorkerRoleOptions = {},
 ): RunningWorkers {
   const { config } = services;
   const providers = createProviderSelector({
@@ -19,6 +23,7 @@ export function startWorkerRole(
     fcmEndpoint: config.FCM_ENDPOINT,
     apnsEndpoint: config.APNS_ENDPOINT,
     allowPrivateWebhooks: config.ALLOW_PRIVATE_WEBHOOKS,
+    apnsCa: options.apnsCa,
   });
   // An open device app gets its pushes over its socket ("socket" provider) before the app's provider.
   const sockets = createDeviceSocketDelivery({

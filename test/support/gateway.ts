@@ -69,6 +69,8 @@ export interface TestGatewayOptions {
   apiKey?: string;
   apiSecret?: string;
   masterKey?: string;
+  /** The APNs stand-in's CA (PEM), trusted by the worker's APNs providers (RuntimeOptions.apnsCa). */
+  apnsCa?: string;
 }
 
 /** Generous limits so a test's many calls from 127.0.0.1 are not refused, unless a test is about limits. */
@@ -114,6 +116,7 @@ export async function startTestGateway(o: TestGatewayOptions = {}): Promise<Test
     worker: o.worker ?? true,
     logger: createLogger(config.LOG_LEVEL, sink),
     rateLimits: { ...relaxedLimits, ...o.rateLimits },
+    ...(o.apnsCa !== undefined && { apnsCa: o.apnsCa }),
   });
   return { ...runtime, config, apiKey, apiSecret, logs, waitForLog, stop: () => runtime.close() };
 }

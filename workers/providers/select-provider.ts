@@ -17,6 +17,12 @@ export interface ProviderOptions {
   fcmEndpoint: string;
   /** APNS_ENDPOINT: one APNs base URL for every app instead of Apple's (by Environment). */
   apnsEndpoint?: string | undefined;
+  /**
+   * Trust anchors for the APNs endpoint's TLS certificate instead of Node's: a test's stand-in CA. Never read from
+   * the environment (the runtime leaves it unset, so production trusts Apple's certificate through Node's roots);
+   * tests pass it through RuntimeOptions, since NODE_EXTRA_CA_CERTS cannot change a running process.
+   */
+  apnsCa?: string | undefined;
   allowPrivateWebhooks: boolean;
 }
 
@@ -106,6 +112,7 @@ export function createProviderSelector(options: ProviderOptions): ProviderSelect
           bundleId: i.BundleId,
           environment: i.Environment,
           ...(options.apnsEndpoint !== undefined && { endpoint: options.apnsEndpoint }),
+          ...(options.apnsCa !== undefined && { ca: options.apnsCa }),
           auth:
             auth === "token"
               ? { kind: "token", key: i.ApnsKey, keyId: i.ApnsKeyId, teamId: i.ApnsTeamId }
