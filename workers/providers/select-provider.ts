@@ -1,12 +1,12 @@
-import { createHash } from "node:crypto";
 import { ConfigDeliveryError } from "../../src/delivery/delivery-errors.js";
-import { createOutboundGuard } from "../../src/outbound/outbound-guard.js";
+import { createOutboundGuard, type OutboundGuard } from "../../src/outbound/outbound-guard.js";
 import { parseServiceAccount } from "../../src/settings/native-credentials.js";
 import type { PushSettings } from "../../src/settings/push-settings.js";
 import { pushRouteOf, type DeliverableRoute, type Platform } from "../../src/settings/push-route.js";
 import type { PushProvider } from "../../src/delivery/push-provider.js";
 import { createApnsProvider, type ApnsProviderOptions } from "./apns.js";
 import { createFcmProvider } from "./fcm.js";
+import { closable, destroyAllKept, fingerprintOf, keptFor, type Kept, type KeptProvider, type Made } from "./kept-providers.js";
 import { createSnsClient, createSnsProvider, type SnsProvider } from "./sns.js";
 import { createWebhookProvider } from "./webhook.js";
 
@@ -18,8 +18,7 @@ export interface ProviderOptions {
   /** APNS_ENDPOINT: one APNs base URL for every app instead of Apple's (by Environment). */
   apnsEndpoint?: string | undefined;
   /**
-   * Trust anchors for the APNs endpoint's TLS certificate instead of Node's: a test's stand-in CA. Never read from
-   * the environment (the runtime leaves it unset, so production trusts Apple's certificate through Node's roots);
+   * Trust anchors for the APNs endpoint instead of Node's built-in ones. Never set from the environment: only
    * tests pass it through RuntimeOptions, since NODE_EXTRA_CA_CERTS cannot change a running process.
    */
   apnsCa?: string | undefined;
@@ -39,18 +38,19 @@ export interface ProviderSelector {
   close(): void;
 }
 
-/** A provider kept per app; some hold connections (APNs' HTTP/2 session) and close them. */
-type KeptProvider = PushProvider & { close?(): unknown };
-
-/** A provider made for an app, and how to let go of it. */
-interface Made<P> {
-  provider: P;
-  destroy: () => void;
+/** What one selector holds: a provider per app and kind, and the guards of the hosts tenants chose. */
+interface Selection {
+  options: ProviderOptions;
+  snsByApp: Map<string, Kept<SnsProvider>>;
+  fcmByApp: Map<string, Kept<KeptProvider>>;
+  apnsByApp: Map<string, Kept<KeptProvider>>;
+  /** For every webhook send of this process (one set of keep-alive agents). */
+  webhookGuard: OutboundGuard;
+  /** For the service accounts' token URLs. */
+  tokenGuard: OutboundGuard;
 }
 
-type Kept<P> = Made<P> & { fingerprint: string };
-
-const fingerprintOf = (...parts: string[]) => createHash("sha256").update(parts.join("\n")).digest("hex");
+type ApnsAuthKind = Extract<DeliverableRoute, { via: "apns" }>["auth"];
 
 /**
  * Builds providers from an app's settings, keeping one per app and credentials: an SNS client holds a connection
@@ -59,121 +59,99 @@ const fingerprintOf = (...parts: string[]) => createHash("sha256").update(parts.
  * they are used.
  */
 export function createProviderSelector(options: ProviderOptions): ProviderSelector {
-  const snsByApp = new Map<string, Kept<SnsProvider>>();
-  const fcmByApp = new Map<string, Kept<KeptProvider>>();
-  const apnsByApp = new Map<string, Kept<KeptProvider>>();
-  // One guard (and its keep-alive agents) for every webhook send of this process, one for the service accounts'
-  // token URLs: both are hosts a tenant chose (contract 2.3).
-  const webhookGuard = createOutboundGuard({ allowPrivate: options.allowPrivateWebhooks });
-  const tokenGuard = createOutboundGuard({ allowPrivate: options.allowPrivateWebhooks });
-
-  /** The app's provider of this kind for these credentials: the kept one, or a new one replacing it. */
-  function kept<P>(byApp: Map<string, Kept<P>>, appId: string, fingerprint: string, make: () => Made<P>): P {
-    const cached = byApp.get(appId);
-    if (cached?.fingerprint === fingerprint) return cached.provider;
-    cached?.destroy();
-    const made = make();
-    byApp.set(appId, { ...made, fingerprint });
-    return made.provider;
-  }
-
-  function sns(appId: string, s: PushSettings): SnsProvider {
-    const aws = s.AWSsettings;
-    return kept(snsByApp, appId, fingerprintOf(aws.AccessKeyId, aws.SecretAccessKey, aws.Region), () => {
-      const client = createSnsClient({
-        accessKeyId: aws.AccessKeyId,
-        secretAccessKey: aws.SecretAccessKey,
-        region: aws.Region || "us-east-1",
-        ...(options.snsEndpoint !== undefined && { endpoint: options.snsEndpoint }),
-      });
-      return { provider: createSnsProvider({ client }), destroy: () => client.destroy() };
-    });
-  }
-
-  function fcm(appId: string, s: PushSettings): KeptProvider {
-    const json = s.AndroidSettings.ServiceJson;
-    return kept(fcmByApp, appId, fingerprintOf(json), () =>
-      closable("fcm", () => {
-        const account = parseServiceAccount(json);
-        // Validated when saved; a file that no longer parses is the app's configuration error all the same.
-        if (!account.ok) throw new ConfigDeliveryError(`AndroidSettings.ServiceJson ${account.problem}`);
-        return createFcmProvider({ serviceAccount: account.value, endpoint: options.fcmEndpoint, guard: tokenGuard });
-      }),
-    );
-  }
-
-  function apns(appId: string, s: PushSettings, auth: "token" | "certificate"): KeptProvider {
-    const i = s.IOSsettings;
-    const secret = auth === "token" ? `${i.ApnsKey}\n${i.ApnsKeyId}\n${i.ApnsTeamId}` : `${i.ApnsCertificate}\n${i.ApnsCertificatePassword}`;
-    // One session per app and environment: another environment or topic is a new session too.
-    return kept(apnsByApp, appId, fingerprintOf(auth, secret, i.BundleId, i.Environment), () =>
-      closable("apns", () => {
-        const apnsOptions: ApnsProviderOptions = {
-          bundleId: i.BundleId,
-          environment: i.Environment,
-          ...(options.apnsEndpoint !== undefined && { endpoint: options.apnsEndpoint }),
-          ...(options.apnsCa !== undefined && { ca: options.apnsCa }),
-          auth:
-            auth === "token"
-              ? { kind: "token", key: i.ApnsKey, keyId: i.ApnsKeyId, teamId: i.ApnsTeamId }
-              : { kind: "certificate", pfx: Buffer.from(i.ApnsCertificate, "base64"), ...(i.ApnsCertificatePassword && { passphrase: i.ApnsCertificatePassword }) },
-        };
-        return createApnsProvider(apnsOptions);
-      }),
-    );
-  }
-
-  function provider(appId: string, s: PushSettings, route: DeliverableRoute): PushProvider {
-    switch (route.via) {
-      case "sns":
-        return sns(appId, s);
-      case "fcm":
-        return fcm(appId, s);
-      case "apns":
-        return apns(appId, s, route.auth);
-      case "webhook":
-        return createWebhookProvider({ url: s.NativeSettings.WebhookUrl, signingSecret: s.NativeSettings.SigningSecret, guard: webhookGuard });
-    }
-  }
-
+  const selection: Selection = {
+    options,
+    snsByApp: new Map(),
+    fcmByApp: new Map(),
+    apnsByApp: new Map(),
+    // Webhook URLs and token URLs are both hosts a tenant chose (contract 2.3).
+    webhookGuard: createOutboundGuard({ allowPrivate: options.allowPrivateWebhooks }),
+    tokenGuard: createOutboundGuard({ allowPrivate: options.allowPrivateWebhooks }),
+  };
   return {
     forDevice(appId, s, platform) {
       const route = pushRouteOf(s, platform);
-      return route.via === "none" ? { unroutable: route.reason } : provider(appId, s, route);
+      return route.via === "none" ? { unroutable: route.reason } : providerOfRoute(selection, appId, s, route);
     },
-    sns,
-    close() {
-      for (const byApp of [snsByApp, fcmByApp, apnsByApp] as Array<Map<string, { destroy: () => void }>>) {
-        for (const c of byApp.values()) c.destroy();
-        byApp.clear();
-      }
-      webhookGuard.destroy();
-      tokenGuard.destroy();
-    },
+    sns: (appId, s) => snsOf(selection, appId, s),
+    close: () => closeSelection(selection),
   };
 }
 
-/**
- * Keep a provider made by `make`, closed when it is replaced or the selector closes. A provider that cannot be
- * made from the app's credentials fails each send as the app's configuration error (1298), the same way a
- * provider that is refused by its service does.
- */
-function closable(name: "fcm" | "apns", make: () => KeptProvider): Made<KeptProvider> {
-  let provider: KeptProvider;
-  try {
-    provider = make();
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    const failure = err instanceof ConfigDeliveryError ? err : new ConfigDeliveryError(`the ${name} provider could not be set up: ${reason}`);
-    return { provider: { name, send: () => Promise.reject(failure) }, destroy: () => undefined };
+/** The provider a deliverable route names, for this app. */
+function providerOfRoute(sel: Selection, appId: string, s: PushSettings, route: DeliverableRoute): PushProvider {
+  switch (route.via) {
+    case "sns":
+      return snsOf(sel, appId, s);
+    case "fcm":
+      return fcmOf(sel, appId, s);
+    case "apns":
+      return apnsOf(sel, appId, s, route.auth);
+    case "webhook":
+      return createWebhookProvider({ url: s.NativeSettings.WebhookUrl, signingSecret: s.NativeSettings.SigningSecret, guard: sel.webhookGuard });
   }
+}
+
+/** The app's SNS provider for its AWS credentials. */
+function snsOf(sel: Selection, appId: string, s: PushSettings): SnsProvider {
+  const aws = s.AWSsettings;
+  return keptFor(sel.snsByApp, appId, fingerprintOf(aws.AccessKeyId, aws.SecretAccessKey, aws.Region), () =>
+    makeSnsProvider(aws, sel.options.snsEndpoint),
+  );
+}
+
+/** An SNS client for these credentials (AWS's us-east-1 when no Region is set), and the provider over it. */
+function makeSnsProvider(aws: PushSettings["AWSsettings"], endpoint: string | undefined): Made<SnsProvider> {
+  const client = createSnsClient({
+    accessKeyId: aws.AccessKeyId,
+    secretAccessKey: aws.SecretAccessKey,
+    region: aws.Region || "us-east-1",
+    ...(endpoint !== undefined && { endpoint }),
+  });
+  return { provider: createSnsProvider({ client }), destroy: () => client.destroy() };
+}
+
+/** The app's FCM provider for its service account. */
+function fcmOf(sel: Selection, appId: string, s: PushSettings): KeptProvider {
+  const json = s.AndroidSettings.ServiceJson;
+  return keptFor(sel.fcmByApp, appId, fingerprintOf(json), () => closable("fcm", () => makeFcmProvider(sel, json)));
+}
+
+/** The FCM provider of a service account file; throws the app's configuration error when the file is unusable. */
+function makeFcmProvider(sel: Pick<Selection, "options" | "tokenGuard">, json: string): KeptProvider {
+  const account = parseServiceAccount(json);
+  // Validated when saved; a file that no longer parses is the app's configuration error all the same.
+  if (!account.ok) throw new ConfigDeliveryError(`AndroidSettings.ServiceJson ${account.problem}`);
+  return createFcmProvider({ serviceAccount: account.value, endpoint: sel.options.fcmEndpoint, guard: sel.tokenGuard });
+}
+
+/** The app's APNs provider for its key or certificate. */
+function apnsOf(sel: Selection, appId: string, s: PushSettings, auth: ApnsAuthKind): KeptProvider {
+  const i = s.IOSsettings;
+  const secret = auth === "token" ? `${i.ApnsKey}\n${i.ApnsKeyId}\n${i.ApnsTeamId}` : `${i.ApnsCertificate}\n${i.ApnsCertificatePassword}`;
+  // One session per app and environment: another environment or topic is a new session too.
+  return keptFor(sel.apnsByApp, appId, fingerprintOf(auth, secret, i.BundleId, i.Environment), () =>
+    closable("apns", () => createApnsProvider(apnsOptionsOf(sel.options, i, auth))),
+  );
+}
+
+/** The APNs provider's options from the app's iOS settings: token authentication or its certificate. */
+function apnsOptionsOf(options: ProviderOptions, i: PushSettings["IOSsettings"], auth: ApnsAuthKind): ApnsProviderOptions {
   return {
-    provider,
-    destroy: () => {
-      // Closing is graceful (sends in flight finish); a failure to close leaves nothing to do.
-      void Promise.resolve()
-        .then(() => provider.close?.())
-        .catch(() => undefined);
-    },
+    bundleId: i.BundleId,
+    environment: i.Environment,
+    ...(options.apnsEndpoint !== undefined && { endpoint: options.apnsEndpoint }),
+    ...(options.apnsCa !== undefined && { ca: options.apnsCa }),
+    auth:
+      auth === "token"
+        ? { kind: "token", key: i.ApnsKey, keyId: i.ApnsKeyId, teamId: i.ApnsTeamId }
+        : { kind: "certificate", pfx: Buffer.from(i.ApnsCertificate, "base64"), ...(i.ApnsCertificatePassword && { passphrase: i.ApnsCertificatePassword }) },
   };
+}
+
+/** Let go of every kept provider and the guards' agents. */
+function closeSelection(sel: Selection): void {
+  destroyAllKept([sel.snsByApp, sel.fcmByApp, sel.apnsByApp]);
+  sel.webhookGuard.destroy();
+  sel.tokenGuard.destroy();
 }
