@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LookupAddress } from "node:dns";
 import { createOutboundGuard, globalOnlyLookup, type Resolver } from "../src/outbound/outbound-guard.js";
 import { ConfigDeliveryError, TransientDeliveryError } from "../src/delivery/delivery-errors.js";
-import type { PushMessage } from "../src/delivery/push-provider.js";
 import { signWebhook } from "../src/delivery/webhook-signature.js";
 import { createWebhookProvider } from "../workers/providers/webhook.js";
-import { challengeOfToken, deviceOf, enrollWithoutLogin, sendId, settle } from "./support/delivery.js";
+import { challengeOfToken, deviceOf, enrollWithoutLogin, rejectionOf, samplePushMessage, sendId, settle } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { login, useWebhook } from "./support/scenario.js";
@@ -147,23 +146,9 @@ describe("the Native webhook (contract 2.2)", () => {
 });
 
 describe("the webhook provider on its own", () => {
-  const message: PushMessage = {
-    deliveryId: "send.c1.d1.1",
-    device: { token: "fcm-token", type: "android" },
-    data: {
-      secondfactorauthenticationtoken: "handle",
-      identifier: "ada@example.com",
-      browser: "Firefox on Linux",
-      location: "Paris",
-      timestamp: "1700000000",
-      apikey: "k",
-      expiresAt: "2026-01-01T00:00:00.000Z",
-    },
-    notification: { title: "Acme", body: "Approve?" },
-    ttlSeconds: 60,
-  };
+  const message = samplePushMessage;
   const never = () => new AbortController().signal;
-  const failure = async (p: Promise<unknown>) => p.then(() => new Error("expected a rejection"), (err: unknown) => err);
+  const failure = rejectionOf;
 
   it("gives up on a receiver that does not answer in time (AbortSignal), as a transient failure", async () => {
     const release = receiver.hold();

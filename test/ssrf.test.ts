@@ -8,10 +8,9 @@ import { createAuditLog } from "../src/audit/audit-log.js";
 import { createKeys } from "../src/keys.js";
 import { createLogger } from "../src/logger.js";
 import { ConfigDeliveryError } from "../src/delivery/delivery-errors.js";
-import type { PushMessage } from "../src/delivery/push-provider.js";
 import { createWebhookProvider } from "../workers/providers/webhook.js";
 import { expectContractError } from "./support/contract.js";
-import { waitUntil } from "./support/delivery.js";
+import { rejectionOf, samplePushMessage, waitUntil } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, testPrefix, testRedis, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { secretHeaders } from "./support/scenario.js";
@@ -50,22 +49,8 @@ const answering = (address: string): Resolver => (_host, _options, callback) => 
 const guardedWebhook = (url: string, resolve?: Resolver) =>
   createWebhookProvider({ url, signingSecret: SECRET, guard: createOutboundGuard({ allowPrivate: false, ...(resolve && { resolve }) }) });
 
-const message: PushMessage = {
-  deliveryId: "send.c1.d1.1",
-  device: { token: "fcm-token", type: "android" },
-  data: {
-    secondfactorauthenticationtoken: "handle",
-    identifier: "ada@example.com",
-    browser: "Firefox on Linux",
-    location: "Paris",
-    timestamp: "1700000000",
-    apikey: "k",
-    expiresAt: "2026-01-01T00:00:00.000Z",
-  },
-  notification: { title: "Acme", body: "Approve?" },
-  ttlSeconds: 60,
-};
-const failure = (p: Promise<unknown>) => p.then(() => new Error("expected a rejection"), (err: unknown) => err);
+const message = samplePushMessage;
+const failure = rejectionOf;
 
 describe("SSRF guard: settings (L10 PUT)", () => {
   it("refuses every IPv4-embedding or non-global IPv6 literal with 400 965 naming NativeSettings.WebhookUrl, storing nothing", async () => {

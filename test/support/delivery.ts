@@ -2,6 +2,7 @@ import type { Job } from "bullmq";
 import type { Challenge } from "../../src/challenge/challenge.js";
 import { hashToken, newToken } from "../../src/crypto/tokens.js";
 import { serverSignatureOf } from "../../src/delivery/push-content.js";
+import type { PushMessage } from "../../src/delivery/push-provider.js";
 import type { Device } from "../../src/devices/device-store.js";
 import type { Services } from "../../src/services.js";
 import { FAKE_GCM_PLATFORM_ARN, type FakeSns } from "./fake-sns.js";
@@ -147,3 +148,24 @@ export async function seedChallenge(s: Services, appId: string, uid: string, ttl
   await s.challenges.create(c, ttlMs + 60_000);
   return c;
 }
+
+/** A push as a provider receives it, for tests that call a provider directly (the values mean nothing). */
+export const samplePushMessage: PushMessage = {
+  deliveryId: "send.c1.d1.1",
+  device: { token: "fcm-token", type: "android" },
+  data: {
+    secondfactorauthenticationtoken: "handle",
+    identifier: "ada@example.com",
+    browser: "Firefox on Linux",
+    location: "Paris",
+    timestamp: "1700000000",
+    apikey: "k",
+    expiresAt: "2026-01-01T00:00:00.000Z",
+  },
+  notification: { title: "Acme", body: "Approve?" },
+  ttlSeconds: 60,
+};
+
+/** What `p` rejects with; an Error saying so when it resolves instead. */
+export const rejectionOf = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(() => new Error("expected a rejection"), (err: unknown) => err);
