@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { launchChromium, watchPage } from "./support/browser.js";
 import { deletePrefix, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { makeNativeCredentials, type NativeCredentials } from "./support/native-credentials.js";
+import { saveSettings, storedSettingsOf } from "./support/console.js";
 
 /**
  * The console's Native credentials (contract 1.5) in real Chromium against a real gateway and Redis: a warning
@@ -49,17 +50,9 @@ async function describedBy(input: Locator, prefix: "err-" | "state-"): Promise<s
   return (await page.locator(`#${id}`).textContent()) ?? "";
 }
 
-async function save(): Promise<string> {
-  await page.locator("#save-status").evaluate((el) => (el.textContent = ""));
-  await page.getByRole("button", { name: "SAVE" }).click();
-  await expect.poll(() => page.textContent("#save-status"), { timeout: 10_000 }).toMatch(/Saved|Not saved|\(\d+\)/);
-  return (await page.textContent("#save-status")) ?? "";
-}
+const save = () => saveSettings(page);
 
-const storedSettings = async () => {
-  const app = (await gw.services.apps.get(gw.apiKey))!;
-  return gw.services.settings.get(app.apiKey, app.name);
-};
+const storedSettings = () => storedSettingsOf(gw);
 const warning = (platform: "android" | "ios") => page.locator(`#warn-${platform}`);
 
 describe("the console's Native credentials in Chromium", () => {

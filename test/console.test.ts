@@ -7,6 +7,7 @@ import { deletePrefix, startTestGateway, type TestGateway } from "./support/gate
 import { call, type ApiResponse } from "./support/http.js";
 import { secretHeaders } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
+import { saveSettings, storedSettingsOf } from "./support/console.js";
 
 /**
  * The console (/console) in real Chromium against a real gateway, Redis and webhook receiver: sign in with the
@@ -60,17 +61,9 @@ async function signIn(): Promise<void> {
   await field("Custom App Name").waitFor({ timeout: 10_000 });
 }
 
-async function save(): Promise<string> {
-  await page.locator("#save-status").evaluate((el) => (el.textContent = ""));
-  await page.getByRole("button", { name: "SAVE" }).click();
-  await expect.poll(() => page.textContent("#save-status"), { timeout: 10_000 }).toMatch(/Saved|Not saved|\(\d+\)/);
-  return (await page.textContent("#save-status")) ?? "";
-}
+const save = () => saveSettings(page);
 
-const storedSettings = async () => {
-  const app = (await gw.services.apps.get(gw.apiKey))!;
-  return gw.services.settings.get(app.apiKey, app.name);
-};
+const storedSettings = () => storedSettingsOf(gw);
 
 describe("the console in Chromium", () => {
   it("refuses a wrong secret, then signs in with the apikey and apisecret kept in sessionStorage only", async () => {
