@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * The LoginRadius error table (contract section 3) and the one error class every layer throws.
  * The error middleware serialises an ApiError one way; nothing else builds error bodies.
@@ -41,20 +43,19 @@ const table = {
 
 export type ErrorCode = keyof typeof table;
 
-export interface FieldError {
-  FieldName: string;
-  ErrorMessage: string;
-}
+export const fieldErrorSchema = z.object({ FieldName: z.string(), ErrorMessage: z.string() });
+export type FieldError = z.infer<typeof fieldErrorSchema>;
 
 /** The error body of contract section 0, exactly. */
-export interface ErrorBody {
-  Description: string;
-  ErrorCode: number;
-  Message: string;
-  IsProviderError: boolean;
-  ProviderErrorResponse: null;
-  Errors?: FieldError[];
-}
+export const errorBodySchema = z.object({
+  Description: z.string(),
+  ErrorCode: z.number().int(),
+  Message: z.string(),
+  IsProviderError: z.boolean(),
+  ProviderErrorResponse: z.null(),
+  Errors: z.array(fieldErrorSchema).optional(),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export class ApiError extends Error {
   readonly code: ErrorCode;

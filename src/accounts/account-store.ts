@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import { ApiError } from "../errors.js";
 import { hashPassword } from "../crypto/passwords.js";
 import type { Keys } from "../keys.js";
@@ -8,20 +9,21 @@ import { normalizeIdentifier, type IdentifierKind } from "./identifiers.js";
 export type { IdentifierKind } from "./identifiers.js";
 
 /** The profile as LoginRadius answers it (the subset this gateway keeps). */
-export interface Profile {
-  Uid: string;
-  ID: string;
-  Email: Array<{ Type: string; Value: string }>;
-  EmailVerified: boolean;
-  IsActive: boolean;
-  IsDeleted: boolean;
-  UserName: string | null;
-  PhoneId: string | null;
-  FirstName: string | null;
-  CreatedDate: string;
-  Identities: null;
-  IsPasswordBreached: boolean;
-}
+export const profileSchema = z.object({
+  Uid: z.string(),
+  ID: z.string(),
+  Email: z.array(z.object({ Type: z.string(), Value: z.string() })),
+  EmailVerified: z.boolean(),
+  IsActive: z.boolean(),
+  IsDeleted: z.boolean(),
+  UserName: z.string().nullable(),
+  PhoneId: z.string().nullable(),
+  FirstName: z.string().nullable(),
+  CreatedDate: z.string(),
+  Identities: z.null(),
+  IsPasswordBreached: z.boolean(),
+});
+export type Profile = z.infer<typeof profileSchema>;
 
 export interface NewAccount {
   email: string;

@@ -112,7 +112,7 @@ function boardOperations(): Operation[] {
   const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
   const ops: Operation[] = [];
   for (const route of list(appRoutes.entryPoint.route)) {
-    ops.push({ method: appRoutes.entryPoint.method, path: full(route), summary: "The queue dashboard (HTML, bull-board)", tag: "Operator", auth: "operator" });
+    ops.push({ method: appRoutes.entryPoint.method, path: full(route), summary: "The queue dashboard (HTML, bull-board)", tag: "Operator", auth: "operator", page: true });
   }
   for (const api of appRoutes.api) {
     for (const method of list(api.method)) {

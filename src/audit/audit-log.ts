@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Keys } from "../keys.js";
 import type { Logger } from "../logger.js";
 import type { RedisClient } from "../redis.js";
@@ -6,35 +7,37 @@ import { postOnce } from "../outbound/post-once.js";
 import { signWebhook } from "../delivery/webhook-signature.js";
 
 /** What happened, per app: the trail an operator reads to see why a user was locked or a push was refused. */
-export type AuditEventType =
-  | "login.started"
-  | "login.refused"
-  | "push.sent"
-  | "push.failed"
-  | "challenge.approved"
-  | "challenge.denied"
-  | "challenge.fraud_reported"
-  | "device.enrolled"
-  | "device.removed"
-  | "device.token_updated"
-  | "settings.changed"
-  | "user.locked"
-  | "user.unlocked";
+export const auditEventTypeSchema = z.enum([
+  "login.started",
+  "login.refused",
+  "push.sent",
+  "push.failed",
+  "challenge.approved",
+  "challenge.denied",
+  "challenge.fraud_reported",
+  "device.enrolled",
+  "device.removed",
+  "device.token_updated",
+  "settings.changed",
+  "user.locked",
+  "user.unlocked",
+]);
+export type AuditEventType = z.infer<typeof auditEventTypeSchema>;
 
 /** An event: ids and reasons only, never a token, handle, password or secret. */
-export interface AuditEvent {
-  type: AuditEventType;
-  uid?: string;
-  challenge?: string;
-  device?: string;
+export const auditEventSchema = z.object({
+  type: auditEventTypeSchema,
+  uid: z.string().optional(),
+  challenge: z.string().optional(),
+  device: z.string().optional(),
   /** A short reason or detail ("wrong-number", "rate-limited", "webhook answered 410"). */
-  detail?: string;
-}
+  detail: z.string().optional(),
+});
+export type AuditEvent = z.infer<typeof auditEventSchema>;
 
-export interface AuditEntry extends AuditEvent {
-  id: string;
-  at: string;
-}
+/** An event as the audit list answers it: its stream id and time added. */
+export const auditEntrySchema = auditEventSchema.extend({ id: z.string(), at: z.string() });
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
 export interface AuditLog {
   record(appId: string, event: AuditEvent): Promise<void>;

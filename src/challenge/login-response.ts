@@ -1,12 +1,12 @@
-import type { Profile } from "../accounts/account-store.js";
+import { z } from "zod";
+import { profileSchema } from "../accounts/account-store.js";
 import type { Sealer } from "../crypto/sealed.js";
-import type { TokenTrio } from "../sessions/session-store.js";
+import { tokenTrioSchema } from "../sessions/session-store.js";
 import type { Challenge } from "./challenge.js";
 
 /** The login response of contract 1.2: what L4 answers and `push:status` carries once approved. */
-export interface LoginResponse extends TokenTrio {
-  Profile: Profile;
-}
+export const loginResponseSchema = tokenTrioSchema.extend({ Profile: profileSchema });
+export type LoginResponse = z.infer<typeof loginResponseSchema>;
 
 /** The approved login is sealed under the master key, bound to its challenge, so any node can serve it. */
 const context = (challengeId: string) => `login:${challengeId}`;

@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { z } from "zod";
 import type { Keys } from "../keys.js";
 import type { RedisClient } from "../redis.js";
 import type { Sealer } from "./sealed.js";
@@ -10,13 +11,8 @@ import type { Sealer } from "./sealed.js";
  */
 
 /** The public key as contract 2.9 publishes it: a bare JWK, `kid` its RFC 7638 thumbprint. */
-export interface ServerPublicJwk {
-  kty: "EC";
-  crv: "P-256";
-  x: string;
-  y: string;
-  kid: string;
-}
+export const serverPublicJwkSchema = z.object({ kty: z.literal("EC"), crv: z.literal("P-256"), x: z.string(), y: z.string(), kid: z.string() });
+export type ServerPublicJwk = z.infer<typeof serverPublicJwkSchema>;
 
 export interface ServerKey {
   publicJwk: ServerPublicJwk;

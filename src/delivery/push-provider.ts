@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * The one small interface every push provider implements (AWS SNS, the customer's webhook, an open device
  * socket). A provider sends one message to one device and says how a failure should be treated (by throwing one of
@@ -5,22 +7,23 @@
  */
 
 /** The data keys the LoginRadius Android SDK reads (contract 1.4), plus ours. All values are strings. */
-export interface PushData {
-  secondfactorauthenticationtoken: string;
-  identifier: string;
-  browser: string;
-  location: string;
-  timestamp: string;
-  apikey: string;
-  expiresAt: string;
-  challenge?: string;
+export const pushDataSchema = z.object({
+  secondfactorauthenticationtoken: z.string(),
+  identifier: z.string(),
+  browser: z.string(),
+  location: z.string(),
+  timestamp: z.string(),
+  apikey: z.string(),
+  expiresAt: z.string(),
+  challenge: z.string().optional(),
   /**
    * Contract 2.9: base64url of the app's server key's ECDSA P-256 signature (r||s) over the RFC 8785 canonical
    * JSON of the other keys. Every push the gateway builds carries it (push-content.ts); optional here so a
    * provider can be exercised with data of its own.
    */
-  serverSignature?: string;
-}
+  serverSignature: z.string().optional(),
+});
+export type PushData = z.infer<typeof pushDataSchema>;
 
 export interface PushMessage {
   /** Stable per (challenge, device, send number): the receiver's idempotency key. */

@@ -7,16 +7,21 @@ import type { Operation } from "../http/openapi.js";
 import { parseBody } from "../http/request-input.js";
 import { webFile, webScript } from "../http/web-assets.js";
 import type { Services } from "../services.js";
+import { profileSchema } from "../accounts/account-store.js";
+import { postedAnswer } from "../http/routes/schemas.js";
+
+const demoSignupBody = z.object({ email: z.email().max(254), password: z.string().min(8).max(128) }).strict();
+const demoSignupAnswer = profileSchema.pick({ Uid: true, Email: true });
 
 /** For /openapi.json (development only, as the routes). */
 export const demoOperations: Operation[] = [
-  { method: "get", path: "/demo", summary: "Redirects to /demo/", tag: "Demo", auth: "none" },
-  { method: "get", path: "/demo/", summary: "The demo login page", tag: "Demo", auth: "none" },
-  { method: "get", path: "/demo/phone", summary: "The phone simulator", tag: "Demo", auth: "none" },
-  { method: "get", path: "/demo/demo.css", summary: "The demo pages' styles", tag: "Demo", auth: "none" },
-  { method: "get", path: "/demo/{script}", summary: "The demo pages' scripts (login.js, phone.js)", tag: "Demo", auth: "none" },
-  { method: "post", path: "/demo/signup", summary: "Create a user of the demo app (email, password)", tag: "Demo", auth: "none" },
-  { method: "post", path: "/demo/inbox", summary: "The demo app's Native webhook: accepts and drops", tag: "Demo", auth: "none" },
+  { method: "get", path: "/demo", summary: "Redirects to /demo/", tag: "Demo", auth: "none", page: true },
+  { method: "get", path: "/demo/", summary: "The demo login page", tag: "Demo", auth: "none", page: true },
+  { method: "get", path: "/demo/phone", summary: "The phone simulator", tag: "Demo", auth: "none", page: true },
+  { method: "get", path: "/demo/demo.css", summary: "The demo pages' styles", tag: "Demo", auth: "none", page: true },
+  { method: "get", path: "/demo/{script}", summary: "The demo pages' scripts (login.js, phone.js)", tag: "Demo", auth: "none", page: true },
+  { method: "post", path: "/demo/signup", summary: "Create a user of the demo app (email, password)", tag: "Demo", auth: "none", body: demoSignupBody, response: demoSignupAnswer, errors: [901, 936, 429] },
+  { method: "post", path: "/demo/inbox", summary: "The demo app's Native webhook: accepts and drops", tag: "Demo", auth: "none", response: postedAnswer },
 ];
 
 /**
@@ -62,13 +67,12 @@ export function demoRoutes(s: Services, bootstrap: BootstrapResult): Router {
 
   // "Create demo user": accounts need the app's secret (L1), which a page must never hold; in development the
   // gateway makes one for the demo app itself.
-  const signupBody = z.object({ email: z.email().max(254), password: z.string().min(8).max(128) }).strict();
   r.post("/demo/signup", async (req, res) => {
     await s.limits.strangerPerIp(req.ip ?? "");
     if (!app) throw new ApiError(901, { description: "There is no demo app: start the gateway in development with an empty Redis prefix." });
-    const body = parseBody(signupBody, req.body);
+    const body = parseBody(demoSignupBody, req.body);
     const profile = await s.accounts.create(app.apiKey, { email: body.email, password: body.password });
-    res.json({ Uid: profile.Uid, Email: profile.Email });
+    res.json({ Uid: profile.Uid, Email: profile.Email } satisfies z.infer<typeof demoSignupAnswer>);
   });
 
   // The demo app's Native webhook (set by the bootstrap): accepted and dropped. The simulator gets its pushes over

@@ -1,20 +1,22 @@
 import QRCode from "qrcode";
+import { z } from "zod";
 import { hashToken, newToken } from "../crypto/tokens.js";
 import type { Keys } from "../keys.js";
 import type { RedisClient } from "../redis.js";
 import type { PushSettings } from "../settings/push-settings.js";
 
 /** Contract 1.3: the enrollment QR, renderable without a third-party service. */
-export interface PushQRCode {
-  Url: string;
-  Image: string;
-  ExpireIn: string;
-  AppName: string;
+export const pushQRCodeSchema = z.object({
+  Url: z.string(),
+  Image: z.string(),
+  ExpireIn: z.string(),
+  AppName: z.string(),
   /** The app's notification text (contract 1.3's `PushQRCodeDetails.Message`). */
-  Message: string;
-  PlaystoreUrl?: string;
-  AppstoreUrl?: string;
-}
+  Message: z.string(),
+  PlaystoreUrl: z.string().optional(),
+  AppstoreUrl: z.string().optional(),
+});
+export type PushQRCode = z.infer<typeof pushQRCodeSchema>;
 
 /** What an enrollment token grants: registering a device for this user, and the login waiting for it, if any. */
 export interface EnrollmentGrant {

@@ -1,7 +1,8 @@
 import { ApiError } from "../errors.js";
 import { isGuid } from "../crypto/tokens.js";
 import { parseDeviceKey } from "../crypto/signatures.js";
-import type { ServerPublicJwk } from "../crypto/server-key.js";
+import { z } from "zod";
+import { serverPublicJwkSchema } from "../crypto/server-key.js";
 import { displayIdentifierOf } from "../accounts/identifiers.js";
 import { refOf } from "../challenge/challenge-store.js";
 import { tokenTagOf, type NewDevice } from "../devices/device-store.js";
@@ -27,15 +28,16 @@ const tooManyDevices = () =>
   });
 
 /** L6's answer: `isRegistered` (LoginRadius), and (ext) what an app needs to check and name what it receives. */
-export interface DeviceRegistered {
-  isRegistered: true;
+export const deviceRegisteredSchema = z.object({
+  isRegistered: z.literal(true),
   /** Contract 2.9: the key that signs every push data this device will receive. */
-  serverPublicKey: ServerPublicJwk;
+  serverPublicKey: serverPublicJwkSchema,
   /** The app's `CustomAppName`. */
-  appName: string;
+  appName: z.string(),
   /** The account's email, else username, else phone (as the push data's `identifier`). */
-  identifier: string;
-}
+  identifier: z.string(),
+});
+export type DeviceRegistered = z.infer<typeof deviceRegisteredSchema>;
 
 /**
  * L6: a phone registers its public key and push token with a single-use enrollment token. A phone enrolling

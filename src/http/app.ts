@@ -14,7 +14,9 @@ import { phoneRoutes } from "./routes/phone.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { CONSOLE_PATH, consoleRoutes } from "../console/console-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
-import type { Operation } from "./openapi.js";
+import { allOperations, type Operation } from "./openapi.js";
+import { DOCS_PATH, docsRoutes } from "../docs/docs-routes.js";
+import { homeRoutes } from "../home/home-routes.js";
 
 export interface HttpAppOptions {
   /** False while starting or draining: /readyz answers 503. */
@@ -36,7 +38,9 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.set("etag", false);
   app.set("trust proxy", s.config.TRUST_PROXY);
   app.set("case sensitive routing", false);
-  app.use(securityHeaders([CONSOLE_PATH, ...(options.pagePrefixes ?? [])]));
+  app.use(securityHeaders(["/", CONSOLE_PATH, DOCS_PATH, ...(options.pagePrefixes ?? [])]));
+  // Every operation mounted, pages included: what the OpenAPI test compares the mounted routes with.
+  app.locals.operations = allOperations(options.operations);
   app.use(requestLog(s.logger, s.metrics));
   // Pages on the configured origins call the API; the operator tools (/admin, /metrics) stay same-origin.
   app.use(cors({ origins: s.config.CORS_ORIGINS, publicUrl: s.config.PUBLIC_URL, except: ["/admin", "/metrics"] }));
@@ -58,6 +62,9 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(deadLetterRoutes(s));
   // The operator's console, in every mode (it holds nothing: the operator signs in with the app's secret).
   app.use(consoleRoutes());
+  // The landing page and the rendered API reference, in every mode.
+  app.use(homeRoutes({ demo: s.config.isDev }));
+  app.use(docsRoutes(s.config.PUBLIC_URL));
   for (const router of options.extra ?? []) app.use(router);
   app.use(notFound);
   app.use(errorHandler(s.logger));

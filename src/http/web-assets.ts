@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 export const WEB_ROOT = new URL("../../web/", import.meta.url);
 
 /** The browser scripts the gateway serves, by their path under web/ (each bundled from the `.ts` of that name). */
-export const WEB_SCRIPTS = ["client/push-mfa.js", "demo/login.js", "demo/phone.js", "console/console.js"] as const;
+export const WEB_SCRIPTS = ["client/push-mfa.js", "demo/login.js", "demo/phone.js", "console/console.js", "docs/docs.js"] as const;
 export type WebScript = (typeof WEB_SCRIPTS)[number];
 
 /** A page's HTML or CSS by its path under web/, e.g. `console/index.html`, read on each request. */

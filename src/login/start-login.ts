@@ -2,7 +2,8 @@ import type { AppRecord } from "../apps/app-store.js";
 import { accountRef, identifierRef, normalizeIdentifier, type IdentifierKind } from "../accounts/identifiers.js";
 import { checkPassword, refuseIfNotMeLocked, type PasswordCheckDeps } from "../accounts/lockout.js";
 import { openChallenge, type OpenChallengeDeps } from "../challenge/open-challenge.js";
-import type { PushQRCode } from "../enrollment/enrollment.js";
+import { z } from "zod";
+import { pushQRCodeSchema } from "../enrollment/enrollment.js";
 import type { Services } from "../services.js";
 import { describeBrowser, describeLocation, type ClientContext } from "./client-context.js";
 import { loadPushSettings, type PushSettingsDeps } from "./push-enabled.js";
@@ -14,22 +15,23 @@ export interface FirstFactor {
 }
 
 /** Contract 1.1: what L2 answers when the first factor passed. */
-export interface SecondFactorResponse {
-  SecondFactorAuthentication: {
-    SecondFactorAuthenticationToken: string;
-    ExpireIn: string;
-    IsPushDeviceRegistered: boolean;
-    PushQRCode: PushQRCode | null;
-    PushNumber?: string;
-    IsAuthenticatorVerified: false;
-    IsOTPAuthenticatorVerified: false;
-    IsEmailOtpAuthenticatorVerified: false;
-    IsSecurityQuestionAuthenticatorVerified: false;
-  };
-  Profile: null;
-  access_token: "00000000-0000-0000-0000-000000000000";
-  expires_in: "0001-01-01T00:00:00";
-}
+export const secondFactorResponseSchema = z.object({
+  SecondFactorAuthentication: z.object({
+    SecondFactorAuthenticationToken: z.string(),
+    ExpireIn: z.string(),
+    IsPushDeviceRegistered: z.boolean(),
+    PushQRCode: pushQRCodeSchema.nullable(),
+    PushNumber: z.string().optional(),
+    IsAuthenticatorVerified: z.literal(false),
+    IsOTPAuthenticatorVerified: z.literal(false),
+    IsEmailOtpAuthenticatorVerified: z.literal(false),
+    IsSecurityQuestionAuthenticatorVerified: z.literal(false),
+  }),
+  Profile: z.null(),
+  access_token: z.literal("00000000-0000-0000-0000-000000000000"),
+  expires_in: z.literal("0001-01-01T00:00:00"),
+});
+export type SecondFactorResponse = z.infer<typeof secondFactorResponseSchema>;
 
 /** What L2 touches: its limits and the accounts, then what each of its steps needs. */
 export type StartLoginDeps = Pick<Services, "limits" | "accounts"> & PasswordCheckDeps & PushSettingsDeps & OpenChallengeDeps;

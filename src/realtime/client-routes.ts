@@ -12,8 +12,8 @@ export const SOCKET_IO_CLIENT_PATH = "/client/socket.io.esm.min.js";
 
 /** For /openapi.json. */
 export const clientOperations: Operation[] = [
-  { method: "get", path: CLIENT_PATH, summary: "The browser client: waitForPushApproval({ url, apikey, token, onStatus }) (ES module)", tag: "Realtime", auth: "none" },
-  { method: "get", path: SOCKET_IO_CLIENT_PATH, summary: "The Socket.IO client build the browser client loads", tag: "Realtime", auth: "none" },
+  { method: "get", path: CLIENT_PATH, summary: "The browser client: waitForPushApproval({ url, apikey, token, onStatus }) (ES module)", tag: "Realtime", auth: "none", page: true },
+  { method: "get", path: SOCKET_IO_CLIENT_PATH, summary: "The Socket.IO client build the browser client loads", tag: "Realtime", auth: "none", page: true },
 ];
 
 /**

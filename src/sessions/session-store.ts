@@ -1,14 +1,12 @@
+import { z } from "zod";
 import { ApiError } from "../errors.js";
 import { hashToken, newToken } from "../crypto/tokens.js";
 import type { Keys } from "../keys.js";
 import type { RedisClient } from "../redis.js";
 
 /** The token trio of a LoginRadius login response. */
-export interface TokenTrio {
-  access_token: string;
-  refresh_token: string;
-  expires_in: string;
-}
+export const tokenTrioSchema = z.object({ access_token: z.string(), refresh_token: z.string(), expires_in: z.string() });
+export type TokenTrio = z.infer<typeof tokenTrioSchema>;
 
 export interface SessionOwner {
   appId: string;

@@ -4,6 +4,7 @@ import { ApiError } from "../../errors.js";
 import type { Services } from "../../services.js";
 import { requireAppWithSecret } from "../credentials.js";
 import { parseBody, queryParam } from "../request-input.js";
+import { auditQuery, testPushBody } from "./schemas.js";
 import { openChallenge } from "../../challenge/open-challenge.js";
 import { loadPushSettings } from "../../login/push-enabled.js";
 import { liftLocks } from "../../accounts/lockout.js";
@@ -25,11 +26,7 @@ export function adminRoutes(s: Services): Router {
   // The audit stream, newest first; page back with ?before=<id>.
   r.get("/v2/manage/push/audit", async (req, res) => {
     const app = await requireAppWithSecret(s, req);
-    const q = parseBody(
-      z.object({ count: z.coerce.number().int().min(1).max(500).optional(), before: z.string().regex(/^\d+-\d+$/).optional() }),
-      { count: queryParam(req, "count"), before: queryParam(req, "before") },
-      908,
-    );
+    const q = parseBody(auditQuery, { count: queryParam(req, "count"), before: queryParam(req, "before") }, 908);
     res.json({ Data: await s.audit.list(app.apiKey, q) });
   });
 
@@ -53,7 +50,7 @@ export function adminRoutes(s: Services): Router {
   // Send a test push to a user's devices: a real challenge nobody can turn into a session (its token is dropped).
   r.post("/v2/manage/push/test", async (req, res) => {
     const app = await requireAppWithSecret(s, req);
-    const body = parseBody(z.object({ Email: z.email().max(254).optional(), Uid: z.string().max(64).optional() }).refine((b) => !!b.Email !== !!b.Uid, "give Email or Uid"), req.body);
+    const body = parseBody(testPushBody, req.body);
     const uid = body.Uid ? uidParam(body.Uid) : await s.accounts.findUid(app.apiKey, "email", body.Email ?? "");
     const account = uid ? await s.accounts.get(app.apiKey, uid) : null;
     if (!uid || !account) throw new ApiError(938);
@@ -67,7 +64,10 @@ export function adminRoutes(s: Services): Router {
 }
 
 /** A device as shown to its owner or an admin. */
-export const publicDevice = (d: { id: string; name: string; type: string; active: boolean; createdAt: string }) => ({
+export const publicDeviceSchema = z.object({ Id: z.string(), Name: z.string(), Type: z.string(), IsActive: z.boolean(), CreatedDate: z.string() });
+export const devicesListSchema = z.object({ Data: z.array(publicDeviceSchema) });
+
+export const publicDevice = (d: { id: string; name: string; type: string; active: boolean; createdAt: string }): z.infer<typeof publicDeviceSchema> => ({
   Id: d.id,
   Name: d.name,
   Type: d.type,

@@ -5,6 +5,7 @@ import { listDeadLetters, retryDeadLetter, type DeadLetter } from "../../deliver
 import type { Services } from "../../services.js";
 import { requireAppWithSecret } from "../credentials.js";
 import { parseBody, queryParam } from "../request-input.js";
+import { countQuery } from "./schemas.js";
 
 export const DEAD_LETTERS_PATH = "/v2/manage/push/dead-letters";
 
@@ -15,7 +16,19 @@ const JOB_ID = /^[A-Za-z0-9._-]{1,200}$/;
  * A dead letter as the console shows it: ids, reason, attempts and time. Not the job data as such: a
  * delete-endpoint job carries an endpoint ARN and every job a uid, which the list does not need.
  */
-export const publicDeadLetter = (d: DeadLetter) => ({
+export const publicDeadLetterSchema = z.object({
+  JobId: z.string(),
+  Name: z.string(),
+  Queue: z.string(),
+  FailedReason: z.string(),
+  AttemptsMade: z.number().int(),
+  FailedDate: z.string().nullable(),
+  ChallengeId: z.string().nullable(),
+  DeviceId: z.string().nullable(),
+});
+export const deadLettersSchema = z.object({ Data: z.array(publicDeadLetterSchema) });
+
+export const publicDeadLetter = (d: DeadLetter): z.infer<typeof publicDeadLetterSchema> => ({
   JobId: d.id,
   Name: d.name,
   Queue: d.queue,
@@ -33,7 +46,7 @@ export function deadLetterRoutes(s: Services): Router {
 
   r.get(DEAD_LETTERS_PATH, async (req, res) => {
     const app = await requireAppWithSecret(s, req);
-    const q = parseBody(z.object({ count: z.coerce.number().int().min(1).max(500).optional() }), { count: queryParam(req, "count") }, 908);
+    const q = parseBody(countQuery, { count: queryParam(req, "count") }, 908);
     const letters = await listDeadLetters(queues(), { app: app.apiKey, limit: q.count ?? 50 });
     res.json({ Data: letters.map(publicDeadLetter) });
   });

@@ -1,13 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Router } from "express";
+import { z } from "zod";
 import { errorBody } from "../../errors.js";
 import type { RedisClient } from "../../redis.js";
+
+export const healthAnswer = z.object({ Status: z.literal("ok") });
+export const readyAnswer = z.object({ Status: z.enum(["ready", "unavailable"]), Redis: z.enum(["up", "down"]), Accepting: z.boolean() });
 
 /** Contract 2.4: alive, and ready (Redis answers and the node is not starting or draining). */
 export function healthRoutes(redis: RedisClient, isAccepting: () => boolean): Router {
   const r = Router();
   r.get("/healthz", (_req, res) => {
-    res.json({ Status: "ok" });
+    res.json({ Status: "ok" } satisfies z.infer<typeof healthAnswer>);
   });
   r.get("/readyz", async (_req, res) => {
     const redisOk = await Promise.race([
@@ -15,7 +19,8 @@ export function healthRoutes(redis: RedisClient, isAccepting: () => boolean): Ro
       new Promise<boolean>((resolve) => setTimeout(resolve, 1000, false)),
     ]);
     const ready = redisOk && isAccepting();
-    res.status(ready ? 200 : 503).json({ Status: ready ? "ready" : "unavailable", Redis: redisOk ? "up" : "down", Accepting: isAccepting() });
+    const answer: z.infer<typeof readyAnswer> = { Status: ready ? "ready" : "unavailable", Redis: redisOk ? "up" : "down", Accepting: isAccepting() };
+    res.status(ready ? 200 : 503).json(answer);
   });
   return r;
 }

@@ -1,4 +1,6 @@
 import { Router } from "express";
+import { z } from "zod";
+import { pushQRCodeSchema } from "../../enrollment/enrollment.js";
 import { ApiError, errorBody, httpStatusOf } from "../../errors.js";
 import { registerDevice } from "../../enrollment/register-device.js";
 import { ENROLL_PATH } from "../../enrollment/enrollment.js";
@@ -14,6 +16,16 @@ import { countingGuesses } from "../../guess-budget.js";
 import { requireApp, requireAppWithSecret, requireUser } from "../credentials.js";
 import { parseBody, queryParam } from "../request-input.js";
 import { answerBody, deviceBody, firstFactorBody, newAccountBody } from "./schemas.js";
+
+/** L9's answer: the user's MFA settings with a fresh enrollment QR; the factors this gateway does not have are false. */
+export const accountMfaSettingsSchema = z.object({
+  IsPushDeviceRegistered: z.boolean(),
+  PushQRCode: pushQRCodeSchema,
+  IsAuthenticatorVerified: z.literal(false),
+  IsOTPAuthenticatorVerified: z.literal(false),
+  IsEmailOtpAuthenticatorVerified: z.literal(false),
+  IsSecurityQuestionAuthenticatorVerified: z.literal(false),
+});
 
 /** The LoginRadius-compatible endpoints L1 to L9 (contract part 1). Paths match case-insensitively. */
 export function identityRoutes(s: Services): Router {
@@ -107,14 +119,15 @@ export function identityRoutes(s: Services): Router {
     const { app, user } = await requireUser(s, req);
     const settings = await s.settings.get(app.apiKey, app.name);
     const devices = (await s.devices.list(app.apiKey, user.uid)).filter((d) => d.active);
-    res.json({
+    const answer: z.infer<typeof accountMfaSettingsSchema> = {
       IsPushDeviceRegistered: devices.length > 0,
       PushQRCode: await s.enrollment.issue({ appId: app.apiKey, uid: user.uid }, settings),
       IsAuthenticatorVerified: false,
       IsOTPAuthenticatorVerified: false,
       IsEmailOtpAuthenticatorVerified: false,
       IsSecurityQuestionAuthenticatorVerified: false,
-    });
+    };
+    res.json(answer);
   });
 
   return r;

@@ -40,3 +40,20 @@ export const deviceBody = z.object({
   publicKey: z.string().regex(/^[0-9a-fA-F]+$/, "must be hex").max(4096),
   deviceToken: text(4096),
 });
+
+/** The simple answers: something was sent or saved, or removed. */
+export const postedAnswer = z.object({ IsPosted: z.literal(true) });
+export const deletedAnswer = z.object({ IsDeleted: z.literal(true) });
+
+/** The 2FA token of L3, L4 and (as the device handle) L5. */
+export const twoFactorTokenQuery = z.object({ secondfactorauthenticationtoken: z.string() });
+
+/** Paging of the admin lists (audit, dead letters): `count` 1 to 500, `before` an audit entry id. */
+export const auditQuery = z.object({ count: z.coerce.number().int().min(1).max(500).optional(), before: z.string().regex(/^\d+-\d+$/).optional() });
+export const countQuery = z.object({ count: z.coerce.number().int().min(1).max(500).optional() });
+
+/** (ext) The test push's target: one of Email or Uid. */
+export const testPushBody = z
+  .object({ Email: z.email().max(254).optional(), Uid: z.string().max(64).optional() })
+  .refine((b) => !!b.Email !== !!b.Uid, "give Email or Uid");
+export const testPushAnswer = z.object({ IsPosted: z.literal(true), Devices: z.number().int() });
