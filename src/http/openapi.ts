@@ -40,6 +40,8 @@ export interface Operation {
   query?: z.ZodObject | readonly string[];
   /** The JSON body, as the route parses it. */
   body?: z.ZodType;
+  /** The body may be left out (L2's path without a body is L3, the resend). */
+  optionalBody?: true;
   /** The body is merged into what is stored (L10's PUT): every field may be left out, or null to remove it. */
   merges?: true;
   /** The success answer: the zod schema of its JSON, or the media type of what is not JSON. */
@@ -55,7 +57,7 @@ const text = { mediaType: "text/plain" };
 
 const ops: Operation[] = [
   { method: "post", path: "/identity/v2/manage/account", summary: "L1: create an account", tag: "LoginRadius", auth: "apisecret", body: newAccountBody, response: profileSchema, errors: [936] },
-  { method: "post", path: "/identity/v2/auth/login/2fa", summary: "L2: first factor, sends the push; with secondfactorauthenticationtoken and no body (L3): resend, answers { IsPosted: true }", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery.partial(), body: firstFactorBody, response: z.union([secondFactorResponseSchema, postedAnswer]), errors: [966, 1198, 1298, 1299, 1313, 1103, 1104, 429] },
+  { method: "post", path: "/identity/v2/auth/login/2fa", summary: "L2: first factor, sends the push; with secondfactorauthenticationtoken and no body (L3): resend, answers { IsPosted: true }", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery.partial(), body: firstFactorBody, optionalBody: true, response: z.union([secondFactorResponseSchema, postedAnswer]), errors: [966, 1198, 1298, 1299, 1313, 1103, 1104, 429] },
   { method: "get", path: "/login/2fa/push/ping", summary: "L4: poll the outcome", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery, response: loginResponseSchema, errors: [1295, 1312, 1104, 1103, 429] },
   { method: "get", path: "/identity/v2/auth/login/2fa/push/ping", summary: "L4 (alias): poll the outcome", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery, response: loginResponseSchema, errors: [1295, 1312, 1104, 1103, 429] },
   { method: "put", path: "/identity/v2/auth/login/2fa/verification/push", summary: "L5: the phone answers, signed", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery, body: answerBody, response: postedAnswer, errors: [1296, 1297, 1311, 1104, 429] },
@@ -170,7 +172,7 @@ function operationObject(op: Operation): Record<string, unknown> {
     tags: [op.tag],
     security: securityOf(op.auth),
     ...(parameters.length && { parameters }),
-    ...(body && { requestBody: { required: true, content: { "application/json": { schema: body, ...(example?.body !== undefined && { example: example.body }) } } } }),
+    ...(body && { requestBody: { required: !op.optionalBody, content: { "application/json": { schema: body, ...(example?.body !== undefined && { example: example.body }) } } } }),
     responses: {
       200: success,
       ...errorResponses(errorsOf(op)),
