@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sentenceOf } from "./validation.js";
 
 /**
  * Process configuration (contract 2.3), parsed once at start. Nothing else reads `process.env`.
@@ -45,7 +46,7 @@ const schema = z.object({
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   REDIS_CLUSTER: bool.default(false),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, "letters, digits, _ . - only, at most 40").default("pmg"),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, "must be letters, digits, _ . or - only, at most 40 characters").default("pmg"),
   BOOTSTRAP_API_KEY: z.uuid().optional(),
   BOOTSTRAP_API_SECRET: z.string().min(16).max(200).optional(),
   MASTER_KEY: base64Key.optional(),
@@ -95,7 +96,7 @@ const schema = z.object({
    */
   CORS_ORIGINS: corsOrigins.optional(),
   /** Mounts the queue dashboard at /admin/queues, behind this token (Bearer, or HTTP Basic password). Unset: not mounted. */
-  ADMIN_TOKEN: z.string().min(24).max(512).regex(/^\S+$/, "no spaces").optional(),
+  ADMIN_TOKEN: z.string().min(24).max(512).regex(/^\S+$/, "must not contain spaces").optional(),
   /** A worker-only process (npm run worker) serves /metrics, /healthz and /readyz on this port. Unset: none. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /**
@@ -142,7 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => `  ${sentenceOf(i.path.join("."), i.message)}`);
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;

@@ -174,7 +174,7 @@ describe("admin CLI: settings", () => {
     const loopback = await jsonFile("loopback.json", { NativeSettings: { WebhookUrl: "http://127.0.0.1:9/push" } });
     const guarded = await admin(["settings", "set", gw.apiKey, loopback], { env: { ALLOW_PRIVATE_WEBHOOKS: "false" } });
     expect(guarded.code).toBe(1);
-    expect(guarded.err).toMatch(/NativeSettings\.WebhookUrl: must not point at a private or loopback address/);
+    expect(guarded.err).toMatch(/NativeSettings\.WebhookUrl must not point at a private or loopback address\./);
 
     expect(await admin(["settings", "set", gw.apiKey, await jsonFile("broken.json", "{ nope")])).toMatchObject({ code: 1, err: expect.stringMatching(/is not JSON/) });
     expect(await admin(["settings", "set", gw.apiKey, join(dir, "missing.json")])).toMatchObject({ code: 1, err: expect.stringMatching(/cannot read .*ENOENT/) });

@@ -94,7 +94,7 @@ export const settingsSet: Command = {
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       const body = err.toBody();
-      const lines = (body.Errors ?? []).map((f) => `  ${f.FieldName}: ${f.ErrorMessage}`);
+      const lines = (body.Errors ?? []).map((f) => `  ${f.ErrorMessage}`);
       throw new CommandError([`settings refused (${body.ErrorCode} ${body.Message}); nothing was changed`, ...lines].join("\n"));
     }
   },

@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import type { z } from "zod";
 import { ApiError, type ErrorCode } from "../errors.js";
+import { describeFieldErrors, fieldErrorsOf } from "../validation.js";
 
 /**
  * Reading what a LoginRadius client sends: query and header names case-insensitively (the Node SDK sends
@@ -32,11 +33,17 @@ export function credential(req: Request, header: string, query: string): string 
   return queryParam(req, query) || undefined;
 }
 
-/** Parse a JSON body with a schema; 965 with a field list when it does not fit. */
+/**
+ * Parse a JSON body (or the query, with 908) with a schema; when it does not fit, the error lists each field with
+ * its problem in a sentence (validation.ts), and its description says them all.
+ */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown, code: ErrorCode = 965): z.infer<T> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  throw new ApiError(code, {
-    fields: parsed.error.issues.slice(0, 20).map((i) => ({ FieldName: i.path.join(".") || "body", ErrorMessage: i.message })),
-  });
+  if (code === 965 && (body === undefined || typeof body !== "object" || body === null || Array.isArray(body))) {
+    throw new ApiError(965, { description: "The request body is missing or is not a JSON object: send one as JSON (Content-Type: application/json)." });
+  }
+  const fields = fieldErrorsOf(parsed.error);
+  const what = code === 965 ? "The request body" : "A parameter";
+  throw new ApiError(code, { fields, description: `${what} is not valid: ${describeFieldErrors(fields)}` });
 }

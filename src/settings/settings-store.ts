@@ -4,6 +4,7 @@ import type { Keys } from "../keys.js";
 import type { RedisClient } from "../redis.js";
 import { createPushSettingsSchema, defaultPushSettings, mapSecrets, maskSettings, withDefaults, type PushSettings } from "./push-settings.js";
 import { applySettingsInput } from "./settings-input.js";
+import { describeFieldErrors, fieldErrorsOf } from "../validation.js";
 
 export interface SettingsStore {
   /** The app's settings with secrets in clear: only for the code that uses them. */
@@ -44,14 +45,16 @@ export function createSettingsStore(
   return {
     get,
     async put(appId, appName, input) {
-      if (typeof input !== "object" || input === null || Array.isArray(input)) throw new ApiError(965);
+      if (typeof input !== "object" || input === null || Array.isArray(input)) {
+        throw new ApiError(965, { description: "The request body is missing or is not a JSON object: send the settings as JSON (Content-Type: application/json)." });
+      }
       const current = await get(appId, appName);
       // A PUT may send only what it changes (see applySettingsInput); the result is validated as a whole.
       const merged = applySettingsInput(current, input as Record<string, unknown>, defaultPushSettings(appName));
       const parsed = schema.safeParse(merged);
       if (!parsed.success) {
-        const fields: FieldError[] = parsed.error.issues.map((i) => ({ FieldName: i.path.join(".") || "body", ErrorMessage: i.message }));
-        throw new ApiError(965, { fields });
+        const fields: FieldError[] = fieldErrorsOf(parsed.error, 100);
+        throw new ApiError(965, { fields, description: `The push settings are not valid: ${describeFieldErrors(fields)}` });
       }
       const s = parsed.data;
       // New settings may fix a broken provider: let L2 and L3 try again.

@@ -123,11 +123,14 @@ function showErrors(form: HTMLFormElement, errors: FieldError[]): void {
     const el = fieldsOf(form).find((f) => f.dataset.field === e.FieldName);
     const out = document.getElementById(errorIdOf(e.FieldName));
     if (el && out && !el.closest("[hidden]")) {
-      out.textContent = out.textContent ? `${out.textContent}; ${e.ErrorMessage}` : e.ErrorMessage;
+      // Beside its field, the rule alone: "QRCodeWidth must be at most 1000." reads "must be at most 1000".
+      const rule = e.ErrorMessage.startsWith(`${e.FieldName} `) ? e.ErrorMessage.slice(e.FieldName.length + 1).replace(/\.$/, "") : e.ErrorMessage;
+      out.textContent = out.textContent ? `${out.textContent}; ${rule}` : rule;
       el.setAttribute("aria-invalid", "true");
       first ??= el;
     } else {
-      others.push(`${e.FieldName}: ${e.ErrorMessage}`);
+      // The message names its field already ("QRCodeWidth must be at most 1000.").
+      others.push(e.ErrorMessage);
     }
   }
   $("other-errors").replaceChildren(

@@ -23,7 +23,7 @@ export const firstFactorBody = z
     password: z.string().min(1, "is required").max(256),
   })
   .refine((b) => [b.email, b.username, b.phone].filter((v) => v !== undefined && v !== "").length === 1, {
-    message: "give exactly one of email, username or phone",
+    message: "Give exactly one of email, username or phone.",
     path: ["email"],
   });
 
@@ -55,5 +55,5 @@ export const countQuery = z.object({ count: z.coerce.number().int().min(1).max(5
 /** (ext) The test push's target: one of Email or Uid. */
 export const testPushBody = z
   .object({ Email: z.email().max(254).optional(), Uid: z.string().max(64).optional() })
-  .refine((b) => !!b.Email !== !!b.Uid, "give Email or Uid");
+  .refine((b) => !!b.Email !== !!b.Uid, "Give Email or Uid (one of them).");
 export const testPushAnswer = z.object({ IsPosted: z.literal(true), Devices: z.number().int() });
