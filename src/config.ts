@@ -123,6 +123,9 @@ const schema = z.object({
 
 type Env = z.infer<typeof schema>;
 
+/** Every variable the process reads (.env.example documents each; a test checks it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export interface Config extends Omit<Env, "PUBLIC_URL" | "ALLOW_PRIVATE_WEBHOOKS" | "CORS_ORIGINS"> {
   PUBLIC_URL: string;
   /** False when PUBLIC_URL is the default, which then follows the port actually bound. */

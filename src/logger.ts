@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -16,7 +17,22 @@ export const REDACT_PATHS = [
   "headers.authorization", "headers.cookie", 'headers["x-loginradius-apisecret"]',
 ];
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/**
+ * JSON lines (production, and every test's gateway); with `pretty` (development: `npm start`), one readable line per
+ * event through pino-pretty, coloured on a terminal. Redaction happens before either is written: pino censors the
+ * paths above while it serialises, and pino-pretty only formats what it is given.
+ */
+export function createLogger(level: string, destination?: NodeJS.WritableStream, o: { pretty?: boolean } = {}): Logger {
   const options = { level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { service: "push-mfa-gateway" } };
+  if (o.pretty) {
+    const stream = pretty({
+      destination: destination ?? process.stdout,
+      colorize: destination === undefined && process.stdout.isTTY === true,
+      sync: true,
+      translateTime: "SYS:HH:MM:ss",
+      ignore: "pid,hostname,service",
+    });
+    return pino(options, stream);
+  }
   return destination ? pino(options, destination) : pino(options);
 }

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { RedisUnavailableError } from "./redis.js";
 import { startRuntime } from "./runtime/start-runtime.js";
+import { startBanner, startUrls } from "./runtime/start-urls.js";
 
 /**
  * `tsx src/main.ts all|gateway|worker`: parse the configuration once, start the roles, stop gracefully on
@@ -22,7 +23,8 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger(config.LOG_LEVEL);
+// Development (npm start): one readable line per event, colours on a terminal. Production: JSON lines.
+const logger = createLogger(config.LOG_LEVEL, undefined, { pretty: config.isDev });
 const redacted = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@");
 
 try {
@@ -45,7 +47,12 @@ try {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  if (runtime.port) logger.info({ url: config.PUBLIC_URL, port: runtime.port, role }, "push-mfa-gateway listening");
+  const urls = runtime.port ? startUrls(runtime.services.config) : [];
+  if (runtime.port) {
+    // In production the URLs go in the JSON line; in development the banner below shows them.
+    const listed = config.isDev ? {} : { urls: Object.fromEntries(urls.map((u) => [u.name, u.url])) };
+    logger.info({ url: runtime.services.config.PUBLIC_URL, port: runtime.port, role, ...listed }, "push-mfa-gateway listening");
+  }
   else logger.info({ role, ...(runtime.metricsPort && { metricsPort: runtime.metricsPort }) }, "push-mfa-gateway worker running");
   if (config.isDev) {
     logger.warn("development mode (NODE_ENV=development): demo pages on; unless set otherwise, private webhooks allowed, CORS \"*\" and a master key kept in Redis");
@@ -58,7 +65,8 @@ try {
     // To the terminal of whoever started the gateway in development, never to the structured log.
     console.log(`\n  Demo app  apikey:    ${apiKey}\n            apisecret: ${apiSecret}\n`);
   }
-  if (runtime.port && config.isDev) console.log(`  Open ${config.PUBLIC_URL}/demo/ to try a login.\n`);
+  // Every URL, to the terminal of whoever started it (the JSON log line above carries them too).
+  if (runtime.port && config.isDev) console.log(startBanner(urls));
 } catch (err) {
   if (err instanceof RedisUnavailableError) {
     console.error(

@@ -51,3 +51,26 @@ describe("logs", () => {
     }
   });
 });
+
+describe("development's readable logs", () => {
+  it("pino-pretty formats what pino already censored: the same secrets never reach the terminal", async () => {
+    const { Writable } = await import("node:stream");
+    const { createLogger } = await import("../src/logger.js");
+    let out = "";
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        out += String(chunk);
+        cb();
+      },
+    });
+    const logger = createLogger("debug", sink, { pretty: true });
+    const secrets = { password: "pw-4f2a-secret", token: "tok-9c1e-secret", signature: "sig-77ab-secret", apisecret: "as-1d2e-secret" };
+    logger.info({ ...secrets, nested: { deviceToken: "dt-3b4c-secret" }, headers: { authorization: "Bearer bearer-secret-5e6f", "x-loginradius-apisecret": "hdr-secret-8a9b" } }, "request");
+    logger.flush();
+    expect(out).toContain("request");
+    expect(out).toContain("[redacted]");
+    // Readable, not JSON.
+    expect(out.trim().startsWith("{")).toBe(false);
+    for (const secret of [...Object.values(secrets), "dt-3b4c-secret", "bearer-secret-5e6f", "hdr-secret-8a9b"]) expect(out).not.toContain(secret);
+  });
+});

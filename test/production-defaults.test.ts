@@ -123,7 +123,7 @@ describe("npm start (the script) still starts in development", () => {
     const p = launch("npm", ["start", "--silent"], { ...baseEnv, ...clusterEnv, HOME: process.env.HOME ?? "", npm_config_update_notifier: "false", REDIS_URL, REDIS_PREFIX: prefix, PORT: "0", HOST: "127.0.0.1" }, { detached: true });
     const pgid = p.child.pid!;
     groups.push(pgid);
-    const port = await waitUntil(() => /"port":(\d+)/.exec(p.output())?.[1] ?? (p.child.exitCode !== null ? Promise.reject(new Error(p.output())) : undefined), "npm start to listen", 30_000);
+    const port = await waitUntil(() => /Start here\s+http:\/\/localhost:(\d+)\//.exec(p.output())?.[1] ?? (p.child.exitCode !== null ? Promise.reject(new Error(p.output())) : undefined), "npm start to listen", 30_000);
     const url = `http://127.0.0.1:${port}`;
     // The logger writes asynchronously: wait for the warnings themselves rather than reading a moment too early.
     await waitUntil(() => (/development mode \(NODE_ENV=development\)/.test(p.output()) ? true : undefined), "the development-mode warning", 10_000);
