@@ -50,7 +50,13 @@ export function demoRoutes(s: Services, bootstrap: BootstrapResult): Router {
   });
 
   const page = async (res: Response, name: string) => {
-    const html = (await file(name)).replaceAll("{{APIKEY}}", escapeHtml(app?.apiKey ?? ""));
+    // The resend rules the server applies and the app's number matching, so the login page can say them.
+    const numberMatching = app ? (await s.settings.get(app.apiKey, "")).NumberMatching : "Off";
+    const html = (await file(name))
+      .replaceAll("{{APIKEY}}", escapeHtml(app?.apiKey ?? ""))
+      .replaceAll("{{RESEND_SECONDS}}", String(s.config.RESEND_MIN_INTERVAL_SECONDS))
+      .replaceAll("{{RESEND_MAX}}", String(s.config.RESEND_MAX))
+      .replaceAll("{{NUMBER_MATCHING}}", numberMatching);
     res.type("html").send(html);
   };
   r.get("/demo", (_req, res) => res.redirect(302, "/demo/"));

@@ -3,14 +3,22 @@
  * the wait for the phone's answer with the browser client, as a customer's page would do it.
  */
 import { waitForPushApproval } from "../client/push-mfa.js";
-import { byId as $, callJson, describeError, say as sayIn, type Tone } from "../shared/page.js";
-import type { ErrorBody, LoginResponse, PushStatus, SecondFactorResponse } from "../shared/wire.js";
+import { byId as $, callJson, say as sayIn, type Tone } from "../shared/page.js";
+import type { ChallengeStatus, LoginResponse, PushStatus, SecondFactorResponse } from "../shared/wire.js";
+import { endedMessage, friendlyError, numberInstruction, RESEND_SPENT, resendCountdown, STATUS_WORDS } from "./login-copy.js";
 
-const apikey = document.querySelector<HTMLMetaElement>('meta[name="pmg-apikey"]')?.content ?? "";
+const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? "";
+const apikey = meta("pmg-apikey");
 const gateway = location.origin;
+/** The server's resend rules (RESEND_MIN_INTERVAL_SECONDS, RESEND_MAX) and the app's number matching, as served. */
+const resendSeconds = Number(meta("pmg-resend-seconds")) || 0;
+const resendMax = Number(meta("pmg-resend-max")) || 0;
+const numberMode = meta("pmg-number-matching");
 
 let waiting: AbortController | undefined;
 let token = "";
+let resends = 0;
+let countdown: ReturnType<typeof setInterval> | undefined;
 
 const say = (text: string, tone: Tone = "") => sayIn($("message"), text, tone);
 
@@ -36,7 +44,7 @@ $("signup").addEventListener("click", async () => {
   if (!c) return;
   const res = await api("POST", "/demo/signup", c);
   if (res.ok) say(`Demo user ${c.email} created: now sign in.`, "ok");
-  else say(describeError(res.body), "error");
+  else say(friendlyError(res.body), "error");
 });
 
 $<HTMLFormElement>("login-form").addEventListener("submit", (ev) => {
@@ -46,9 +54,49 @@ $<HTMLFormElement>("login-form").addEventListener("submit", (ev) => {
 
 $("resend").addEventListener("click", async () => {
   if (!token) return;
+  $<HTMLButtonElement>("resend").disabled = true;
   const res = await api("POST", `/identity/v2/auth/login/2FA?secondfactorauthenticationtoken=${encodeURIComponent(token)}`);
-  say(res.ok ? "The push was sent again." : describeError(res.body), res.ok ? "ok" : "error");
+  if (res.ok) resends++;
+  say(res.ok ? "The push was sent again." : friendlyError(res.body), res.ok ? "ok" : "error");
+  // Sent or refused for coming too soon, the server counts from its last send: wait as long again.
+  startResendCountdown();
 });
+
+$("try-again").addEventListener("click", () => void signIn());
+
+/**
+ * The resend button, as the server allows it: not before RESEND_MIN_INTERVAL_SECONDS after the last send (a
+ * countdown says when), and not after RESEND_MAX resends (then a new sign-in is the way).
+ */
+function startResendCountdown(): void {
+  clearInterval(countdown);
+  const button = $<HTMLButtonElement>("resend");
+  const note = $("resend-wait");
+  if (resendMax > 0 && resends >= resendMax) {
+    button.hidden = true;
+    note.textContent = RESEND_SPENT;
+    return;
+  }
+  button.hidden = false;
+  let left = resendSeconds;
+  const tick = () => {
+    button.disabled = left > 0;
+    note.textContent = left > 0 ? resendCountdown(left) : "";
+    if (left <= 0) clearInterval(countdown);
+    left--;
+  };
+  tick();
+  if (resendSeconds > 0) countdown = setInterval(tick, 1000);
+}
+
+/** The sign-in ended without a session: say why once, and offer a new one. */
+function ended(status: ChallengeStatus | undefined, error: unknown): void {
+  clearInterval(countdown);
+  $("resend-row").hidden = true;
+  $("status").textContent = status ? STATUS_WORDS[status] : "Not signed in";
+  say(status ? endedMessage(status, error) : friendlyError(error), "error");
+  $("try-again").hidden = false;
+}
 
 $("signout").addEventListener("click", () => {
   showOnly();
@@ -61,13 +109,17 @@ async function signIn(): Promise<void> {
   waiting?.abort();
   showOnly();
   token = "";
-  $("status").textContent = "Pending";
+  resends = 0;
+  clearInterval(countdown);
+  $("try-again").hidden = true;
+  $("resend-row").hidden = false;
+  $("status").textContent = STATUS_WORDS.Pending;
   $("delivery").textContent = "";
   $("transport").textContent = "…";
   say("Checking your password…");
   const res = await api("POST", "/identity/v2/auth/login/2fa", c);
   if (!res.ok) {
-    say(describeError(res.body), "error");
+    say(friendlyError(res.body), "error");
     return;
   }
   const sfa = (res.body as SecondFactorResponse).SecondFactorAuthentication;
@@ -80,12 +132,16 @@ async function signIn(): Promise<void> {
   } else {
     showOnly("waiting");
   }
-  $("number").hidden = !sfa.PushNumber;
-  $("number-value").textContent = sfa.PushNumber ?? "";
+  showNumber(sfa.PushNumber);
+  // The push goes out now, or (with a QR) once the phone enrolls: the resend's cooldown counts from then.
+  let sent = !sfa.PushQRCode;
+  if (sent) startResendCountdown();
+  else $("resend").hidden = true;
 
   const controller = new AbortController();
   waiting = controller;
   let latencyMs: number | undefined;
+  let last: ChallengeStatus | undefined;
   try {
     const login = await waitForPushApproval({
       url: gateway,
@@ -93,13 +149,15 @@ async function signIn(): Promise<void> {
       token,
       signal: controller.signal,
       onStatus: (st: PushStatus) => {
-        $("status").textContent = st.Status;
+        last = st.Status;
+        $("status").textContent = STATUS_WORDS[st.Status] ?? st.Status;
         $("delivery").textContent = st.Delivery ? `(push ${st.Delivery.State.toLowerCase()}, ${st.Delivery.Devices} device${st.Delivery.Devices === 1 ? "" : "s"})` : "";
-        if (st.Number) {
-          $("number").hidden = false;
-          $("number-value").textContent = st.Number;
-        }
+        if (st.Number) showNumber(st.Number);
         if (st.Delivery && st.Status === "Pending") $("enroll").hidden = true;
+        if (st.Delivery && !sent) {
+          sent = true;
+          startResendCountdown();
+        }
         if (st.Status === "Approved" && st.AnsweredAt) latencyMs = Date.now() - Date.parse(st.AnsweredAt);
       },
       onTransport: (t) => {
@@ -109,12 +167,22 @@ async function signIn(): Promise<void> {
     showProfile(login, latencyMs);
   } catch (err) {
     if (controller.signal.aborted) return;
-    $("status").textContent = (err as ErrorBody).ErrorCode === 1312 ? "Denied" : "Not signed in";
-    say(describeError(err), "error");
+    const code = (err as { ErrorCode?: number }).ErrorCode;
+    ended(code === 1312 ? "Denied" : code === 1104 && last !== "Cancelled" ? "Expired" : last !== "Pending" ? last : undefined, err);
   }
 }
 
+/** The number to enter on the phone, with the verb for how it is entered there. */
+function showNumber(n: string | undefined): void {
+  $("number").hidden = !n;
+  if (!n) return;
+  const [verb] = numberInstruction(numberMode, n).split(" ");
+  $("number-verb").textContent = verb!;
+  $("number-value").textContent = n;
+}
+
 function showProfile(login: LoginResponse, latencyMs: number | undefined): void {
+  clearInterval(countdown);
   showOnly("done");
   $("latency").textContent =
     latencyMs === undefined
