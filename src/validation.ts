@@ -83,7 +83,7 @@ function unitOf(field: string): string {
 export function sentenceOf(field: string, message: string): string {
   const rule = /^(must be|needs|must have) (at least|at most|more than|less than) \d+$/.test(message) ? `${message}${unitOf(field)}` : message;
   // A message written as a whole sentence (capitalised) is kept; a rule gets its subject.
-  const text = /^[A-Z]/.test(rule) ? rule : `${field} ${rule}`;
+  const text = /^[A-Z]/.test(rule) ? rule : `${field === "body" ? "The body" : field} ${rule}`;
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
