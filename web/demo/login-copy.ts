@@ -49,7 +49,7 @@ export const numberInstruction = (mode: string, n: string): string => (mode === 
 
 /** What a final state other than Approved tells the person, and what they can do. */
 export function endedMessage(status: ChallengeStatus, error: unknown): string {
-  if (status === "Denied") return "The sign-in was denied on your phone. If that wasn't you, change your password.";
+  if (status === "Denied") return "The sign-in was denied on your phone.";
   if (status === "Expired") return "The sign-in request expired before it was answered.";
   if (status === "Cancelled") return "This sign-in was replaced by a newer one.";
   return friendlyError(error);

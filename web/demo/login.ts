@@ -93,6 +93,9 @@ function startResendCountdown(): void {
 function ended(status: ChallengeStatus | undefined, error: unknown): void {
   clearInterval(countdown);
   $("resend-row").hidden = true;
+  // The number and the delivery belong to the sign-in that ended.
+  $("number").hidden = true;
+  $("delivery").textContent = "";
   $("status").textContent = status ? STATUS_WORDS[status] : "Not signed in";
   say(status ? endedMessage(status, error) : friendlyError(error), "error");
   $("try-again").hidden = false;
