@@ -154,6 +154,12 @@ describe("OpenAPI covers every mounted route", () => {
     }
     expect(missing).toEqual([]);
     expect(checked).toBeGreaterThan(20);
+    // The schemas say something: an answer of the wrong shape does not fit them.
+    const l4 = doc.paths["/login/2fa/push/ping"]!.get!.responses["200"]!.content!["application/json"]!.schema!;
+    expect(ajv.validate(l4, {})).toBe(false);
+    expect(ajv.validate(l4, { ...(OPENAPI_EXAMPLES["GET /login/2fa/push/ping"]!.response as object), access_token: 42 })).toBe(false);
+    const l2 = doc.paths["/identity/v2/auth/login/2fa"]!.post!.requestBody!.content["application/json"]!.schema!;
+    expect(ajv.validate(l2, { email: "a@example.com" })).toBe(false);
     // No example is kept for an operation that is gone.
     const names = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     expect(Object.keys(OPENAPI_EXAMPLES).filter((k) => !names.includes(k))).toEqual([]);
