@@ -39,13 +39,13 @@ beforeAll(async () => {
   await useWebhook(gw, receiver, { ChallengeTtlSeconds: 900 });
 
   await createAccount(gw, "victim@example.com");
-  enrollUrl = (await login(gw, "victim@example.com")).body.SecondFactorAuthentication.PushQRCode!.Url;
+  enrollUrl = (await login(gw, "victim@example.com")).body.SecondFactorAuthentication.PushQRCodeDetails!.Url;
   newcomer = new TestPhone();
 
   uid = (await createAccount(gw, "user@example.com", PASSWORD)).Uid;
   phone = new TestPhone();
   const first = (await login(gw, "user@example.com", PASSWORD)).body.SecondFactorAuthentication;
-  expect((await phone.enroll(first.PushQRCode!.Url)).status).toBe(200);
+  expect((await phone.enroll(first.PushQRCodeDetails!.Url)).status).toBe(200);
   const firstPush = await pushOfLogin(gw, receiver, first.SecondFactorAuthenticationToken);
   expect((await phone.answer(gw.url, gw.apiKey, firstPush.data.secondfactorauthenticationtoken!, "Yes")).status).toBe(200);
   accessToken = ((await ping(gw, first.SecondFactorAuthenticationToken)).body as { access_token: string }).access_token;
