@@ -20,6 +20,10 @@ export type BackupCodeLoginDeps = PasswordCheckDeps &
  */
 export async function loginWithBackupCode(deps: BackupCodeLoginDeps, app: AppRecord, token: string, typed: string): Promise<LoginResponse> {
   const c = await findChallengeByToken(deps, app, token);
+  // A backup code finishes a login (its answer is a session). Step-up (L12) and own challenges (2.12) carry a `kind`
+  // other than "login" once they exist; a code must not turn one of them into a session.
+  const kind = (c as { kind?: string }).kind ?? "login";
+  if (kind !== "login") throw new ApiError(1103, { description: "A backup code finishes a login only; this token is not a login's." });
   const standing = standingAt(c, deps.now());
   if (standing !== "Pending") throw new ApiError(resendError(standing));
   const account = await deps.accounts.get(c.appId, c.uid);
