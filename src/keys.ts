@@ -50,6 +50,8 @@ export function createKeys(prefix: string) {
     delivered: (deliveryId: string) => `${prefix}:delivered:${deliveryId}`,
     /** String: pending enrollment by enrollment-token hash; consumed with GETDEL. */
     enrollment: (tokenHash: string) => `${prefix}:enr:${tokenHash}`,
+    /** String: the app and secret version a management bearer token (by its hash) belongs to; expires with it. */
+    managementToken: (tokenHash: string) => `${prefix}:mgt:${tokenHash}`,
     /** String: development-only generated master key. */
     devMasterKey: () => `${prefix}:dev:master-key`,
     /** String: development-only demo app credentials (secret sealed). */

@@ -30,6 +30,8 @@ const ops: Operation[] = [
   { method: "get", path: "/identity/v2/auth/account/2fa", summary: "L9: my MFA settings, with a fresh enrollment QR", tag: "LoginRadius", auth: "access_token" },
   { method: "get", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: push settings, secrets masked", tag: "LoginRadius", auth: "apisecret" },
   { method: "put", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: change push settings", tag: "LoginRadius", auth: "apisecret", body: "PushSettings" },
+  { method: "post", path: "/v2/manage/token", summary: "1.6 (ext): a management bearer token for an hour, for the apisecret or a signature", tag: "LoginRadius", auth: "apisecret" },
+  { method: "get", path: "/ciam/appinfo", summary: "L17: the app's name and which second factors it offers", tag: "LoginRadius", auth: "apikey" },
   { method: "get", path: "/v2/manage/push/audit", summary: "Audit events, newest first", tag: "Admin", auth: "apisecret", query: ["count", "before"] },
   { method: "delete", path: "/v2/manage/account/{uid}/push/lock", summary: "Unlock a user", tag: "Admin", auth: "apisecret" },
   { method: "get", path: "/v2/manage/account/{uid}/push/devices", summary: "A user's push devices", tag: "Admin", auth: "apisecret" },
@@ -53,6 +55,9 @@ const ops: Operation[] = [
 ];
 
 export type { Operation };
+
+/** The core operations (without the extra routers'), for the 405 answer. */
+export const coreOperations: readonly Operation[] = ops;
 
 const securityOf = (auth: Auth) =>
   auth === "none" ? []

@@ -6,6 +6,7 @@ import type { PushQRCode } from "../enrollment/enrollment.js";
 import type { Services } from "../services.js";
 import { describeBrowser, describeLocation, type ClientContext } from "./client-context.js";
 import { loadPushSettings, type PushSettingsDeps } from "./push-enabled.js";
+import { otherFactorFields, type OtherFactorFields } from "./other-factors.js";
 
 export interface FirstFactor {
   kind: IdentifierKind;
@@ -21,11 +22,7 @@ export interface SecondFactorResponse {
     IsPushDeviceRegistered: boolean;
     PushQRCode: PushQRCode | null;
     PushNumber?: string;
-    IsAuthenticatorVerified: false;
-    IsOTPAuthenticatorVerified: false;
-    IsEmailOtpAuthenticatorVerified: false;
-    IsSecurityQuestionAuthenticatorVerified: false;
-  };
+  } & OtherFactorFields;
   Profile: null;
   access_token: "00000000-0000-0000-0000-000000000000";
   expires_in: "0001-01-01T00:00:00";
@@ -64,10 +61,7 @@ export async function startLogin(deps: StartLoginDeps, app: AppRecord, input: Fi
     ExpireIn: new Date(challenge.expiresAt).toISOString(),
     IsPushDeviceRegistered: devices.length > 0,
     PushQRCode: qr,
-    IsAuthenticatorVerified: false,
-    IsOTPAuthenticatorVerified: false,
-    IsEmailOtpAuthenticatorVerified: false,
-    IsSecurityQuestionAuthenticatorVerified: false,
+    ...otherFactorFields(),
   };
   if (challenge.number) sfa.PushNumber = challenge.number;
   return {
