@@ -145,13 +145,13 @@ describe("TRUSTED_ORIGIN_IP_SOURCES, and the LoginRadius Node SDK as the backend
     if (trusting) await deletePrefix(trusting.config.REDIS_PREFIX);
   });
 
-  const sdk = (originIp?: string) => {
+  const sdk = (originIp?: string, signing = false) => {
     const require = createRequire(import.meta.url);
     const lr = require("loginradius-sdk") as (config: Record<string, unknown>) => {
       accountApi: { createAccount(model: unknown, fields?: string): Promise<{ Uid: string }> };
       multiFactorAuthenticationApi: { mfaLoginByEmail(email: string, password: string): Promise<{ SecondFactorAuthentication: { SecondFactorAuthenticationToken: string } }> };
     };
-    return lr({ apiKey: trusting.apiKey, apiSecret: trusting.apiSecret, apiDomain: "localhost", ...(originIp && { originIp }) });
+    return lr({ apiKey: trusting.apiKey, apiSecret: trusting.apiSecret, apiDomain: "localhost", ...(originIp && { originIp }), ...(signing && { apiRequestSigning: true }) });
   };
 
   it("the SDK's originIp reaches the push's location from a trusted backend, with no secret on the login", async () => {
@@ -161,6 +161,14 @@ describe("TRUSTED_ORIGIN_IP_SOURCES, and the LoginRadius Node SDK as the backend
     const answer = await sdk("198.51.100.42").multiFactorAuthenticationApi.mfaLoginByEmail(user, "correct horse battery");
     const challenge = await challengeOfToken(trusting, answer.SecondFactorAuthentication.SecondFactorAuthenticationToken);
     expect(challenge.location).toBe("IP 198.51.100.42");
+  });
+
+  it("the SDK with apiRequestSigning: true is refused 902: it signs the text \"undefined\" instead of its URL and body", async () => {
+    // request-signing.test.ts shows why, and that the docs' algorithm (and the SDK's signer given the URL) passes.
+    const refused = await sdk(undefined, true).accountApi.createAccount({ Email: [{ Type: "Primary", Value: `sdk-signing-${run}@example.com` }], Password: "correct horse battery" })
+      .then(() => null, (err: unknown) => err as { ErrorCode?: number; Description?: string });
+    expect(refused?.ErrorCode).toBe(902);
+    expect(refused?.Description).toMatch(/does not match/);
   });
 
   it("a raw login from a trusted source is believed without credentials", async () => {
