@@ -163,7 +163,7 @@ describe("TRUSTED_ORIGIN_IP_SOURCES, and the LoginRadius Node SDK as the backend
     expect(challenge.location).toBe("IP 198.51.100.42");
   });
 
-  it("the SDK with apiRequestSigning: true is refused 902: it signs the text \"undefined\" instead of its URL and body", async () => {
+  it("the SDK with apiRequestSigning: true is refused 902: it signs the word undefined instead of its URL and body", async () => {
     // request-signing.test.ts shows why, and that the docs' algorithm (and the SDK's signer given the URL) passes.
     const refused = await sdk(undefined, true).accountApi.createAccount({ Email: [{ Type: "Primary", Value: `sdk-signing-${run}@example.com` }], Password: "correct horse battery" })
       .then(() => null, (err: unknown) => err as { ErrorCode?: number; Description?: string });
