@@ -10,14 +10,19 @@ import { hasManagementCredential, requireAppWithSecret, type ManagementDeps } fr
  * ignored. A failed credential here is the route's failure too (one check per request, shared), never a new one.
  */
 export function originAddress(deps: ManagementDeps): RequestHandler {
-  return async (req, _res, next) => {
+  // Synchronous unless the header is there: the hot paths (polls, answers) pay nothing for it.
+  return (req, _res, next) => {
     const header = req.headers["x-origin-ip"];
     const origin = typeof header === "string" ? canonicalAddress(header) : null;
-    if (origin && (await trusted(deps, req))) setOriginAddress(req, origin);
-    next();
+    if (!origin) return next();
+    return trusted(deps, req).then((ok) => {
+      if (ok) setOriginAddress(req, origin);
+      next();
+    });
   };
 }
 
+/** Never rejects: a credential that fails here is not believed, and the route (if it needs one) answers the failure. */
 async function trusted(deps: ManagementDeps, req: Request): Promise<boolean> {
   if (inRanges(req.ip ?? "", deps.config.TRUSTED_ORIGIN_IP_SOURCES)) return true;
   if (!hasManagementCredential(req)) return false;
