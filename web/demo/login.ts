@@ -76,6 +76,7 @@ async function signIn(): Promise<void> {
   if (sfa.PushQRCode) {
     $<HTMLImageElement>("qr").src = sfa.PushQRCode.Image;
     $<HTMLInputElement>("enroll-url").value = sfa.PushQRCode.Url;
+    $<HTMLAnchorElement>("authenticator-link").href = authenticatorLink(sfa.PushQRCode);
     showOnly("enroll", "waiting");
   } else {
     showOnly("waiting");
@@ -112,6 +113,14 @@ async function signIn(): Promise<void> {
     $("status").textContent = (err as ErrorBody).ErrorCode === 1312 ? "Denied" : "Not signed in";
     say(describeError(err), "error");
   }
+}
+
+/**
+ * The authenticator app adding this account: the QR's own link to it (contract 1.3, `AuthenticatorUrl`), else made
+ * from the enrollment URL, whose origin is the gateway's PUBLIC_URL.
+ */
+function authenticatorLink(qr: { Url: string; AuthenticatorUrl?: string }): string {
+  return qr.AuthenticatorUrl ?? new URL(`/authenticator/#enroll=${encodeURIComponent(qr.Url)}`, qr.Url).href;
 }
 
 function showProfile(login: LoginResponse, latencyMs: number | undefined): void {

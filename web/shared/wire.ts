@@ -67,6 +67,8 @@ export interface PushQRCode {
   Message: string;
   PlaystoreUrl?: string;
   AppstoreUrl?: string;
+  /** `<PUBLIC_URL>/authenticator/#enroll=<encodeURIComponent(Url)>`: the authenticator app, adding this account. */
+  AuthenticatorUrl?: string;
 }
 
 /** Contract 1.1: what L2 answers when the first factor passed (the part a page reads). */
@@ -138,7 +140,28 @@ export interface PushData {
   timestamp: string;
   apikey: string;
   expiresAt: string;
+  /** Number matching: "typed", or the PickOne options, comma-separated. */
   challenge?: string;
+  /** Contract 2.9: the server's signature over the rest. */
+  serverSignature?: string;
+  /** Contract 2.12: the backend's own text and context (JSON text). */
+  message?: string;
+  context?: string;
+}
+
+/** L6's answer (contract 1 and 2.7, 2.9): what an app keeps to name an account and check its requests. */
+export interface DeviceRegistered {
+  isRegistered: true;
+  serverPublicKey: { kty: "EC"; crv: "P-256"; x: string; y: string; kid: string };
+  appName: string;
+  identifier: string;
+  message: string;
+}
+
+/** What a Web Push to a device of type `web` carries (contract 2.7), once decrypted. */
+export interface WebPushPayload {
+  data: PushData;
+  notification: { title: string; body: string };
 }
 
 /** What an open app receives on the `/device` channel's `push` event. */
