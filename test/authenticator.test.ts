@@ -1,0 +1,344 @@
+/// <reference lib="dom" />
+import { mkdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, CDPSession, Locator, Page, Worker } from "playwright-core";
+import { launchChromium, watchPage } from "./support/browser.js";
+import { TestPage } from "./support/cluster.js";
+import { uniqueEmail } from "./support/delivery.js";
+import { deletePrefix, startTestGateway, testPrefix, type TestGateway } from "./support/gateway.js";
+import { call } from "./support/http.js";
+import { TestPhone } from "./support/phone.js";
+import { pushOfLogin } from "./support/pushes.js";
+import { createAccount, login, secretHeaders, useWebhook } from "./support/scenario.js";
+import { WebhookReceiver } from "./support/webhook-receiver.js";
+
+/**
+ * The authenticator app (contract 2.10) in real Chromium against a real gateway, driven only by what a person
+ * sees: the roles and accessible names of its page. Headless Chromium has no push service, so the app enrolls with
+ * `deviceToken: "none"`; what a Web Push would bring is handed to its service worker through the DevTools protocol
+ * (`ServiceWorker.deliverPushMessage`), with the very payload the Web Push provider sends (2.7).
+ *
+ * `UPDATE_SCREENSHOTS=1` also writes the phone-sized pictures of docs/AUTHENTICATOR.md into docs/images/.
+ */
+
+const prefix = testPrefix();
+let gw: TestGateway;
+let receiver: WebhookReceiver;
+let browser: Browser;
+let context: BrowserContext;
+/** Where the enrollment links point (PUBLIC_URL), so the app is same-origin with its gateway. */
+let origin: string;
+const problems: string[] = [];
+const screenshots = process.env.UPDATE_SCREENSHOTS === "1";
+
+const PHONE = { viewport: { width: 390, height: 760 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+/** A fresh enrollment link for an account with no login waiting (as L9 gives a signed-in user). */
+async function enrollmentLink(uid: string): Promise<string> {
+  const app = (await gw.services.apps.get(gw.apiKey))!;
+  const qr = await gw.services.enrollment.issue({ appId: gw.apiKey, uid }, await gw.services.settings.get(app.apiKey, app.name));
+  return qr.Url;
+}
+
+async function openApp(): Promise<Page> {
+  const page = await context.newPage();
+  const watched = watchPage(page);
+  page.on("close", () => problems.push(...watched.problems));
+  await page.goto(`${origin}/authenticator/`);
+  return page;
+}
+
+/** Paste the link, press Add account, and wait until the account is listed. */
+async function addAccount(app: Page, link: string, email: string): Promise<void> {
+  await app.getByLabel("Enrollment link").fill(link);
+  await app.getByRole("button", { name: "Add account" }).click();
+  await account(app, email).waitFor({ timeout: 15_000 });
+}
+
+const account = (app: Page, email: string): Locator => app.getByRole("listitem").filter({ hasText: email });
+const requestOf = (app: Page, email: string): Locator => app.getByRole("region", { name: "Sign-in request", exact: true }).filter({ hasText: email });
+
+/** A new user whose only device is this app (added by a pasted link). */
+async function userInApp(app: Page, tag: string): Promise<{ email: string; uid: string }> {
+  const email = uniqueEmail(tag);
+  const { Uid: uid } = await createAccount(gw, email);
+  await addAccount(app, await enrollmentLink(uid), email);
+  return { email, uid };
+}
+
+/** L2 for `email`, with the login page's socket open on it. */
+async function signIn(email: string): Promise<{ token: string; page: TestPage }> {
+  const res = await login(gw, email);
+  expect(res.status).toBe(200);
+  const token = res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+  return { token, page: TestPage.open(gw, token) };
+}
+
+async function setNumberMatching(mode: "Off" | "PickOne" | "Typed"): Promise<void> {
+  await useWebhook(gw, receiver, { NumberMatching: mode, Message: "Is it you signing in?" });
+}
+
+async function shoot(target: Page, name: string): Promise<void> {
+  if (!screenshots) return;
+  mkdirSync(new URL("../docs/images/", import.meta.url), { recursive: true });
+  await target.screenshot({ path: new URL(`../docs/images/${name}.png`, import.meta.url).pathname });
+}
+
+beforeAll(async () => {
+  receiver = await new WebhookReceiver("authenticator-test-secret").start();
+  gw = await startTestGateway({ prefix });
+  await setNumberMatching("Off");
+  origin = new URL(gw.services.config.PUBLIC_URL).origin;
+  browser = await launchChromium();
+  context = await browser.newContext(PHONE);
+  await context.grantPermissions(["notifications"], { origin });
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await gw?.stop();
+  await receiver?.close();
+  await deletePrefix(prefix);
+  expect(problems).toEqual([]);
+});
+
+describe("the authenticator app", () => {
+  let app: Page;
+
+  it("is served as an installable app: the page, its manifest with maskable 192 and 512 icons, the service worker in its scope", async () => {
+    const page = await call(gw.url, "GET", "/authenticator/");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(page.headers.get("content-security-policy")).toContain("worker-src 'self'");
+    const manifest = await call<{ scope: string; start_url: string; display: string; icons: Array<{ src: string; sizes: string; purpose: string }> }>(gw.url, "GET", "/authenticator/manifest.webmanifest");
+    expect(manifest.headers.get("content-type")).toMatch(/^application\/manifest\+json/);
+    expect(manifest.body).toMatchObject({ scope: "/authenticator/", start_url: "/authenticator/", display: "standalone" });
+    for (const size of ["192x192", "512x512"]) {
+      const icon = manifest.body.icons.find((i) => i.sizes === size && i.purpose.includes("maskable"))!;
+      const res = await fetch(new URL(icon.src, gw.url));
+      expect(res.headers.get("content-type")).toBe("image/png");
+      expect(Buffer.from(await res.arrayBuffer()).subarray(1, 4).toString()).toBe("PNG");
+    }
+    const sw = await call(gw.url, "GET", "/authenticator/sw.js");
+    expect(sw.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect((await call(gw.url, "GET", "/authenticator/nothing.js")).status).toBe(404);
+  });
+
+  it("adds an account by a pasted link; a login's request comes by the device channel while open, and Approve reaches the login's socket", async () => {
+    app = await openApp();
+    await expect.poll(() => app.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active?.scriptURL ?? ""))).toContain("/authenticator/sw.js");
+    const email = uniqueEmail("app");
+    await createAccount(gw, email);
+    // The login is waiting for an enrollment: the account added, its request arrives at once.
+    const res = await login(gw, email);
+    expect(res.status).toBe(200);
+    const sfa = res.body.SecondFactorAuthentication as { SecondFactorAuthenticationToken: string; PushQRCode: unknown; PushQRCodeDetails?: { Url: string } };
+    // The QR's link (PushQRCodeDetails.Url where the answer has it, else the older object form).
+    const link = sfa.PushQRCodeDetails?.Url ?? (sfa.PushQRCode as { Url: string }).Url;
+    const waiting = TestPage.open(gw, sfa.SecondFactorAuthenticationToken);
+
+    await addAccount(app, link, email);
+    const item = account(app, email);
+    expect(await item.textContent()).toContain("Acme Authenticator");
+    const request = requestOf(app, email);
+    await request.waitFor({ timeout: 15_000 });
+    expect(await request.textContent()).toContain("Is it you signing in?");
+    expect(await request.textContent()).toMatch(/Chrome/);
+    await shoot(app, "authenticator-request");
+    await request.getByRole("button", { name: "Approve" }).click();
+    const approved = await waiting.waitFor((s) => s.Status === "Approved");
+    expect(approved.Login?.Profile.Email[0]?.Value).toBe(email);
+    await request.waitFor({ state: "detached" });
+    // It came over the device channel, acknowledged.
+    expect(gw.logs.some((l) => l.includes('"provider":"socket"') && l.includes("push sent"))).toBe(true);
+    waiting.socket.disconnect();
+  });
+
+  it("number matching PickOne: one button per number, named by it; picking the page's number approves", async () => {
+    await setNumberMatching("PickOne");
+    try {
+      const { email } = await userInApp(app, "pick");
+      const { page } = await signIn(email);
+      const number = (await page.waitFor((s) => s.Number !== undefined)).Number!;
+      const request = requestOf(app, email);
+      await request.waitFor({ timeout: 15_000 });
+      expect(await request.getByRole("button", { name: "Approve" }).count()).toBe(0);
+      await expect.poll(() => request.getByRole("button", { name: /^\d{2}$/ }).count()).toBe(3);
+      await shoot(app, "authenticator-number-matching");
+      await request.getByRole("button", { name: number, exact: true }).click();
+      expect((await page.waitFor((s) => s.Status === "Approved")).Login).toBeTruthy();
+      page.socket.disconnect();
+    } finally {
+      await setNumberMatching("Off");
+    }
+  });
+
+  it("number matching Typed: a Number field and Approve; a wrong number is refused and the login denied, the right one approves", async () => {
+    await setNumberMatching("Typed");
+    try {
+      const { email } = await userInApp(app, "typed");
+      const { page } = await signIn(email);
+      const number = (await page.waitFor((s) => s.Number !== undefined)).Number!;
+      const request = requestOf(app, email);
+      await request.waitFor({ timeout: 15_000 });
+      await request.getByLabel("Number").fill(number);
+      await request.getByRole("button", { name: "Approve" }).click();
+      expect((await page.waitFor((s) => s.Status === "Approved")).Login).toBeTruthy();
+      await request.waitFor({ state: "detached" });
+      page.socket.disconnect();
+
+      const second = await signIn(email);
+      const shown = (await second.page.waitFor((s) => s.Number !== undefined)).Number!;
+      const wrong = String((Number(shown) + 1) % 100).padStart(2, "0");
+      await requestOf(app, email).getByLabel("Number").fill(wrong);
+      await requestOf(app, email).getByRole("button", { name: "Approve" }).click();
+      expect((await second.page.waitFor((s) => s.Status === "Denied")).Error?.ErrorCode).toBe(1297);
+      await requestOf(app, email).waitFor({ state: "detached" });
+      second.page.socket.disconnect();
+    } finally {
+      await setNumberMatching("Off");
+    }
+  });
+
+  it("a request approved on another device disappears from the app", async () => {
+    const { email, uid } = await userInApp(app, "elsewhere");
+    const phone = new TestPhone();
+    expect((await phone.enroll(await enrollmentLink(uid))).status).toBe(200);
+    const { token, page } = await signIn(email);
+    const request = requestOf(app, email);
+    await request.waitFor({ timeout: 15_000 });
+    const push = await pushOfLogin(gw, receiver, token);
+    expect((await phone.answer(gw.url, gw.apiKey, push.data.secondfactorauthenticationtoken!, "Yes")).status).toBe(200);
+    await page.waitFor((s) => s.Status === "Approved");
+    await request.waitFor({ state: "detached", timeout: 15_000 });
+    page.socket.disconnect();
+  });
+
+  it("a request whose data was altered on the way is not shown (its server signature fails), and the app says so only in the console", async () => {
+    const { email } = await userInApp(app, "forged");
+    const other = await openApp();
+    const warned = other.waitForEvent("console", { predicate: (m) => m.type() === "warning" && m.text().includes("did not verify"), timeout: 15_000 });
+    // This page's device channel is blocked: its requests come by the pull only, altered here on the way.
+    await other.routeWebSocket(/\/socket\.io\//, (ws) => ws.close());
+    await other.route("**/push/pending**", async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { Data: Array<Record<string, string>> };
+      for (const d of body.Data) d.location = "Somewhere else";
+      await route.fulfill({ response: res, json: body });
+    });
+    const { page } = await signIn(email);
+    await page.waitFor((s) => s.Delivery?.State === "Sent");
+    await other.reload();
+    await warned;
+    expect(await requestOf(other, email).count()).toBe(0);
+    // The untouched app shows it.
+    await requestOf(app, email).waitFor({ timeout: 15_000 });
+    await requestOf(app, email).getByRole("button", { name: "Deny" }).click();
+    expect((await page.waitFor((s) => s.Status === "Denied")).Error?.ErrorCode).toBe(1312);
+    page.socket.disconnect();
+    await other.close();
+  });
+
+  it("with the app closed, a Web Push reaches the service worker, which shows a notification whose Approve answers the login", async () => {
+    const { email, uid } = await userInApp(app, "push");
+    // A second device (webhook) for the same user: the data of a login is the same for every device, so its copy is
+    // the payload the Web Push provider would have sent the app.
+    const phone = new TestPhone();
+    expect((await phone.enroll(await enrollmentLink(uid))).status).toBe(200);
+    await app.close();
+    const helper = await context.newPage();
+    await helper.goto(`${origin}/healthz`);
+    const cdp = await context.newCDPSession(helper);
+    const registrationId = await serviceWorkerRegistration(cdp);
+    const worker = context.serviceWorkers().find((w) => w.url().endsWith("/authenticator/sw.js"))!;
+
+    const { token, page } = await signIn(email);
+    const push = await pushOfLogin(gw, receiver, token);
+    const payload = { data: push.data, notification: push.notification };
+    // An altered copy first: no notification.
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId, data: JSON.stringify({ ...payload, data: { ...push.data, browser: "Evil" } }) });
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId, data: JSON.stringify(payload) });
+    const handle = push.data.secondfactorauthenticationtoken!;
+    await expect.poll(() => notifications(worker), { timeout: 15_000 }).toHaveLength(1);
+    const [shown] = await notifications(worker);
+    expect(shown).toMatchObject({ title: "Acme Authenticator", tag: handle, actions: ["approve", "deny"] });
+    expect(shown!.body).toContain("Is it you signing in?");
+    expect(shown!.body).not.toContain("Evil");
+
+    // DevTools cannot press a notification's action button: the worker's own click handling is called, with the
+    // notification it showed and the action "approve", as its notificationclick listener calls it.
+    await worker.evaluate(async (tag) => {
+      const scope = self as unknown as { registration: ServiceWorkerRegistration; onNotificationClick: (n: Notification, action: string) => Promise<void> };
+      const [n] = await scope.registration.getNotifications({ tag });
+      await scope.onNotificationClick(n!, "approve");
+    }, handle);
+    expect((await page.waitFor((s) => s.Status === "Approved")).Login?.Profile.Email[0]?.Value).toBe(email);
+    expect(await notifications(worker)).toHaveLength(0);
+    page.socket.disconnect();
+    await cdp.detach();
+    await helper.close();
+    app = await openApp();
+  });
+
+  it("two accounts side by side; Remove takes one off this device (its key deleted) and keeps the other", async () => {
+    const first = await userInApp(app, "left");
+    const second = await userInApp(app, "right");
+    await shoot(app, "authenticator-accounts");
+    app.once("dialog", (d) => void d.accept());
+    await account(app, first.email).getByRole("button", { name: "Remove" }).click();
+    await account(app, first.email).waitFor({ state: "detached" });
+    await app.reload();
+    await account(app, second.email).waitFor();
+    expect(await account(app, first.email).count()).toBe(0);
+    // The kept account still answers.
+    const { page } = await signIn(second.email);
+    await requestOf(app, second.email).getByRole("button", { name: "Approve" }).click();
+    expect((await page.waitFor((s) => s.Status === "Approved")).Login).toBeTruthy();
+    page.socket.disconnect();
+  });
+
+  it("Not me denies the login as fraud, and the user is locked: the next login is refused 1198", async () => {
+    const { email, uid } = await userInApp(app, "notme");
+    const { page } = await signIn(email);
+    await requestOf(app, email).getByRole("button", { name: "Not me" }).click();
+    expect((await page.waitFor((s) => s.Status === "Denied")).Error?.ErrorCode).toBe(1312);
+    await requestOf(app, email).waitFor({ state: "detached" });
+    const next = await login(gw, email);
+    expect(next.status).toBe(403);
+    expect(next.body.ErrorCode).toBe(1198);
+    page.socket.disconnect();
+    await call(gw.url, "DELETE", `/v2/manage/account/${uid}/push/lock`, { headers: secretHeaders(gw) });
+  });
+
+  it("opening /authenticator/#enroll=<link> adds the account and clears the link from the address", async () => {
+    const email = uniqueEmail("hash");
+    const { Uid: uid } = await createAccount(gw, email);
+    const link = await enrollmentLink(uid);
+    await app.goto(`${origin}/authenticator/#enroll=${encodeURIComponent(link)}`);
+    await account(app, email).waitFor({ timeout: 15_000 });
+    expect(new URL(app.url()).hash).toBe("");
+    await app.close();
+  });
+});
+
+/** The app's service worker registration id, as DevTools numbers it. */
+async function serviceWorkerRegistration(cdp: CDPSession): Promise<string> {
+  const found = new Promise<string>((resolve) => {
+    cdp.on("ServiceWorker.workerRegistrationUpdated", (e: { registrations: Array<{ registrationId: string; scopeURL: string; isDeleted: boolean }> }) => {
+      const r = e.registrations.find((x) => x.scopeURL.endsWith("/authenticator/") && !x.isDeleted);
+      if (r) resolve(r.registrationId);
+    });
+  });
+  await cdp.send("ServiceWorker.enable");
+  return found;
+}
+
+/** What the worker shows now. */
+function notifications(worker: Worker): Promise<Array<{ title: string; body: string; tag: string; actions: string[] }>> {
+  return worker.evaluate(async () => {
+    const scope = self as unknown as { registration: ServiceWorkerRegistration };
+    const list = await scope.registration.getNotifications();
+    return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, actions: ((n as unknown as { actions?: Array<{ action: string }> }).actions ?? []).map((a) => a.action) }));
+  });
+}
