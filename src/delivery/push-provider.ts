@@ -1,3 +1,5 @@
+import type { DeviceType } from "../devices/device-store.js";
+
 /**
  * The one small interface every push provider implements (AWS SNS, the customer's webhook, an open device
  * socket). A provider sends one message to one device and says how a failure should be treated (by throwing one of
@@ -28,7 +30,7 @@ export interface PushMessage {
   device: {
     /** The FCM/APNs token the device registered (decrypted only here, where it is used). */
     token: string;
-    type: "android" | "ios";
+    type: DeviceType;
     /** SNS platform endpoint created at enrollment, when the app uses AWS SNS. */
     endpointArn?: string;
   };

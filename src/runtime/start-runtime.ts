@@ -6,6 +6,7 @@ import type { RateLimitOptions } from "../rate-limits.js";
 import { createServices, type Services } from "../services.js";
 import { createMetrics } from "../metrics/metrics.js";
 import { createNotifier } from "../realtime/notifier.js";
+import { DEVICE_NAMESPACE } from "../realtime/device-channel.js";
 import { bootstrapApps, type BootstrapResult } from "../bootstrap.js";
 import type { RunningWorkers } from "../../workers/start-workers.js";
 import { openInfrastructure, type Infrastructure } from "./infrastructure.js";
@@ -115,7 +116,8 @@ function buildServices(config: Config, options: RuntimeOptions, infrastructure: 
     sealer,
     queues,
     metrics: createMetrics({ defaultMetrics: options.processMetrics ?? true }),
-    notifier: createNotifier(rooms, sealer),
+    // Open apps hear `push:ended` through Redis, on whichever gateway node holds their socket.
+    notifier: createNotifier(rooms, sealer, Date.now, infrastructure.emitter.of(DEVICE_NAMESPACE)),
     ...(options.rateLimits && { rateLimits: options.rateLimits }),
   });
 }

@@ -2,7 +2,7 @@ import { ConfigDeliveryError } from "../../src/delivery/delivery-errors.js";
 import { createOutboundGuard, type OutboundGuard } from "../../src/outbound/outbound-guard.js";
 import { parseServiceAccount } from "../../src/settings/native-credentials.js";
 import type { PushSettings } from "../../src/settings/push-settings.js";
-import { pushRouteOf, type DeliverableRoute, type Platform } from "../../src/settings/push-route.js";
+import { routeOfDevice, type DeliverableRoute, type RoutedDevice } from "../../src/settings/push-route.js";
 import type { PushProvider } from "../../src/delivery/push-provider.js";
 import { createApnsProvider, type ApnsProviderOptions } from "./apns.js";
 import { createFcmProvider } from "./fcm.js";
@@ -30,9 +30,14 @@ export interface Unroutable {
   unroutable: string;
 }
 
+/** A `web` device without a push subscription: no provider is meant to reach it (the device channel and the pull do). */
+export interface PullsOnly {
+  pullsOnly: true;
+}
+
 export interface ProviderSelector {
   /** The provider of a device's push under the app's settings (contract 1.5 "Where a push goes"). */
-  forDevice(appId: string, settings: PushSettings, platform: Platform): PushProvider | Unroutable;
+  forDevice(appId: string, settings: PushSettings, device: RoutedDevice): PushProvider | Unroutable | PullsOnly;
   /** The SNS provider for the app's credentials, for endpoint management. */
   sns(appId: string, settings: PushSettings): SnsProvider;
   close(): void;
@@ -69,9 +74,11 @@ export function createProviderSelector(options: ProviderOptions): ProviderSelect
     tokenGuard: createOutboundGuard({ allowPrivate: options.allowPrivateWebhooks }),
   };
   return {
-    forDevice(appId, s, platform) {
-      const route = pushRouteOf(s, platform);
-      return route.via === "none" ? { unroutable: route.reason } : providerOfRoute(selection, appId, s, route);
+    forDevice(appId, s, device) {
+      const route = routeOfDevice(s, device);
+      if (route.via === "none") return { unroutable: route.reason };
+      if (route.via === "device-channel") return { pullsOnly: true };
+      return providerOfRoute(selection, appId, s, route);
     },
     sns: (appId, s) => snsOf(selection, appId, s),
     close: () => closeSelection(selection),
@@ -89,8 +96,16 @@ function providerOfRoute(sel: Selection, appId: string, s: PushSettings, route: 
       return apnsOf(sel, appId, s, route.auth);
     case "webhook":
       return createWebhookProvider({ url: s.NativeSettings.WebhookUrl, signingSecret: s.NativeSettings.SigningSecret, guard: sel.webhookGuard });
+    case "webpush":
+      return notBuiltWebPush;
   }
 }
+
+/** Until the Web Push provider lands: a web device's push fails as the app's platform without a route would. */
+const notBuiltWebPush: PushProvider = {
+  name: "webhook",
+  send: () => Promise.reject(new ConfigDeliveryError("Web Push delivery is not built yet")),
+};
 
 /** The app's SNS provider for its AWS credentials. */
 function snsOf(sel: Selection, appId: string, s: PushSettings): SnsProvider {
