@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, CDPSession, Locator, Page, Worker } from "playwright-core";
 import { launchChromium, watchPage } from "./support/browser.js";
 import { TestPage } from "./support/cluster.js";
-import { uniqueEmail } from "./support/delivery.js";
+import { challengeOfToken, uniqueEmail } from "./support/delivery.js";
 import { deletePrefix, startTestGateway, testPrefix, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
@@ -150,8 +150,14 @@ describe("the authenticator app", () => {
     const approved = await waiting.waitFor((s) => s.Status === "Approved");
     expect(approved.Login?.Profile.Email[0]?.Value).toBe(email);
     await request.waitFor({ state: "detached" });
-    // It came over the device channel, acknowledged.
-    expect(gw.logs.some((l) => l.includes('"provider":"socket"') && l.includes("push sent"))).toBe(true);
+
+    // Signed in again while the app is open: the request comes over the device channel, acknowledged there.
+    const again = await signIn(email);
+    await requestOf(app, email).getByRole("button", { name: "Approve" }).click();
+    expect((await again.page.waitFor((s) => s.Status === "Approved")).Login).toBeTruthy();
+    const challenge = await challengeOfToken(gw, again.token);
+    await gw.waitForLog((l) => l.includes(challenge.id) && l.includes('"provider":"socket"') && l.includes("push sent"));
+    again.page.socket.disconnect();
     waiting.socket.disconnect();
   });
 
@@ -193,7 +199,8 @@ describe("the authenticator app", () => {
       const wrong = String((Number(shown) + 1) % 100).padStart(2, "0");
       await requestOf(app, email).getByLabel("Number").fill(wrong);
       await requestOf(app, email).getByRole("button", { name: "Approve" }).click();
-      expect((await second.page.waitFor((s) => s.Status === "Denied")).Error?.ErrorCode).toBe(1297);
+      // L5 answers 1297 and the login is denied: the page hears Denied, and the request leaves the app (push:ended).
+      expect((await second.page.waitFor((s) => s.Status === "Denied")).Error?.ErrorCode).toBe(1312);
       await requestOf(app, email).waitFor({ state: "detached" });
       second.page.socket.disconnect();
     } finally {

@@ -2,7 +2,7 @@
  * The accounts this authenticator holds, in IndexedDB, where both the page and the service worker read them: each
  * with its gateway's origin, its app, its own non-extractable key, and the server key its requests must verify with.
  */
-import type { ServerJwk } from "./server-signature.js";
+import type { ServerPublicJwk } from "../shared/wire.js";
 
 export interface Account {
   /** Local id (a random UUID). */
@@ -14,7 +14,7 @@ export interface Account {
   publicKey: string;
   privateKey: CryptoKey;
   /** Contract 2.9: the app's server key, from the L6 answer. */
-  serverKey: ServerJwk;
+  serverKey: ServerPublicJwk;
   /** The app's CustomAppName and the user's identifier, from the L6 answer. */
   appName: string;
   identifier: string;

@@ -5,7 +5,7 @@
  */
 import type { Socket } from "socket.io-client";
 import type { IoFactory } from "../shared/socket-io.js";
-import type { DevicePush, ErrorBody } from "../shared/wire.js";
+import type { DevicePush, DevicePushEnded, ErrorBody } from "../shared/wire.js";
 import type { Account } from "./account-store.js";
 import { freshTimestamp, sign } from "./device-key.js";
 
@@ -45,7 +45,7 @@ export function openDeviceChannel(io: IoFactory, account: Account, events: Chann
     socket.emit("push:ack", push.deliveryId);
     events.onPush(push);
   });
-  socket.on("push:ended", (ended: { secondfactorauthenticationtoken?: unknown }) => {
+  socket.on("push:ended", (ended: Partial<DevicePushEnded> | undefined) => {
     if (typeof ended?.secondfactorauthenticationtoken === "string") events.onEnded(ended.secondfactorauthenticationtoken);
   });
   return socket;

@@ -6,7 +6,7 @@
 import { callJson, describeError } from "../shared/page.js";
 import type { Account } from "./account-store.js";
 import { newDeviceKey } from "./device-key.js";
-import type { DeviceRegistered } from "../shared/wire.js";
+import type { DeviceRegistered, VapidPublicKey } from "../shared/wire.js";
 
 /** The enrollment URL of a link as pasted or scanned: `<gateway>/…/enroll/<token>?apikey=…`. Null when it is not one. */
 export function parseEnrollmentLink(text: string): URL | null {
@@ -34,7 +34,7 @@ async function pushToken(gateway: string, apikey: string): Promise<string> {
       const url = new URL("/identity/v2/auth/push/vapid-public-key", gateway);
       url.searchParams.set("apikey", apikey);
       const res = await callJson(url, "GET");
-      const key = (res.body as { PublicKey?: unknown } | null)?.PublicKey;
+      const key = (res.body as Partial<VapidPublicKey> | null)?.PublicKey;
       if (!res.ok || typeof key !== "string") return "none";
       subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
     }

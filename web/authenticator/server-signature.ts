@@ -4,16 +4,10 @@
  * shows nothing that does not verify with the key its account got at enrollment.
  */
 import { canonicalJson } from "../../src/crypto/canonical-json.js";
-import type { PushData } from "../shared/wire.js";
+import type { PushData, ServerPublicJwk } from "../shared/wire.js";
 
 /** The server key as L6 answers it (`serverPublicKey`): a bare P-256 JWK. */
-export interface ServerJwk {
-  kty: "EC";
-  crv: "P-256";
-  x: string;
-  y: string;
-  kid?: string;
-}
+export type ServerJwk = Pick<ServerPublicJwk, "x" | "y">;
 
 const fromBase64url = (s: string): Uint8Array<ArrayBuffer> => {
   const b64 = s.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (s.length % 4)) % 4);
