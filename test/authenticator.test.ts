@@ -79,7 +79,6 @@ async function setNumberMatching(mode: "Off" | "PickOne" | "Typed"): Promise<voi
 }
 
 async function shoot(target: Page, name: string): Promise<void> {
-  if (!screenshots) return;
   mkdirSync(new URL("../docs/images/", import.meta.url), { recursive: true });
   await target.screenshot({ path: new URL(`../docs/images/${name}.png`, import.meta.url).pathname });
 }
@@ -145,7 +144,6 @@ describe("the authenticator app", () => {
     await request.waitFor({ timeout: 15_000 });
     expect(await request.textContent()).toContain("Is it you signing in?");
     expect(await request.textContent()).toMatch(/Chrome/);
-    await shoot(app, "authenticator-request");
     await request.getByRole("button", { name: "Approve" }).click();
     const approved = await waiting.waitFor((s) => s.Status === "Approved");
     expect(approved.Login?.Profile.Email[0]?.Value).toBe(email);
@@ -171,7 +169,6 @@ describe("the authenticator app", () => {
       await request.waitFor({ timeout: 15_000 });
       expect(await request.getByRole("button", { name: "Approve" }).count()).toBe(0);
       await expect.poll(() => request.getByRole("button", { name: /^\d{2}$/ }).count()).toBe(3);
-      await shoot(app, "authenticator-number-matching");
       await request.getByRole("button", { name: number, exact: true }).click();
       expect((await page.waitFor((s) => s.Status === "Approved")).Login).toBeTruthy();
       page.socket.disconnect();
@@ -291,7 +288,6 @@ describe("the authenticator app", () => {
   it("two accounts side by side; Remove takes one off this device (its key deleted) and keeps the other", async () => {
     const first = await userInApp(app, "left");
     const second = await userInApp(app, "right");
-    await shoot(app, "authenticator-accounts");
     app.once("dialog", (d) => void d.accept());
     await account(app, first.email).getByRole("button", { name: "Remove" }).click();
     await account(app, first.email).waitFor({ state: "detached" });
@@ -326,6 +322,39 @@ describe("the authenticator app", () => {
     await account(app, email).waitFor({ timeout: 15_000 });
     expect(new URL(app.url()).hash).toBe("");
     await app.close();
+  });
+});
+
+describe.runIf(screenshots)("the pictures of docs/AUTHENTICATOR.md", () => {
+  it("a fresh phone: two accounts, a request, a request with number matching", async () => {
+    const phone = await browser.newContext(PHONE);
+    try {
+      const app = await phone.newPage();
+      await app.goto(`${origin}/authenticator/`);
+      const ada = "ada@example.com";
+      const grace = "grace@example.com";
+      for (const email of [ada, grace]) {
+        const { Uid } = await createAccount(gw, email);
+        await addAccount(app, await enrollmentLink(Uid), email);
+      }
+      await app.getByRole("status").first().evaluate((e) => (e.textContent = ""));
+      await shoot(app, "authenticator-accounts");
+      const first = await signIn(ada);
+      await requestOf(app, ada).waitFor({ timeout: 15_000 });
+      await shoot(app, "authenticator-request");
+      await requestOf(app, ada).getByRole("button", { name: "Deny" }).click();
+      await first.page.waitFor((s) => s.Status === "Denied");
+      first.page.socket.disconnect();
+      await setNumberMatching("PickOne");
+      const second = await signIn(grace);
+      await requestOf(app, grace).waitFor({ timeout: 15_000 });
+      await app.getByRole("status").first().evaluate((e) => (e.textContent = ""));
+      await shoot(app, "authenticator-number-matching");
+      second.page.socket.disconnect();
+    } finally {
+      await setNumberMatching("Off");
+      await phone.close();
+    }
   });
 });
 

@@ -200,6 +200,13 @@ function enrollFromHash(): void {
     return;
   }
   $<HTMLInputElement>("enroll-link").value = link;
+  // A link from anywhere can open this address: an account of another gateway than this app's is added only when
+  // the user says so (it would be named by whatever that gateway answers).
+  const target = parseEnrollmentLink(link);
+  if (target && target.origin !== location.origin && !confirm(`Add an account from ${target.host}?`)) {
+    say(`Not added: the link was for ${target.host}.`);
+    return;
+  }
   void addAccount(link);
 }
 
