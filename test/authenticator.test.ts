@@ -314,7 +314,7 @@ describe("the authenticator app", () => {
     await call(gw.url, "DELETE", `/v2/manage/account/${uid}/push/lock`, { headers: secretHeaders(gw) });
   });
 
-  it("opening /authenticator/#enroll=<link> adds the account and clears the link from the address", async () => {
+  it("opening /authenticator/#enroll= with a link adds the account and clears the link from the address", async () => {
     const email = uniqueEmail("hash");
     const { Uid: uid } = await createAccount(gw, email);
     const link = await enrollmentLink(uid);
