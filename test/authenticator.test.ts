@@ -121,7 +121,12 @@ describe("the authenticator app", () => {
     }
     const sw = await call(gw.url, "GET", "/authenticator/sw.js");
     expect(sw.headers.get("content-type")).toMatch(/^text\/javascript/);
-    expect((await call(gw.url, "GET", "/authenticator/nothing.js")).status).toBe(404);
+    // Only its own files: anything else under the path is the contract's JSON 404, never a file of the server.
+    for (const path of ["/authenticator/nothing.js", "/authenticator/..%2F..%2Fpackage.json", "/authenticator/app.ts", "/authenticator/sw.js%00", "/authenticator/tsconfig.json"]) {
+      const res = await call(gw.url, "GET", path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("content-type"), path).toMatch(/^application\/json/);
+    }
   });
 
   it("adds an account by a pasted link; a login's request comes by the device channel while open, and Approve reaches the login's socket", async () => {

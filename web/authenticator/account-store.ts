@@ -20,6 +20,8 @@ export interface Account {
   identifier: string;
   /** The app's Message (L6 answer), shown with each request when the push itself carries none. */
   message: string;
+  /** What the gateway has as this device's push token: the subscription's JSON, or "none". */
+  deviceToken: string;
   addedAt: number;
 }
 

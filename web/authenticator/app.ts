@@ -10,6 +10,7 @@ import type { DevicePush, PushData } from "../shared/wire.js";
 import { deleteAccount, listAccounts, saveAccount, type Account } from "./account-store.js";
 import { openDeviceChannel } from "./device-channel.js";
 import { enroll, parseEnrollmentLink } from "./enrollment.js";
+import { syncPushTokens } from "./push-token.js";
 import { answerRequest, ENDED_CODES, pullPending } from "./gateway-calls.js";
 import { requestView } from "./request-view.js";
 import { startScanner } from "./scanner.js";
@@ -29,6 +30,8 @@ const sockets = new Map<string, Socket>();
 /** The requests on screen, by device handle (one per sign-in, whichever way it arrived). */
 const shown = new Map<string, Shown>();
 let io: IoFactory | undefined;
+/** The service worker's registration, once made (undefined where the browser has none). */
+let registration: Promise<ServiceWorkerRegistration | undefined> = Promise.resolve(undefined);
 
 // ---- accounts ----
 
@@ -69,7 +72,7 @@ async function addAccount(text: string): Promise<void> {
   try {
     // Asked while the user's tap is still fresh, so requests can show as notifications when the app is closed.
     if ("Notification" in window && Notification.permission === "default") await Notification.requestPermission().catch(() => "default");
-    const result = await enroll(link, deviceName());
+    const result = await enroll(link, deviceName(), await registration);
     if ("error" in result) {
       say(result.error, "error");
       return;
@@ -77,6 +80,7 @@ async function addAccount(text: string): Promise<void> {
     await saveAccount(result.account);
     accounts.push(result.account);
     renderAccounts();
+    offerNotifications();
     $<HTMLInputElement>("enroll-link").value = "";
     say(`Added ${result.account.appName} (${result.account.identifier}). Its sign-in requests now come here.`, "ok");
     connect(result.account);
@@ -185,6 +189,31 @@ function connect(account: Account): void {
   );
 }
 
+// ---- notifications ----
+
+/**
+ * Where notifications are not decided yet (an account added before they were allowed, or an iPhone's app opened
+ * from the Home Screen for the first time), a button asks: the browser only asks on a tap.
+ */
+function offerNotifications(): void {
+  const button = $<HTMLButtonElement>("notifications");
+  button.hidden = !("Notification" in window) || Notification.permission !== "default" || accounts.length === 0;
+  button.onclick = async () => {
+    await Notification.requestPermission().catch(() => "default");
+    button.hidden = true;
+    await refreshPushTokens();
+  };
+}
+
+/** Give each account's gateway this browser's push subscription where it has changed (2.8's token update). */
+async function refreshPushTokens(): Promise<void> {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  for (const a of await syncPushTokens(await registration, accounts)) {
+    await saveAccount(a);
+    accounts = accounts.map((x) => (x.id === a.id ? a : x));
+  }
+}
+
 // ---- start ----
 
 function enrollFromHash(): void {
@@ -224,7 +253,10 @@ async function start(): Promise<void> {
     void addAccount(text);
   });
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/authenticator/sw.js", { scope: "/authenticator/" }).catch((err: unknown) => console.warn("service worker not registered:", err));
+    registration = navigator.serviceWorker.register("/authenticator/sw.js", { scope: "/authenticator/" }).catch((err: unknown) => {
+      console.warn("service worker not registered:", err);
+      return undefined;
+    });
     // The worker answered from a notification: the request is over here too.
     navigator.serviceWorker.addEventListener("message", (ev: MessageEvent<{ type?: string; handle?: string }>) => {
       if (ev.data?.type === "answered" && typeof ev.data.handle === "string") drop(ev.data.handle);
@@ -237,6 +269,8 @@ async function start(): Promise<void> {
   void pullAll();
   enrollFromHash();
   window.addEventListener("hashchange", enrollFromHash);
+  offerNotifications();
+  void refreshPushTokens();
   window.addEventListener("focus", () => void pullAll());
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") void pullAll();

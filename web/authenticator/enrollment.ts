@@ -1,12 +1,13 @@
 /**
  * Adding an account (contract L6 with `deviceType: "web"`, 2.7): a fresh key, the browser's Web Push subscription
  * where it has one (else `"none"`: the account then gets its requests by the device channel and the pull), and the
- * L6 answer kept: the server key, the app's name, the user's identifier.
+ * L6 answer kept: the server key, the app's name and Message, the user's identifier.
  */
 import { callJson, describeError } from "../shared/page.js";
 import type { Account } from "./account-store.js";
 import { newDeviceKey } from "./device-key.js";
-import type { DeviceRegistered, VapidPublicKey } from "../shared/wire.js";
+import { pushTokenFor } from "./push-token.js";
+import type { DeviceRegistered } from "../shared/wire.js";
 
 /** The enrollment URL of a link as pasted or scanned: `<gateway>/…/enroll/<token>?apikey=…`. Null when it is not one. */
 export function parseEnrollmentLink(text: string): URL | null {
@@ -24,33 +25,11 @@ export function parseEnrollmentLink(text: string): URL | null {
 /** L6's answer; a gateway of another version may leave out the (ext) fields. */
 type Registered = Partial<DeviceRegistered>;
 
-/** The text L6 takes as `deviceToken`: this browser's push subscription as JSON, or "none" without one. */
-async function pushToken(gateway: string, apikey: string): Promise<string> {
-  if (!("serviceWorker" in navigator) || !("PushManager" in window) || Notification.permission !== "granted") return "none";
-  try {
-    const registration = await navigator.serviceWorker.ready;
-    let subscription = await registration.pushManager.getSubscription();
-    if (!subscription) {
-      const url = new URL("/identity/v2/auth/push/vapid-public-key", gateway);
-      url.searchParams.set("apikey", apikey);
-      const res = await callJson(url, "GET");
-      const key = (res.body as Partial<VapidPublicKey> | null)?.PublicKey;
-      if (!res.ok || typeof key !== "string") return "none";
-      subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
-    }
-    return JSON.stringify(subscription.toJSON());
-  } catch (err) {
-    // No push service (headless browsers, some embedded ones), or the user said no: pull and socket only.
-    console.info("Web Push unavailable, this account will pull its requests:", err);
-    return "none";
-  }
-}
-
 /** Enroll with the link; the account is returned (not yet saved), or the reason it could not be added. */
-export async function enroll(link: URL, deviceName: string): Promise<{ account: Account } | { error: string }> {
+export async function enroll(link: URL, deviceName: string, registration: ServiceWorkerRegistration | undefined): Promise<{ account: Account } | { error: string }> {
   const apikey = link.searchParams.get("apikey")!;
   const key = await newDeviceKey();
-  const deviceToken = await pushToken(link.origin, apikey);
+  const deviceToken = await pushTokenFor(registration, link.origin, apikey);
   const res = await callJson(link, "POST", { deviceName, deviceType: "web", publicKey: key.publicKey, deviceToken });
   if (!res.ok) return { error: describeError(res.body) };
   const r = res.body as Registered;
@@ -66,6 +45,7 @@ export async function enroll(link: URL, deviceName: string): Promise<{ account: 
       appName: r.appName || link.host,
       identifier: r.identifier ?? "",
       message: r.message ?? "",
+      deviceToken,
       addedAt: Date.now(),
     },
   };

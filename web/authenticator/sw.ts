@@ -6,7 +6,8 @@
  * the app on the request.
  */
 import type { PushData, WebPushPayload } from "../shared/wire.js";
-import { listAccounts, type Account } from "./account-store.js";
+import { listAccounts, saveAccount, type Account } from "./account-store.js";
+import { syncPushTokens } from "./push-token.js";
 import { answerRequest } from "./gateway-calls.js";
 import { verifyServerSignature } from "./server-signature.js";
 
@@ -37,7 +38,7 @@ interface WorkerScope {
   skipWaiting(): Promise<void>;
   addEventListener(type: "push", fn: (e: PushEvent) => void): void;
   addEventListener(type: "notificationclick", fn: (e: NotificationEvent) => void): void;
-  addEventListener(type: "install" | "activate", fn: (e: ExtendableEvent) => void): void;
+  addEventListener(type: "install" | "activate" | "pushsubscriptionchange", fn: (e: ExtendableEvent) => void): void;
 }
 declare const self: WorkerScope & Record<string, unknown>;
 
@@ -131,3 +132,11 @@ self.addEventListener("push", (e) => {
   e.waitUntil(onPush(payload));
 });
 self.addEventListener("notificationclick", (e) => e.waitUntil(onNotificationClick(e.notification, e.action)));
+// The browser replaced the subscription (expired, or rotated by the push service): every account's gateway is told.
+self.addEventListener("pushsubscriptionchange", (e) =>
+  e.waitUntil(
+    listAccounts()
+      .then((accounts) => syncPushTokens(self.registration, accounts))
+      .then((changed) => Promise.all(changed.map(saveAccount))),
+  ),
+);
