@@ -249,7 +249,7 @@ describe("the authenticator app", () => {
     await other.close();
   });
 
-  it("with the app closed, a Web Push reaches the service worker, which shows a notification whose Approve answers the login", async () => {
+  it("with the app closed, a Web Push reaches the service worker, which shows a notification whose Approve answers the login; the app opens on the request", async () => {
     const { email, uid } = await userInApp(app, "push");
     // A second device (webhook) for the same user: the data of a login is the same for every device, so its copy is
     // the payload the Web Push provider would have sent the app.
@@ -285,6 +285,17 @@ describe("the authenticator app", () => {
     expect((await page.waitFor((s) => s.Status === "Approved")).Login?.Profile.Email[0]?.Value).toBe(email);
     expect(await notifications(worker)).toHaveLength(0);
     page.socket.disconnect();
+
+    // A tap on the notification itself (no action) opens the app at #request=<handle>. The worker's openWindow
+    // needs the user activation of a real tap, which DevTools cannot give: the address it opens is opened here.
+    const next = await signIn(email);
+    const nextPush = await pushOfLogin(gw, receiver, next.token);
+    const reopened = await context.newPage();
+    await reopened.goto(`${origin}/authenticator/#request=${encodeURIComponent(nextPush.data.secondfactorauthenticationtoken!)}`);
+    await requestOf(reopened, email).getByRole("button", { name: "Deny" }).click({ timeout: 15_000 });
+    expect((await next.page.waitFor((s) => s.Status === "Denied")).Error?.ErrorCode).toBe(1312);
+    next.page.socket.disconnect();
+    await reopened.close();
     await cdp.detach();
     await helper.close();
     app = await openApp();

@@ -216,7 +216,22 @@ async function refreshPushTokens(): Promise<void> {
 
 // ---- start ----
 
+/** `#request=<handle>` (a tapped notification): bring that request into view once it is shown. */
+function showRequestFromHash(): void {
+  const m = /^#request=(.+)$/.exec(location.hash);
+  if (!m) return;
+  let handle = "";
+  try {
+    handle = decodeURIComponent(m[1]!);
+  } catch {
+    return;
+  }
+  shown.get(handle)?.region.scrollIntoView();
+  void pullAll();
+}
+
 function enrollFromHash(): void {
+  showRequestFromHash();
   const m = /^#enroll=(.+)$/.exec(location.hash);
   if (!m) return;
   // The link is used once: it leaves the address bar (and the history entry) before anything else.
