@@ -132,6 +132,12 @@ describe("the authenticator app", () => {
   it("adds an account by a pasted link; a login's request comes by the device channel while open, and Approve reaches the login's socket", async () => {
     app = await openApp();
     await expect.poll(() => app.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active?.scriptURL ?? ""))).toContain("/authenticator/sw.js");
+    // Chromium's own verdict on the manifest, icons and worker: nothing stops "Install app" but the test's
+    // browser context itself, which is an incognito one.
+    const devtools = await context.newCDPSession(app);
+    const { installabilityErrors } = (await devtools.send("Page.getInstallabilityErrors")) as { installabilityErrors: Array<{ errorId: string }> };
+    expect(installabilityErrors.filter((e) => e.errorId !== "in-incognito")).toEqual([]);
+    await devtools.detach();
     const email = uniqueEmail("app");
     await createAccount(gw, email);
     // The login is waiting for an enrollment: the account added, its request arrives at once.
