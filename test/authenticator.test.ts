@@ -343,6 +343,24 @@ describe("the authenticator app", () => {
     await app.goto(`${origin}/authenticator/#enroll=${encodeURIComponent(link)}`);
     await account(app, email).waitFor({ timeout: 15_000 });
     expect(new URL(app.url()).hash).toBe("");
+  });
+
+  it("an #enroll= link naming another gateway than the app's own is added only if the user confirms its host", async () => {
+    const email = uniqueEmail("foreign");
+    const { Uid: uid } = await createAccount(gw, email);
+    // The same enrollment, addressed to another origin (as a link from a stranger's mail would be).
+    const link = new URL(await enrollmentLink(uid));
+    const foreign = `${gw.url}${link.pathname}${link.search}`;
+    expect(new URL(foreign).origin).not.toBe(origin);
+    const asked = app.waitForEvent("dialog");
+    await app.goto(`${origin}/authenticator/#enroll=${encodeURIComponent(foreign)}`);
+    const dialog = await asked;
+    expect(dialog.message()).toContain(new URL(foreign).host);
+    await dialog.dismiss();
+    await expect.poll(() => app.getByRole("status").first().textContent()).toContain("Not added");
+    expect(await account(app, email).count()).toBe(0);
+    // The link is still unused: the user's own app can add it.
+    await addAccount(app, link.href, email);
     await app.close();
   });
 });
