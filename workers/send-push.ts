@@ -128,6 +128,7 @@ const countPush = (deps: Pick<Services, "metrics">, provider: string, outcome: "
 function buildMessage(deps: Pick<Services, "devices" | "sealer" | "now">, c: Challenge, device: Device, settings: PushSettings, deliveryId: string): PushMessage {
   return {
     deliveryId,
+    challengeId: c.id,
     device: {
       token: deps.devices.openToken(c.appId, c.uid, device),
       type: device.type,

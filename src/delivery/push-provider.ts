@@ -27,6 +27,8 @@ export interface PushData {
 export interface PushMessage {
   /** Stable per (challenge, device, send number): the receiver's idempotency key. */
   deliveryId: string;
+  /** The challenge this push is for (Web Push derives its `Topic` from it, so a resend replaces an undelivered push). */
+  challengeId?: string;
   device: {
     /** The FCM/APNs token the device registered (decrypted only here, where it is used). */
     token: string;
@@ -41,6 +43,6 @@ export interface PushMessage {
 }
 
 export interface PushProvider {
-  readonly name: "sns" | "webhook" | "socket" | "fcm" | "apns";
+  readonly name: "sns" | "webhook" | "socket" | "fcm" | "apns" | "webpush";
   send(message: PushMessage, signal: AbortSignal): Promise<void>;
 }

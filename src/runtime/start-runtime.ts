@@ -28,6 +28,8 @@ export interface RuntimeOptions {
    * Node's roots. `main` never sets it: no environment variable can make production trust another CA for APNs.
    */
   apnsCa?: string;
+  /** Tests only, as `apnsCa`: the CA of a local Web Push service stand-in, trusted for push endpoints. */
+  webPushCa?: string;
 }
 
 export interface Runtime {
@@ -74,7 +76,7 @@ export async function startRuntime(configured: Config, options: RuntimeOptions):
   rebootstrapOnReconnect(services);
   const app = gateway?.serveApi(bootstrap, isAccepting);
 
-  const workers = options.worker ? startWorkerRole(services, infrastructure, { apnsCa: options.apnsCa }) : undefined;
+  const workers = options.worker ? startWorkerRole(services, infrastructure, { apnsCa: options.apnsCa, webPushCa: options.webPushCa }) : undefined;
   const metricsServer =
     !options.gateway && config.METRICS_PORT !== undefined
       ? await startWorkerMetrics(services, config.METRICS_PORT, isAccepting).catch(abandon(async () => workers?.close()))
