@@ -11,6 +11,8 @@ import { TestPhone } from "./support/phone.js";
 import { pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, secretHeaders, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
+import type { PushMessage } from "../src/delivery/push-provider.js";
+import { webPushPayloadOf } from "../workers/providers/web-push-payload.js";
 
 /**
  * The authenticator app (contract 2.10) in real Chromium against a real gateway, driven only by what a person
@@ -270,7 +272,8 @@ describe("the authenticator app", () => {
 
     const { token, page } = await signIn(email);
     const push = await pushOfLogin(gw, receiver, token);
-    const payload = { data: push.data, notification: push.notification };
+    // The very plaintext the Web Push provider encrypts for a web device (workers/providers/web-push-payload.ts).
+    const payload = webPushPayloadOf({ data: push.data as unknown as PushMessage["data"], notification: push.notification })!;
     // An altered copy first: no notification.
     await cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId, data: JSON.stringify({ ...payload, data: { ...push.data, browser: "Evil" } }) });
     await cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId, data: JSON.stringify(payload) });
