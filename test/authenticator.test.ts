@@ -310,6 +310,30 @@ describe("the authenticator app", () => {
     app = await openApp();
   });
 
+  it("a Web Push arriving while the app is in front is shown in the app, not as a notification", async () => {
+    const { email, uid } = await userInApp(app, "front");
+    const phone = new TestPhone();
+    expect((await phone.enroll(await enrollmentLink(uid))).status).toBe(200);
+    // This page hears nothing by the device channel: what it shows can only come through its worker.
+    const front = await openApp();
+    await front.routeWebSocket(/\/socket\.io\//, (ws) => ws.close());
+    await front.reload();
+    await front.bringToFront();
+    const cdp = await context.newCDPSession(front);
+    const registrationId = await serviceWorkerRegistration(cdp);
+    const worker = context.serviceWorkers().find((w) => w.url().endsWith("/authenticator/sw.js"))!;
+    const { token, page } = await signIn(email);
+    const push = await pushOfLogin(gw, receiver, token);
+    const payload = webPushPayloadOf({ data: push.data as unknown as PushMessage["data"], notification: push.notification })!;
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId, data: JSON.stringify(payload) });
+    await requestOf(front, email).getByRole("button", { name: "Approve" }).click({ timeout: 15_000 });
+    expect((await page.waitFor((s) => s.Status === "Approved")).Login).toBeTruthy();
+    expect(await notifications(worker)).toHaveLength(0);
+    page.socket.disconnect();
+    await cdp.detach();
+    await front.close();
+  });
+
   it("two accounts side by side; Remove takes one off this device (its key deleted) and keeps the other", async () => {
     const first = await userInApp(app, "left");
     const second = await userInApp(app, "right");

@@ -18,6 +18,9 @@ import { verifyServerSignature } from "./server-signature.js";
 
 const say = (text: string, tone: Tone = "") => sayIn($("status"), text, tone);
 
+/** What the service worker tells the open app. */
+type WorkerMessage = { type: "answered"; handle: string } | { type: "request"; accountId: string; data: PushData; body?: string } | undefined;
+
 interface Shown {
   account: Account;
   region: HTMLElement;
@@ -272,9 +275,13 @@ async function start(): Promise<void> {
       console.warn("service worker not registered:", err);
       return undefined;
     });
-    // The worker answered from a notification: the request is over here too.
-    navigator.serviceWorker.addEventListener("message", (ev: MessageEvent<{ type?: string; handle?: string }>) => {
-      if (ev.data?.type === "answered" && typeof ev.data.handle === "string") drop(ev.data.handle);
+    navigator.serviceWorker.addEventListener("message", (ev: MessageEvent<WorkerMessage>) => {
+      const m = ev.data;
+      // The worker answered from a notification: the request is over here too.
+      if (m?.type === "answered" && typeof m.handle === "string") drop(m.handle);
+      // A Web Push arrived while this page is in front: shown here, checked again like any other.
+      const account = m?.type === "request" ? accounts.find((a) => a.id === m.accountId) : undefined;
+      if (account && m?.type === "request") void offer(account, m.data, m.body);
     });
   }
   accounts = await listAccounts();

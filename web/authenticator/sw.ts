@@ -24,6 +24,7 @@ interface NotificationEvent extends ExtendableEvent {
 }
 interface WindowClientLike {
   url: string;
+  focused: boolean;
   focus(): Promise<unknown>;
   navigate(url: string): Promise<unknown>;
   postMessage(message: unknown): void;
@@ -71,6 +72,13 @@ async function onPush(payload: Partial<WebPushPayload> | undefined): Promise<voi
     return;
   }
   if (!(Date.parse(data.expiresAt) > Date.now())) return;
+  // The app is in front of the user: it shows the request itself (a notification on top would say it twice).
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const front = windows.find((c) => c.focused && new URL(c.url).pathname === APP);
+  if (front) {
+    front.postMessage({ type: "request", accountId: account.id, data, body: payload?.notification?.body });
+    return;
+  }
   const message = data.message || payload?.notification?.body || account.message;
   const details = [data.identifier || account.identifier, data.browser, data.location].filter(Boolean).join(" · ");
   const notificationData: NotificationData = { accountId: account.id, push: data };
