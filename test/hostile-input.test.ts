@@ -8,6 +8,7 @@ import { TestPhone } from "./support/phone.js";
 import { pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, ping, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
+import { WebSubscriber } from "./support/web-subscriber.js";
 
 /**
  * Every endpoint, fed malformed, missing, oversized and hostile input: it answers the contract's error body with
@@ -29,6 +30,10 @@ let handle: string;
 /** The enrollment URL of another user's login, a user with no device yet, and the phone that would enroll. */
 let enrollUrl: string;
 let newcomer: TestPhone;
+/** An enrollment URL (no login waiting) for a browser's web device (contract 2.7), and its subscription. */
+let webEnrollUrl: string;
+const browser = new TestPhone("p256");
+const subscription = new WebSubscriber("https://push.example.net/wpush/v2/hostile");
 
 const PASSWORD = "correct horse battery";
 
@@ -41,6 +46,9 @@ beforeAll(async () => {
   await createAccount(gw, "victim@example.com");
   enrollUrl = (await login(gw, "victim@example.com")).body.SecondFactorAuthentication.PushQRCode!.Url;
   newcomer = new TestPhone();
+  const browserUid = (await createAccount(gw, "browser@example.com")).Uid;
+  const settings = await gw.services.settings.get(gw.apiKey, (await gw.services.apps.get(gw.apiKey))!.name);
+  webEnrollUrl = (await gw.services.enrollment.issue({ appId: gw.apiKey, uid: browserUid }, settings)).Url;
 
   uid = (await createAccount(gw, "user@example.com", PASSWORD)).Uid;
   phone = new TestPhone();
@@ -167,6 +175,40 @@ const endpoints: Endpoint[] = [
     accepted: (res) => {
       ok()(res);
       expect(res.body).toMatchObject({ isRegistered: true });
+    },
+  },
+  {
+    // Contract 2.7: a web device's token is a PushSubscription's JSON; anything else is refused 965.
+    name: "L6 enroll (web)", method: "POST", path: () => new URL(webEnrollUrl).pathname, query: () => ({ apikey: gw.apiKey }),
+    refusedWith: { apikey: APIKEY },
+    body: (() => {
+      const valid = () => ({ deviceName: "Authenticator", deviceType: "web", publicKey: browser.publicKeyHex, deviceToken: subscription.deviceToken });
+      const good = subscription.subscription;
+      const badSubscriptions = [
+        { ...good, endpoint: "http://push.example.net/x" },
+        { ...good, endpoint: "not a url" },
+        { ...good, keys: { ...good.keys, p256dh: Buffer.alloc(65, 4).toString("base64url") } },
+        { ...good, keys: { ...good.keys, p256dh: good.keys.p256dh.slice(0, 40) } },
+        { ...good, keys: { ...good.keys, auth: Buffer.alloc(15).toString("base64url") } },
+        { ...good, keys: null },
+        { endpoint: good.endpoint },
+        { ...good, pad: "x".repeat(5000) },
+      ].map((b) => JSON.stringify(b));
+      const badToken = fc.oneof(notText, fc.constant(null), hostileString.filter((v) => v !== "none"), fc.constantFrom(...badSubscriptions));
+      return { valid, invalid: refusedBody(valid, "deviceToken", badToken) };
+    })(),
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ isRegistered: true, appName: "Acme Authenticator", identifier: "browser@example.com" });
+    },
+  },
+  {
+    // Contract 2.7: the deployment's VAPID key, for any app.
+    name: "VAPID public key", method: "GET", path: () => "/identity/v2/auth/push/vapid-public-key", query: () => ({ apikey: gw.apiKey }),
+    refusedWith: { apikey: APIKEY },
+    accepted: (res) => {
+      ok()(res);
+      expect(Buffer.from((res.body as { PublicKey: string }).PublicKey, "base64url")).toHaveLength(65);
     },
   },
   {
@@ -364,7 +406,7 @@ describe("routes and credentials", () => {
  * last send 20 s back; the answer approves the waiting login; the resets remove the phone).
  */
 describe("controls: the unspoiled calls are accepted", () => {
-  const order = ["L10 get settings", "L10 put settings", "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L6 enroll", "L5 answer", "L9 MFA settings", "L7 reset own", "L8 reset by admin", "L2 login"];
+  const order = ["L10 get settings", "L10 put settings", "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L6 enroll", "L6 enroll (web)", "VAPID public key", "L5 answer", "L9 MFA settings", "L7 reset own", "L8 reset by admin", "L2 login"];
   it.each(order)("%s", async (name) => {
     const ep = endpoints.find((e) => e.name === name)!;
     if (name === "L3 resend") {

@@ -66,7 +66,7 @@ describe("L6 with deviceType web", () => {
     expect(devices.map((d) => d.type)).toEqual(["web"]);
   });
 
-  it("accepts \"none\": L2 then works with no push settings configured, and the device gets the login by the pull", async () => {
+  it('accepts "none": L2 then works with no push settings configured, and the device gets the login by the pull', async () => {
     const phone = new TestPhone("p256", "none");
     const e = await enrollWithoutLogin(gw, { type: "web", phone });
     const res = await login(gw, e.email);
@@ -92,7 +92,7 @@ describe("L6 with deviceType web", () => {
     expect((await login(gw, android.email)).status).toBe(200);
   });
 
-  it("the push-token update of a web device takes a subscription or \"none\" and refuses anything else (965)", async () => {
+  it('the push-token update of a web device takes a subscription or "none" and refuses anything else (965)', async () => {
     const phone = new TestPhone("p256", "none");
     const e = await enrollWithoutLogin(gw, { type: "web", phone });
     const sub = new WebSubscriber("https://push.example.net/wpush/v2/updated");
