@@ -73,6 +73,14 @@ const schema = z.object({
   /** APNs base URL (contract 2.6) for every app, e.g. a local stand-in; unset: Apple's, by each app's Environment. */
   APNS_ENDPOINT: baseUrl.optional(),
   ALLOW_PRIVATE_WEBHOOKS: bool.optional(),
+  /**
+   * The VAPID `sub` claim of Web Push (contract 2.7): how a push service reaches the operator, a `mailto:` address or
+   * an `https:` URL. Unset: PUBLIC_URL when it is https (and not localhost), else `mailto:webpush@<its host>`.
+   */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/[^\s/]+\S*)$/, "must be a mailto: address (mailto:ops@example.com) or an https URL")
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Seconds a resend must wait after the previous send. */
   RESEND_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(20),

@@ -16,6 +16,8 @@ export function createKeys(prefix: string) {
     app: (appId: string) => `${app(appId)}:app`,
     /** Set of every apikey, for the admin CLI. */
     apps: () => `${prefix}:apps`,
+    /** String: the deployment's VAPID private key (Web Push, contract 2.7), sealed; one for every app. */
+    vapidKey: () => `${prefix}:vapid-key`,
     /** String: the app's push settings, secrets sealed. */
     settings: (appId: string) => `${app(appId)}:settings`,
     /** String: uid of the account with this email, username or phone. */

@@ -13,6 +13,7 @@ import { createEnrollment, type Enrollment } from "./enrollment/enrollment.js";
 import { createRateLimits, defaultRateLimits, type RateLimitOptions, type RateLimits } from "./rate-limits.js";
 import type { PushQueues } from "./delivery/queues.js";
 import type { Notifier } from "./realtime/notifier.js";
+import { createVapidKeys, type VapidKeys } from "./crypto/vapid-key.js";
 import { createAuditLog, type AuditLog } from "./audit/audit-log.js";
 import { createGuessBudget, type GuessBudget } from "./guess-budget.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
@@ -48,6 +49,8 @@ export interface Services {
   audit: AuditLog;
   /** Each app's key that signs push data (contract 2.9). */
   serverKeys: ServerKeys;
+  /** The deployment's VAPID key of Web Push (contract 2.7). */
+  vapid: VapidKeys;
   metrics: Metrics;
   queues: PushQueues;
   notifier: Notifier;
@@ -98,6 +101,7 @@ export function createServices(deps: ServiceDeps): Services {
           : undefined,
     }),
     serverKeys: createServerKeys(deps.redis, keys, deps.sealer),
+    vapid: createVapidKeys(deps.redis, keys, deps.sealer),
     metrics: deps.metrics ?? createMetrics({ defaultMetrics: false }),
     queues: deps.queues,
     notifier: deps.notifier,

@@ -15,6 +15,7 @@ import { qrCodeRoutes } from "./routes/qr-code.js";
 import { backupCodeRoutes } from "./routes/backup-codes.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { CONSOLE_PATH, consoleRoutes } from "../console/console-routes.js";
+import { AUTHENTICATOR_PATH, authenticatorRoutes } from "../authenticator/authenticator-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import { coreOperations, type Operation } from "./openapi.js";
 import { keepRawBody } from "./request-signing.js";
@@ -42,7 +43,7 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.set("etag", false);
   app.set("trust proxy", s.config.TRUST_PROXY);
   app.set("case sensitive routing", false);
-  app.use(securityHeaders([CONSOLE_PATH, ...(options.pagePrefixes ?? [])]));
+  app.use(securityHeaders([CONSOLE_PATH, AUTHENTICATOR_PATH, ...(options.pagePrefixes ?? [])]));
   app.use(requestLog(s.logger, s.metrics));
   // Pages on the configured origins call the API; the operator tools (/admin, /metrics) stay same-origin.
   app.use(cors({ origins: s.config.CORS_ORIGINS, publicUrl: s.config.PUBLIC_URL, except: ["/admin", "/metrics"] }));
@@ -70,6 +71,8 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(serverCallerRoutes(s));
   // The operator's console, in every mode (it holds nothing: the operator signs in with the app's secret).
   app.use(consoleRoutes());
+  // The authenticator app (2.10), in every mode: it holds nothing on the server.
+  app.use(authenticatorRoutes());
   for (const router of options.extra ?? []) app.use(router);
   app.use(methodNotAllowed([...coreOperations, ...(options.operations ?? [])]));
   app.use(notFound);
