@@ -13,11 +13,14 @@ import { createEnrollment, type Enrollment } from "./enrollment/enrollment.js";
 import { createRateLimits, defaultRateLimits, type RateLimitOptions, type RateLimits } from "./rate-limits.js";
 import type { PushQueues } from "./delivery/queues.js";
 import type { Notifier } from "./realtime/notifier.js";
+import { createVapidKeys, type VapidKeys } from "./crypto/vapid-key.js";
 import { createAuditLog, type AuditLog } from "./audit/audit-log.js";
 import { createGuessBudget, type GuessBudget } from "./guess-budget.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { createOutboundGuard } from "./outbound/outbound-guard.js";
 import { createServerKeys, type ServerKeys } from "./crypto/server-key.js";
+import { createBackupCodeStore, type BackupCodeStore } from "./backup-codes/backup-code-store.js";
+import { createManagementTokens, type ManagementTokens } from "./apps/management-tokens.js";
 
 /**
  * The composition root's product: every store and service a request handler or worker needs, built from
@@ -30,18 +33,24 @@ export interface Services {
   keys: Keys;
   sealer: Sealer;
   apps: AppStore;
+  /** (ext) Management bearer tokens traded for the apisecret (contract 1.6). */
+  managementTokens: ManagementTokens;
   accounts: AccountStore;
   sessions: SessionStore;
   settings: SettingsStore;
   devices: DeviceStore;
   challenges: ChallengeStore;
   enrollment: Enrollment;
+  /** Each user's backup codes, kept as keyed hashes (L13–L16). */
+  backupCodes: BackupCodeStore;
   limits: RateLimits;
   /** Each address's budget of failed guesses (1103, 902, 905). */
   guesses: GuessBudget;
   audit: AuditLog;
   /** Each app's key that signs push data (contract 2.9). */
   serverKeys: ServerKeys;
+  /** The deployment's VAPID key of Web Push (contract 2.7). */
+  vapid: VapidKeys;
   metrics: Metrics;
   queues: PushQueues;
   notifier: Notifier;
@@ -66,19 +75,22 @@ export function createServices(deps: ServiceDeps): Services {
   const date = () => new Date(now());
   const keys = createKeys(deps.config.REDIS_PREFIX);
   const limits = createRateLimits(deps.redis, keys, { ...defaultRateLimits, ...deps.rateLimits });
+  const apps = createAppStore(deps.redis, keys, deps.sealer, date);
   return {
     config: deps.config,
     logger: deps.logger,
     redis: deps.redis,
     keys,
     sealer: deps.sealer,
-    apps: createAppStore(deps.redis, keys, date),
+    apps,
+    managementTokens: createManagementTokens(deps.redis, keys, apps, now),
     accounts: createAccountStore(deps.redis, keys, date),
     sessions: createSessionStore(deps.redis, keys, deps.config.SESSION_TTL_SECONDS, date),
     settings: createSettingsStore(deps.redis, keys, deps.sealer, { allowPrivateWebhooks: deps.config.ALLOW_PRIVATE_WEBHOOKS }),
     devices: createDeviceStore(deps.redis, keys, deps.sealer, date),
     challenges: createChallengeStore(deps.redis, keys),
-    enrollment: createEnrollment(deps.redis, keys, { publicUrl: deps.config.PUBLIC_URL, ttlSeconds: deps.config.ENROLLMENT_TTL_SECONDS }, date),
+    enrollment: createEnrollment(deps.redis, keys, deps.sealer, { publicUrl: deps.config.PUBLIC_URL, ttlSeconds: deps.config.ENROLLMENT_TTL_SECONDS }, date),
+    backupCodes: createBackupCodeStore(deps.redis, keys, deps.sealer),
     limits,
     guesses: createGuessBudget(limits.failedGuessesPerIp),
     audit: createAuditLog(deps.redis, keys, deps.logger, {
@@ -89,6 +101,7 @@ export function createServices(deps: ServiceDeps): Services {
           : undefined,
     }),
     serverKeys: createServerKeys(deps.redis, keys, deps.sealer),
+    vapid: createVapidKeys(deps.redis, keys, deps.sealer),
     metrics: deps.metrics ?? createMetrics({ defaultMetrics: false }),
     queues: deps.queues,
     notifier: deps.notifier,

@@ -55,6 +55,9 @@ describe("every route's real answer fits its schema in /openapi.json", () => {
     fits("GET", "/healthz", await call(gw.url, "GET", "/healthz"));
     fits("GET", "/readyz", await call(gw.url, "GET", "/readyz"));
     fits("GET", "/openapi.json", await call(gw.url, "GET", "/openapi.json"));
+    fits("GET", "/identity/v2/auth/push/vapid-public-key", await call(gw.url, "GET", "/identity/v2/auth/push/vapid-public-key", { query: q() }));
+    fits("GET", "/ciam/appinfo", await call(gw.url, "GET", "/ciam/appinfo", { query: q() }));
+    fits("POST", "/v2/manage/token", await call(gw.url, "POST", "/v2/manage/token", { headers: secretHeaders(gw) }));
     const metrics = await fetch(`${gw.url}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
@@ -78,7 +81,7 @@ describe("every route's real answer fits its schema in /openapi.json", () => {
     const token = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
 
     const phone = new TestPhone();
-    fits("POST", "/identity/v2/auth/account/2fa/push/enroll/{token}", await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url));
+    fits("POST", "/identity/v2/auth/account/2fa/push/enroll/{token}", await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url));
     const handle = (await pushOfLogin(gw, receiver, token)).data.secondfactorauthenticationtoken!;
     // L3, the resend: the same path with the token and no body.
     fits("POST", "/identity/v2/auth/login/2fa", await call(gw.url, "POST", "/identity/v2/auth/login/2fa", { query: q({ secondfactorauthenticationtoken: token }) }));
@@ -102,6 +105,18 @@ describe("every route's real answer fits its schema in /openapi.json", () => {
     fits("POST", "/v2/manage/push/test", await call(gw.url, "POST", "/v2/manage/push/test", { headers: secretHeaders(gw), json: { Uid: uid } }));
     fits("GET", "/v2/manage/push/audit", await call(gw.url, "GET", "/v2/manage/push/audit", { headers: secretHeaders(gw), query: { count: "5" } }));
     fits("DELETE", "/v2/manage/account/{uid}/push/lock", await call(gw.url, "DELETE", `/v2/manage/account/${uid}/push/lock`, { headers: secretHeaders(gw) }));
+
+    // Backup codes: mine, reset, an admin's for the user, and a waiting login finished with one.
+    fits("GET", "/identity/v2/auth/account/2fa/backupcode", await call(gw.url, "GET", "/identity/v2/auth/account/2fa/backupcode", user));
+    fits("GET", "/identity/v2/auth/account/2fa/backupcode/reset", await call(gw.url, "GET", "/identity/v2/auth/account/2fa/backupcode/reset", user));
+    fits("GET", "/identity/v2/manage/account/2fa/backupcode", await call(gw.url, "GET", "/identity/v2/manage/account/2fa/backupcode", { headers: secretHeaders(gw), query: { uid } }));
+    const codes = await call<{ BackUpCodes: string[] }>(gw.url, "GET", "/identity/v2/manage/account/2fa/backupcode/reset", { headers: secretHeaders(gw), query: { uid } });
+    fits("GET", "/identity/v2/manage/account/2fa/backupcode/reset", codes);
+    const waiting = await login(gw, email);
+    fits("PUT", "/identity/v2/auth/login/2fa/verification/backupcode", await call(gw.url, "PUT", "/identity/v2/auth/login/2fa/verification/backupcode", {
+      query: q({ secondfactorauthenticationtoken: waiting.body.SecondFactorAuthentication.SecondFactorAuthenticationToken }),
+      json: { backupcode: codes.body.BackUpCodes[0]! },
+    }));
 
     // And the removals: one device, all of mine, all of a user's.
     fits("DELETE", "/identity/v2/auth/account/2fa/push/devices/{deviceId}", await call(gw.url, "DELETE", `/identity/v2/auth/account/2fa/push/devices/${deviceId}`, user));

@@ -17,7 +17,7 @@ import { WebhookReceiver } from "./support/webhook-receiver.js";
  * pushes there (the "socket" provider), acknowledging each; the app's own provider is the fallback.
  */
 
-/** A phone app that keeps its key in WebCrypto, as the simulator does: P-256, r||s signatures. */
+/** A phone app that keeps its key in WebCrypto, as the authenticator app does: P-256, r||s signatures. */
 class WebCryptoPhone {
   publicKeyHex = "";
   private key: CryptoKey | undefined;
@@ -96,7 +96,7 @@ async function enrolled(phone: AnyPhone) {
   await createAccount(gw, user);
   const first = await login(gw, user);
   const firstToken = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
-  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
+  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url)).status).toBe(200);
   await pushOfLogin(gw, receiver, firstToken);
   return { user, firstToken, first: await challengeOfToken(gw, firstToken) };
 }
@@ -222,7 +222,7 @@ describe("the device channel with the classic adapter", () => {
     await createAccount(classic, user);
     const first = await login(classic, user);
     const firstToken = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
-    await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
+    await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url);
     await pushOfLogin(classic, inbox, firstToken);
     const device = track(await DeviceSocket.connect(classic, phone));
     await device.waitFor(carriesHandleOf(await challengeOfToken(classic, firstToken)));

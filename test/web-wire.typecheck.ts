@@ -9,6 +9,7 @@ import type { ErrorBody } from "../src/errors.js";
 import type { publicDeadLetter } from "../src/http/routes/dead-letters.js";
 import type { SecondFactorResponse } from "../src/login/start-login.js";
 import type { DevicePush } from "../src/realtime/device-push.js";
+import type { DeviceRegistered } from "../src/enrollment/register-device.js";
 import type { PushStatus } from "../src/realtime/status.js";
 import type { PushSettings } from "../src/settings/push-settings.js";
 import type * as Web from "../web/shared/wire.js";
@@ -26,6 +27,7 @@ export type ServerToPage = [
   Holds<ReadsAs<AuditEntry, Web.AuditEntry>>,
   Holds<ReadsAs<ReturnType<typeof publicDeadLetter>, Web.DeadLetterRow>>,
   Holds<ReadsAs<DevicePush, Web.DevicePush>>,
+  Holds<ReadsAs<DeviceRegistered, Web.DeviceRegistered>>,
   // And back: what the console PUTs is what L10 validates.
   Holds<ReadsAs<Web.PushSettings, PushSettings>>,
 ];

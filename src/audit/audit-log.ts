@@ -21,6 +21,9 @@ export const auditEventTypeSchema = z.enum([
   "settings.changed",
   "user.locked",
   "user.unlocked",
+  "backup_codes.issued",
+  "backup_codes.reset",
+  "backup_code.used",
 ]);
 export type AuditEventType = z.infer<typeof auditEventTypeSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { DeviceType } from "../devices/device-store.js";
 
 /**
  * The one small interface every push provider implements (AWS SNS, the customer's webhook, an open device
@@ -28,10 +29,12 @@ export type PushData = z.infer<typeof pushDataSchema>;
 export interface PushMessage {
   /** Stable per (challenge, device, send number): the receiver's idempotency key. */
   deliveryId: string;
+  /** The challenge this push is for (Web Push derives its `Topic` from it, so a resend replaces an undelivered push). */
+  challengeId?: string;
   device: {
     /** The FCM/APNs token the device registered (decrypted only here, where it is used). */
     token: string;
-    type: "android" | "ios";
+    type: DeviceType;
     /** SNS platform endpoint created at enrollment, when the app uses AWS SNS. */
     endpointArn?: string;
   };
@@ -42,6 +45,6 @@ export interface PushMessage {
 }
 
 export interface PushProvider {
-  readonly name: "sns" | "webhook" | "socket" | "fcm" | "apns";
+  readonly name: "sns" | "webhook" | "socket" | "fcm" | "apns" | "webpush";
   send(message: PushMessage, signal: AbortSignal): Promise<void>;
 }

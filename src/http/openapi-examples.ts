@@ -17,11 +17,18 @@ const qr = {
   ExpireIn: "2026-11-29T12:05:00.000Z",
   AppName: "Acme Authenticator",
   Message: "Please approve the sign-in request",
+  AuthenticatorUrl: `https://mfa.example.com/authenticator/#enroll=${encodeURIComponent(`https://mfa.example.com/identity/v2/auth/account/2fa/push/enroll/${guid}`)}`,
 };
 const device = { Id: "0f8c2b1e-7a4d-4e2b-9c3a-1d2e3f4a5b6c", Name: "Ada's Pixel", Type: "android", IsActive: true, CreatedDate: at };
 const posted = { IsPosted: true };
 const deleted = { IsDeleted: true };
-const noFlags = { IsAuthenticatorVerified: false, IsOTPAuthenticatorVerified: false, IsEmailOtpAuthenticatorVerified: false, IsSecurityQuestionAuthenticatorVerified: false };
+const noFlags = {
+  IsGoogleAuthenticatorVerified: false, IsAuthenticatorVerified: false, IsOTPAuthenticatorVerified: false, IsEmailOtpAuthenticatorVerified: false,
+  IsSecurityQuestionAuthenticatorVerified: false, QRCode: null, ManualEntryCode: null, OTPPhoneNo: null, OTPStatus: null, Email: [],
+  EmailOTPStatus: null, SecurityQuestions: [], IsBackupCodeEnabled: false,
+};
+const qrImageUrl = `https://mfa.example.com/identity/v2/auth/qr-code?apikey=${guid}&token=${guid}&size=200`;
+const codes = ["k3f9-x2m7", "p8q2-w4n6", "a7c1-z9v3", "m5t8-r2b6", "h4j6-y1e9", "d2g7-u5s8", "n9w3-c6k1", "f1x5-q8p4", "e6r2-b7m9", "s3v8-t4h2"];
 const settings = {
   IsEnabled: true, CustomAppName: "Acme Authenticator", Message: "Please approve the sign-in request", QRCodeWidth: 200, NotificationService: "Native",
   AWSsettings: { AccessKeyId: "", SecretAccessKey: "", Region: "" },
@@ -37,7 +44,7 @@ export const OPENAPI_EXAMPLES: Record<string, { body?: unknown; response?: unkno
   "POST /identity/v2/auth/login/2fa": {
     body: { email: "ada@example.com", password: "correct horse battery" },
     response: {
-      SecondFactorAuthentication: { SecondFactorAuthenticationToken: guid, ExpireIn: "2026-11-29T12:02:00.000Z", IsPushDeviceRegistered: true, PushQRCode: null, ...noFlags },
+      SecondFactorAuthentication: { SecondFactorAuthenticationToken: guid, ExpireIn: "2026-11-29T12:02:00.000Z", IsPushDeviceRegistered: true, PushQRCode: null, PushQRCodeDetails: null, ...noFlags },
       Profile: null, access_token: "00000000-0000-0000-0000-000000000000", expires_in: "0001-01-01T00:00:00",
     },
   },
@@ -46,11 +53,27 @@ export const OPENAPI_EXAMPLES: Record<string, { body?: unknown; response?: unkno
   "PUT /identity/v2/auth/login/2fa/verification/push": { body: { verify: "Yes", signature: "3045022100c0ffee…".replace("…", "") }, response: posted },
   "POST /identity/v2/auth/account/2fa/push/enroll/{token}": {
     body: { deviceName: "Ada's Pixel", deviceType: "android", publicKey: "3059301306072a8648ce3d0201", deviceToken: "fcm-registration-token" },
-    response: { isRegistered: true, serverPublicKey: { kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", kid: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs" }, appName: "Acme Authenticator", identifier: "ada@example.com" },
+    response: { isRegistered: true, serverPublicKey: { kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", kid: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs" }, appName: "Acme Authenticator", identifier: "ada@example.com", message: "Please approve the sign-in request" },
   },
   "DELETE /identity/v2/auth/account/2fa/authenticator/push": { response: deleted },
   "DELETE /identity/v2/manage/account/2fa/authenticator/push/{uid}": { response: deleted },
-  "GET /identity/v2/auth/account/2fa": { response: { IsPushDeviceRegistered: true, PushQRCode: qr, ...noFlags } },
+  "GET /identity/v2/auth/account/2fa": { response: { IsPushDeviceRegistered: true, PushQRCode: qrImageUrl, PushQRCodeDetails: qr, ...noFlags } },
+  "GET /identity/v2/auth/account/2fa/backupcode": { response: { BackUpCodes: codes } },
+  "GET /identity/v2/auth/account/2fa/backupcode/reset": { response: { BackUpCodes: codes } },
+  "GET /identity/v2/manage/account/2fa/backupcode": { response: { BackUpCodes: codes } },
+  "GET /identity/v2/manage/account/2fa/backupcode/reset": { response: { BackUpCodes: codes } },
+  "PUT /identity/v2/auth/login/2fa/verification/backupcode": { body: { backupcode: "k3f9-x2m7" }, response: login },
+  "POST /v2/manage/token": { response: { access_token: guid, expires_in: "2026-11-29T13:00:00.000Z" } },
+  "GET /ciam/appinfo": {
+    response: {
+      AppName: "Acme",
+      TwoFactorAuthentication: {
+        IsEnabled: true, IsRequired: true, IsPushAuthenticator: true, IsGoogleAuthenticator: false, IsAuthenticator: false,
+        IsOTPAuthenticator: false, IsEmailOtpAuthenticator: false, IsSecurityQuestionAuthenticator: false,
+      },
+    },
+  },
+  "GET /identity/v2/auth/push/vapid-public-key": { response: { PublicKey: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM" } },
   "GET /v2/manage/2fa/push-notification-settings": { response: settings },
   "PUT /v2/manage/2fa/push-notification-settings": { body: { IsEnabled: true, NotificationService: "Native", NativeSettings: { WebhookUrl: "https://push.example.com/send", SigningSecret: "a signing secret of 16+ chars" } }, response: settings },
   "GET /v2/manage/push/audit": { response: { Data: [{ id: "1764417600000-0", at, type: "challenge.approved", uid, challenge: guid }] } },

@@ -13,9 +13,11 @@ import { deadLettersSchema } from "./routes/dead-letters.js";
 import { renameDeviceBody } from "./routes/devices.js";
 import { healthAnswer, readyAnswer } from "./routes/health.js";
 import { accountMfaSettingsSchema } from "./routes/identity.js";
-import { pushTokenBody } from "./routes/phone.js";
+import { pushTokenBody, vapidKeyAnswer } from "./routes/phone.js";
+import { appInfoAnswer, managementTokenAnswer } from "./routes/server-callers.js";
+import { backupCodesAnswerSchema } from "../backup-codes/issue-backup-codes.js";
 import {
-  answerBody, auditQuery, countQuery, deletedAnswer, deviceBody, firstFactorBody, newAccountBody, postedAnswer, testPushAnswer,
+  answerBody, auditQuery, backupCodeBody, countQuery, deletedAnswer, deviceBody, firstFactorBody, newAccountBody, postedAnswer, testPushAnswer,
   testPushBody, twoFactorTokenQuery,
 } from "./routes/schemas.js";
 import { OPENAPI_EXAMPLES } from "./openapi-examples.js";
@@ -65,8 +67,16 @@ const ops: Operation[] = [
   { method: "delete", path: "/identity/v2/auth/account/2fa/authenticator/push", summary: "L7: remove my push devices", tag: "LoginRadius", auth: "access_token", response: deletedAnswer },
   { method: "delete", path: "/identity/v2/manage/account/2fa/authenticator/push/{uid}", summary: "L8: remove a user's push devices", tag: "LoginRadius", auth: "apisecret", response: deletedAnswer, errors: [938] },
   { method: "get", path: "/identity/v2/auth/account/2fa", summary: "L9: my MFA settings, with a fresh enrollment QR", tag: "LoginRadius", auth: "access_token", response: accountMfaSettingsSchema, errors: [429] },
+  { method: "get", path: "/identity/v2/auth/qr-code", summary: "L11: the enrollment QR as a PNG (size clamped to 100-1000) while the enrollment is open; 1104 expired or used, 1103 unknown", tag: "LoginRadius", auth: "apikey", query: ["token", "size"], response: { mediaType: "image/png" }, errors: [1103, 1104, 908, 429] },
+  { method: "get", path: "/identity/v2/auth/account/2fa/backupcode", summary: "L13: a new set of 10 backup codes, replacing the old; shown once", tag: "LoginRadius", auth: "access_token", response: backupCodesAnswerSchema, errors: [429] },
+  { method: "get", path: "/identity/v2/auth/account/2fa/backupcode/reset", summary: "L14: a new set of backup codes (reset)", tag: "LoginRadius", auth: "access_token", response: backupCodesAnswerSchema, errors: [429] },
+  { method: "get", path: "/identity/v2/manage/account/2fa/backupcode", summary: "L15: a new set of backup codes for a user, by an admin", tag: "LoginRadius", auth: "apisecret", query: ["uid"], response: backupCodesAnswerSchema, errors: [908, 938] },
+  { method: "get", path: "/identity/v2/manage/account/2fa/backupcode/reset", summary: "L15: a new set of backup codes for a user, by an admin (reset)", tag: "LoginRadius", auth: "apisecret", query: ["uid"], response: backupCodesAnswerSchema, errors: [908, 938] },
+  { method: "put", path: "/identity/v2/auth/login/2fa/verification/backupcode", summary: "L16: finish a waiting login with a backup code: the login response; the push challenge ends Cancelled; a wrong code is 1066", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery, body: backupCodeBody, response: loginResponseSchema, errors: [1066, 1103, 1104, 1198, 429] },
   { method: "get", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: push settings, secrets masked", tag: "LoginRadius", auth: "apisecret", response: settings },
   { method: "put", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: change push settings (merged into what is stored)", tag: "LoginRadius", auth: "apisecret", body: settings, merges: true, response: settings },
+  { method: "post", path: "/v2/manage/token", summary: "1.6 (ext): a management bearer token for an hour, for the apisecret or a signature", tag: "LoginRadius", auth: "apisecret", response: managementTokenAnswer },
+  { method: "get", path: "/ciam/appinfo", summary: "L17: the app's name and which second factors it offers", tag: "LoginRadius", auth: "apikey", response: appInfoAnswer, errors: [429] },
   { method: "get", path: "/v2/manage/push/audit", summary: "Audit events, newest first", tag: "Admin", auth: "apisecret", query: auditQuery, response: z.object({ Data: z.array(auditEntrySchema) }), errors: [908] },
   { method: "delete", path: "/v2/manage/account/{uid}/push/lock", summary: "Unlock a user", tag: "Admin", auth: "apisecret", response: deletedAnswer, errors: [938] },
   { method: "get", path: "/v2/manage/account/{uid}/push/devices", summary: "A user's push devices", tag: "Admin", auth: "apisecret", response: devicesListSchema, errors: [938] },
@@ -79,12 +89,16 @@ const ops: Operation[] = [
   { method: "get", path: "/identity/v2/auth/account/2fa/push/pending", summary: "2.8: the logins waiting for the phone, by a pull signed with its enrolled key", tag: "Devices", auth: "apikey", query: ["publicKey", "timestamp", "signature"], response: z.object({ Data: z.array(pushDataSchema) }), errors: [1297, 1313, 429] },
   { method: "put", path: "/identity/v2/auth/account/2fa/push/device-token", summary: "2.8: the phone's new push token, signed with its enrolled key; revives an inactive device", tag: "Devices", auth: "apikey", body: pushTokenBody, response: postedAnswer, errors: [1297, 1313, 429] },
   { method: "get", path: "/identity/v2/auth/push/server-key", summary: "2.9: the app's server public key (JWK) that signs push data", tag: "Devices", auth: "apikey", response: serverPublicJwkSchema, errors: [429] },
+  { method: "get", path: "/identity/v2/auth/push/vapid-public-key", summary: "2.7: the deployment's VAPID public key (base64url uncompressed P-256 point), the same for every app", tag: "Devices", auth: "apikey", response: vapidKeyAnswer, errors: [429] },
   { method: "get", path: "/", summary: "The landing page", tag: "Pages", auth: "none", page: true },
   { method: "get", path: "/home.css", summary: "The landing page's styles", tag: "Pages", auth: "none", page: true },
   { method: "get", path: "/console", summary: "The operator's console: push settings, test push, recent challenges, dead letters", tag: "Console", auth: "none", page: true },
   { method: "get", path: "/console/", summary: "Redirects to /console", tag: "Console", auth: "none", page: true },
   { method: "get", path: "/console/console.js", summary: "The console's script", tag: "Console", auth: "none", page: true },
   { method: "get", path: "/console/console.css", summary: "The console's styles", tag: "Console", auth: "none", page: true },
+  { method: "get", path: "/authenticator", summary: "Redirects to /authenticator/", tag: "Authenticator", auth: "none", page: true },
+  { method: "get", path: "/authenticator/", summary: "2.10: the authenticator app, an installable web app that approves sign-ins", tag: "Authenticator", auth: "none", page: true },
+  { method: "get", path: "/authenticator/{file}", summary: "2.10: the app's script, service worker (sw.js), styles, manifest and icons", tag: "Authenticator", auth: "none", page: true },
   { method: "get", path: "/docs", summary: "This document, rendered (Swagger UI)", tag: "Operations", auth: "none", page: true },
   { method: "get", path: "/docs/", summary: "Redirects to /docs", tag: "Operations", auth: "none", page: true },
   { method: "get", path: "/docs/{file}", summary: "Swagger UI's files and its initializer", tag: "Operations", auth: "none", page: true },
@@ -180,6 +194,9 @@ function operationObject(op: Operation): Record<string, unknown> {
     },
   };
 }
+
+/** The core operations (without the extra routers'), pages included, for the 405 answer. */
+export const coreOperations: readonly Operation[] = ops;
 
 /** The operations of this node that are documented: every one but the pages and their files. */
 export const documentedOperations = (extra: Operation[] = []): Operation[] => [...ops, ...extra].filter((op) => !op.page);

@@ -3,10 +3,11 @@ import { accountRef, identifierRef, normalizeIdentifier, type IdentifierKind } f
 import { checkPassword, refuseIfNotMeLocked, type PasswordCheckDeps } from "../accounts/lockout.js";
 import { openChallenge, type OpenChallengeDeps } from "../challenge/open-challenge.js";
 import { z } from "zod";
-import { pushQRCodeSchema } from "../enrollment/enrollment.js";
+import { pushQRCodeDetailsSchema } from "../enrollment/enrollment.js";
 import type { Services } from "../services.js";
 import { describeBrowser, describeLocation, type ClientContext } from "./client-context.js";
 import { loadPushSettings, type PushSettingsDeps } from "./push-enabled.js";
+import { otherFactorFields, otherFactorFieldsSchema } from "./other-factors.js";
 
 export interface FirstFactor {
   kind: IdentifierKind;
@@ -20,12 +21,12 @@ export const secondFactorResponseSchema = z.object({
     SecondFactorAuthenticationToken: z.string(),
     ExpireIn: z.string(),
     IsPushDeviceRegistered: z.boolean(),
-    PushQRCode: pushQRCodeSchema.nullable(),
+    /** Contract 1.3: the URL of the enrollment QR's image (L11), when the user has no device. */
+    PushQRCode: z.string().nullable(),
+    /** (ext) Beside it: the enrollment URL, the image inline, the store and authenticator links. */
+    PushQRCodeDetails: pushQRCodeDetailsSchema.nullable(),
     PushNumber: z.string().optional(),
-    IsAuthenticatorVerified: z.literal(false),
-    IsOTPAuthenticatorVerified: z.literal(false),
-    IsEmailOtpAuthenticatorVerified: z.literal(false),
-    IsSecurityQuestionAuthenticatorVerified: z.literal(false),
+    ...otherFactorFieldsSchema.shape,
   }),
   Profile: z.null(),
   access_token: z.literal("00000000-0000-0000-0000-000000000000"),
@@ -34,7 +35,7 @@ export const secondFactorResponseSchema = z.object({
 export type SecondFactorResponse = z.infer<typeof secondFactorResponseSchema>;
 
 /** What L2 touches: its limits and the accounts, then what each of its steps needs. */
-export type StartLoginDeps = Pick<Services, "limits" | "accounts"> & PasswordCheckDeps & PushSettingsDeps & OpenChallengeDeps;
+export type StartLoginDeps = Pick<Services, "limits" | "accounts" | "backupCodes"> & PasswordCheckDeps & PushSettingsDeps & OpenChallengeDeps;
 
 /**
  * L2: check the first factor, open a challenge (cancelling the user's older one), push it to every active
@@ -56,20 +57,18 @@ export async function startLogin(deps: StartLoginDeps, app: AppRecord, input: Fi
   await deps.limits.loginPerAccount(accountRef(app.apiKey, uid));
   await refuseIfNotMeLocked(deps, app.apiKey, uid);
 
-  const { token, challenge, qr, devices } = await openChallenge(deps, app, settings, uid, profile, {
-    browser: describeBrowser(client.userAgent),
-    location: describeLocation(client.ip),
-  });
+  const [{ token, challenge, qr, devices }, backupCodesLeft] = await Promise.all([
+    openChallenge(deps, app, settings, uid, profile, { browser: describeBrowser(client.userAgent), location: describeLocation(client.ip) }),
+    deps.backupCodes.left(app.apiKey, uid),
+  ]);
 
   const sfa: SecondFactorResponse["SecondFactorAuthentication"] = {
     SecondFactorAuthenticationToken: token,
     ExpireIn: new Date(challenge.expiresAt).toISOString(),
     IsPushDeviceRegistered: devices.length > 0,
-    PushQRCode: qr,
-    IsAuthenticatorVerified: false,
-    IsOTPAuthenticatorVerified: false,
-    IsEmailOtpAuthenticatorVerified: false,
-    IsSecurityQuestionAuthenticatorVerified: false,
+    PushQRCode: qr?.PushQRCode ?? null,
+    PushQRCodeDetails: qr?.PushQRCodeDetails ?? null,
+    ...otherFactorFields({ backupCodes: backupCodesLeft > 0 }),
   };
   if (challenge.number) sfa.PushNumber = challenge.number;
   return {

@@ -8,13 +8,8 @@ export function startUrls(config: Pick<Config, "PUBLIC_URL" | "isDev" | "ADMIN_T
   const at = (path: string) => `${config.PUBLIC_URL}${path}`;
   return [
     { name: "Start here", url: at("/") },
-    ...(config.isDev
-      ? [
-          { name: "Demo login", url: at("/demo/") },
-          { name: "Phone simulator", url: at("/demo/phone") },
-        ]
-      : []),
-    { name: "Authenticator", url: at("/authenticator/") },
+    ...(config.isDev ? [{ name: "Demo login", url: at("/demo/") }] : []),
+    { name: "Authenticator", url: at("/authenticator/"), ...(config.isDev && { note: "the demo's phone" }) },
     { name: "Console", url: at("/console") },
     { name: "API reference", url: at("/docs"), note: `OpenAPI: ${at("/openapi.json")}` },
     { name: "Health", url: at("/healthz"), note: `ready: ${at("/readyz")}` },

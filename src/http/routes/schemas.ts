@@ -36,7 +36,8 @@ export const answerBody = z.object({
 
 export const deviceBody = z.object({
   deviceName: text(100),
-  deviceType: z.enum(["android", "ios"]),
+  /** `web` (ext, contract 2.7): the authenticator app; its token is a push subscription's JSON or "none". */
+  deviceType: z.enum(["android", "ios", "web"]),
   publicKey: z.string().regex(/^[0-9a-fA-F]+$/, "must be hex").max(4096),
   deviceToken: text(4096),
 });
@@ -57,3 +58,8 @@ export const testPushBody = z
   .object({ Email: z.email().max(254).optional(), Uid: z.string().max(64).optional() })
   .refine((b) => !!b.Email !== !!b.Uid, "Give Email or Uid (one of them).");
 export const testPushAnswer = z.object({ IsPosted: z.literal(true), Devices: z.number().int() });
+
+/** L16: the backup code as typed (its dash, spaces and case do not matter); long enough for any paste, no more. */
+export const backupCodeBody = z.object({
+  backupcode: z.string().trim().min(1, "is required").max(64),
+});
