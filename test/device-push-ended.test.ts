@@ -44,7 +44,7 @@ async function userWithTwoApps(): Promise<{ e: Enrolled; open: TestPhone; other:
   const other = new TestPhone("p256", "none");
   const e = await enrollWithoutLogin(A, { type: "web", phone: open, email: uniqueEmail("ended") });
   const settings = await A.services.settings.get(A.apiKey, (await A.services.apps.get(A.apiKey))!.name);
-  const url = (await A.services.enrollment.issue({ appId: A.apiKey, uid: e.uid }, settings)).Url;
+  const url = (await A.services.enrollment.issue({ appId: A.apiKey, uid: e.uid }, settings)).PushQRCodeDetails.Url;
   expect((await other.enroll(url, "Second browser", "web")).status).toBe(200);
   const socket = track(await TestDeviceSocket.connect(B, open));
   return { e, open, other, socket };

@@ -31,7 +31,7 @@ afterAll(async () => {
 async function enrollmentUrl(email = uniqueEmail("web")): Promise<{ url: string; uid: string; email: string }> {
   const { Uid: uid } = await createAccount(gw, email);
   const settings = await gw.services.settings.get(gw.apiKey, (await gw.services.apps.get(gw.apiKey))!.name);
-  return { url: (await gw.services.enrollment.issue({ appId: gw.apiKey, uid }, settings)).Url, uid, email };
+  return { url: (await gw.services.enrollment.issue({ appId: gw.apiKey, uid }, settings)).PushQRCodeDetails.Url, uid, email };
 }
 
 const enrollWeb = (url: string, phone: TestPhone, deviceToken: string) =>
@@ -58,7 +58,7 @@ describe("L6 with deviceType web", () => {
     const { url, uid } = await enrollmentUrl();
     expect((await enrollWeb(url, new TestPhone("p256"), sub.deviceToken)).status).toBe(200);
     const settings = await gw.services.settings.get(gw.apiKey, (await gw.services.apps.get(gw.apiKey))!.name);
-    const again = (await gw.services.enrollment.issue({ appId: gw.apiKey, uid }, settings)).Url;
+    const again = (await gw.services.enrollment.issue({ appId: gw.apiKey, uid }, settings)).PushQRCodeDetails.Url;
     // The same subscription with its keys in another order and padded base64url: one token all the same.
     const reordered = JSON.stringify({ keys: { auth: `${sub.subscription.keys.auth}==`, p256dh: sub.subscription.keys.p256dh }, endpoint: sub.endpoint });
     expect((await enrollWeb(again, new TestPhone("p256"), reordered)).status).toBe(200);
@@ -87,7 +87,7 @@ describe("L6 with deviceType web", () => {
     const android = await enrollWithoutLogin(gw, { type: "android" });
     expectContractError(await login(gw, android.email), "android only, no route", 1298);
     const settings = await gw.services.settings.get(gw.apiKey, (await gw.services.apps.get(gw.apiKey))!.name);
-    const url = (await gw.services.enrollment.issue({ appId: gw.apiKey, uid: android.uid }, settings)).Url;
+    const url = (await gw.services.enrollment.issue({ appId: gw.apiKey, uid: android.uid }, settings)).PushQRCodeDetails.Url;
     expect((await enrollWeb(url, new TestPhone("p256"), "none")).status).toBe(200);
     expect((await login(gw, android.email)).status).toBe(200);
   });

@@ -50,7 +50,7 @@ async function browserUser(): Promise<{ email: string; uid: string; phone: TestP
   expect(first.status, first.text).toBe(200);
   const sub = service.subscribe();
   const phone = new TestPhone("p256", sub.deviceToken);
-  const enrolled = await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url, "Authenticator", "web");
+  const enrolled = await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url, "Authenticator", "web");
   expect(enrolled.status, enrolled.text).toBe(200);
   return { email, uid, phone, sub, firstToken: first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken };
 }
