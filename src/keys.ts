@@ -59,6 +59,8 @@ export function createKeys(prefix: string) {
     enrollmentQr: (referenceHash: string) => `${prefix}:enrqr:${referenceHash}`,
     /** Set: keyed hashes of the user's unused backup codes (L13–L16); a code is used up with SREM. */
     backupCodes: (appId: string, uid: string) => `${user(appId, uid)}:backup`,
+    /** String: the app and secret version a management bearer token (by its hash) belongs to; expires with it. */
+    managementToken: (tokenHash: string) => `${prefix}:mgt:${tokenHash}`,
     /** String: development-only generated master key. */
     devMasterKey: () => `${prefix}:dev:master-key`,
     /** String: development-only demo app credentials (secret sealed). */

@@ -20,6 +20,7 @@ import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { createOutboundGuard } from "./outbound/outbound-guard.js";
 import { createServerKeys, type ServerKeys } from "./crypto/server-key.js";
 import { createBackupCodeStore, type BackupCodeStore } from "./backup-codes/backup-code-store.js";
+import { createManagementTokens, type ManagementTokens } from "./apps/management-tokens.js";
 
 /**
  * The composition root's product: every store and service a request handler or worker needs, built from
@@ -32,6 +33,8 @@ export interface Services {
   keys: Keys;
   sealer: Sealer;
   apps: AppStore;
+  /** (ext) Management bearer tokens traded for the apisecret (contract 1.6). */
+  managementTokens: ManagementTokens;
   accounts: AccountStore;
   sessions: SessionStore;
   settings: SettingsStore;
@@ -72,13 +75,15 @@ export function createServices(deps: ServiceDeps): Services {
   const date = () => new Date(now());
   const keys = createKeys(deps.config.REDIS_PREFIX);
   const limits = createRateLimits(deps.redis, keys, { ...defaultRateLimits, ...deps.rateLimits });
+  const apps = createAppStore(deps.redis, keys, deps.sealer, date);
   return {
     config: deps.config,
     logger: deps.logger,
     redis: deps.redis,
     keys,
     sealer: deps.sealer,
-    apps: createAppStore(deps.redis, keys, date),
+    apps,
+    managementTokens: createManagementTokens(deps.redis, keys, apps, now),
     accounts: createAccountStore(deps.redis, keys, date),
     sessions: createSessionStore(deps.redis, keys, deps.config.SESSION_TTL_SECONDS, date),
     settings: createSettingsStore(deps.redis, keys, deps.sealer, { allowPrivateWebhooks: deps.config.ALLOW_PRIVATE_WEBHOOKS }),

@@ -312,6 +312,22 @@ const endpoints: Endpoint[] = [
       expect(res.body).toMatchObject({ Profile: { Uid: victimUid }, access_token: expect.any(String) });
     },
   },
+  {
+    name: "L17 appinfo", method: "GET", path: () => "/ciam/appinfo", query: () => ({ apikey: gw.apiKey }),
+    refusedWith: { apikey: APIKEY },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ TwoFactorAuthentication: { IsPushAuthenticator: true } });
+    },
+  },
+  {
+    name: "1.6 management token", method: "POST", path: () => "/v2/manage/token", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toEqual({ access_token: expect.stringMatching(/^mgt_/), expires_in: expect.any(String) });
+    },
+  },
 ];
 
 const state = () => redisState(gw);
@@ -455,6 +471,25 @@ describe("routes and credentials", () => {
     expect(wrong.body).toMatchObject({ ErrorCode: 902 });
   });
 
+  it("hostile signing headers, management bearers and X-Origin-IP values: the credential's own error, never a 500", async () => {
+    const path = "/v2/manage/2fa/push-notification-settings";
+    const headerText = fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF -:=/+.%_ ,;PMAMsha256SHA-256".split("")), maxLength: 300 });
+    const before = await state();
+    await fc.assert(
+      fc.asyncProperty(headerText, headerText, headerText, async (expires, digest, origin) => {
+        const label = JSON.stringify([expires, digest, origin]).slice(0, 200);
+        const signed = await call(gw.url, "GET", path, { query: { apikey: gw.apiKey }, headers: { "X-Request-Expires": expires, digest, "X-Origin-IP": origin } });
+        expectContractError(signed, label, 902);
+        const bearer = await call(gw.url, "GET", path, { query: { apikey: gw.apiKey }, headers: { Authorization: `Bearer x${digest.replaceAll(" ", "")}`, "X-Origin-IP": origin } });
+        expectContractError(bearer, label, 905);
+        const origins = await call(gw.url, "GET", path, { query: { apikey: gw.apiKey, apisecret: gw.apiSecret }, headers: { "X-Origin-IP": origin } });
+        expect(origins.status, label).toBe(200);
+      }),
+      { numRuns: 25, endOnFailure: true },
+    );
+    expect(await state()).toBe(before);
+  });
+
   it("access tokens: 1060 missing, 905 unknown", async () => {
     const path = "/identity/v2/auth/account/2fa";
     expect((await call(gw.url, "GET", path, { query: { apikey: gw.apiKey } })).body).toMatchObject({ ErrorCode: 1060 });
@@ -469,7 +504,7 @@ describe("routes and credentials", () => {
  */
 describe("controls: the unspoiled calls are accepted", () => {
   const order = [
-    "L10 get settings", "L10 put settings", "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L11 QR image", "L6 enroll", "L6 enroll (web)", "VAPID public key",
+    "L17 appinfo", "1.6 management token", "L10 get settings", "L10 put settings", "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L11 QR image", "L6 enroll", "L6 enroll (web)", "VAPID public key",
     "L16 backup code login", "L5 answer", "L9 MFA settings", "L13 backup codes", "L14 backup codes reset", "L15 backup codes by admin",
     "L15 backup codes reset by admin", "L7 reset own", "L8 reset by admin", "L2 login",
   ];

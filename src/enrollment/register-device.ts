@@ -36,6 +36,8 @@ export interface DeviceRegistered {
   appName: string;
   /** The account's email, else username, else phone (as the push data's `identifier`). */
   identifier: string;
+  /** The app's `Message`, which an app shows with a request whose push it did not see (one pulled, 2.8). */
+  message: string;
 }
 
 /**
@@ -98,5 +100,6 @@ export async function registerDevice(s: RegisterDeviceDeps, appId: string, token
     serverPublicKey: serverKey.publicJwk,
     appName: settings?.CustomAppName ?? "",
     identifier: account ? displayIdentifierOf(account.profile) : "",
+    message: settings?.Message ?? "",
   };
 }

@@ -200,6 +200,8 @@ export interface DeviceRegistered {
   appName: string;
   /** The account's email, else username, else phone. */
   identifier: string;
+  /** (ext) The app's `Message`, shown with a request whose push the app did not see (one pulled, 2.8). */
+  message: string;
 }
 
 /** `GET /identity/v2/auth/push/vapid-public-key` (contract 2.7): the deployment's VAPID key, base64url uncompressed point. */

@@ -6,6 +6,7 @@ import type { Services } from "../../services.js";
 import { together } from "../../together.js";
 import { requireApp } from "../credentials.js";
 import { credential, parseBody, queryParam } from "../request-input.js";
+import { clientIp } from "../client-address.js";
 
 /** Contract 2.8: the signed pull of the logins waiting for a phone. */
 export const PENDING_PATH = "/identity/v2/auth/account/2fa/push/pending";
@@ -33,7 +34,7 @@ export const pushTokenBody = z.object({
 export function phoneRoutes(s: Services): Router {
   const r = Router({ caseSensitive: false });
   const admitted = (req: Request) => {
-    const ip = req.ip ?? "";
+    const ip = clientIp(req);
     return together([s.limits.strangerPerIp(ip), s.guesses.refuseIfGuessing(ip), requireApp(s, req)]).then(([, , app]) => app);
   };
   // The apikey exactly as the phone sent it, which is what it signed.
