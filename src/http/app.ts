@@ -12,6 +12,7 @@ import { adminRoutes } from "./routes/admin.js";
 import { devicesRoutes } from "./routes/devices.js";
 import { phoneRoutes } from "./routes/phone.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
+import { ownChallengeRoutes } from "./routes/own-challenges.js";
 import { CONSOLE_PATH, consoleRoutes } from "../console/console-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import type { Operation } from "./openapi.js";
@@ -56,6 +57,7 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(devicesRoutes(s));
   app.use(phoneRoutes(s));
   app.use(deadLetterRoutes(s));
+  app.use(ownChallengeRoutes(s));
   // The operator's console, in every mode (it holds nothing: the operator signs in with the app's secret).
   app.use(consoleRoutes());
   for (const router of options.extra ?? []) app.use(router);

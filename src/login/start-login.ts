@@ -1,7 +1,7 @@
 import type { AppRecord } from "../apps/app-store.js";
 import { accountRef, identifierRef, normalizeIdentifier, type IdentifierKind } from "../accounts/identifiers.js";
 import { checkPassword, refuseIfNotMeLocked, type PasswordCheckDeps } from "../accounts/lockout.js";
-import { openChallenge, type OpenChallengeDeps } from "../challenge/open-challenge.js";
+import { openChallenge, type OpenChallengeDeps, type OpenedChallenge } from "../challenge/open-challenge.js";
 import type { PushQRCode } from "../enrollment/enrollment.js";
 import type { Services } from "../services.js";
 import { describeBrowser, describeLocation, type ClientContext } from "./client-context.js";
@@ -59,21 +59,30 @@ export async function startLogin(deps: StartLoginDeps, app: AppRecord, input: Fi
     location: describeLocation(client.ip),
   });
 
-  const sfa: SecondFactorResponse["SecondFactorAuthentication"] = {
-    SecondFactorAuthenticationToken: token,
-    ExpireIn: new Date(challenge.expiresAt).toISOString(),
-    IsPushDeviceRegistered: devices.length > 0,
-    PushQRCode: qr,
-    IsAuthenticatorVerified: false,
-    IsOTPAuthenticatorVerified: false,
-    IsEmailOtpAuthenticatorVerified: false,
-    IsSecurityQuestionAuthenticatorVerified: false,
-  };
-  if (challenge.number) sfa.PushNumber = challenge.number;
+  const sfa = secondFactorOf({ token, challenge, qr, devices });
   return {
     SecondFactorAuthentication: sfa,
     Profile: null,
     access_token: "00000000-0000-0000-0000-000000000000",
     expires_in: "0001-01-01T00:00:00",
   };
+}
+
+/**
+ * The `SecondFactorAuthentication` object of contract 1.1 for an opened challenge: what L2 answers inside its
+ * envelope, and L12 (step-up) answers as it is.
+ */
+export function secondFactorOf(opened: OpenedChallenge): SecondFactorResponse["SecondFactorAuthentication"] {
+  const sfa: SecondFactorResponse["SecondFactorAuthentication"] = {
+    SecondFactorAuthenticationToken: opened.token,
+    ExpireIn: new Date(opened.challenge.expiresAt).toISOString(),
+    IsPushDeviceRegistered: opened.devices.length > 0,
+    PushQRCode: opened.qr,
+    IsAuthenticatorVerified: false,
+    IsOTPAuthenticatorVerified: false,
+    IsEmailOtpAuthenticatorVerified: false,
+    IsSecurityQuestionAuthenticatorVerified: false,
+  };
+  if (opened.challenge.number) sfa.PushNumber = opened.challenge.number;
+  return sfa;
 }

@@ -1,6 +1,6 @@
 import type { Sealer } from "../crypto/sealed.js";
 import { roomOf, type Challenge } from "../challenge/challenge.js";
-import { openLogin, type LoginResponse } from "../challenge/login-response.js";
+import { openApproval, type ApprovalResponse } from "../challenge/login-response.js";
 import { STATUS_EVENT, statusOf } from "./status.js";
 
 /** What both a Socket.IO server (gateway) and a Redis emitter (worker) offer: emit to a room on any node. */
@@ -9,14 +9,14 @@ export interface RoomEmitter {
 }
 
 export interface Notifier {
-  /** Tell every page waiting on this challenge, on any gateway node, its current state (`login`: already open). */
-  notify(c: Challenge, login?: LoginResponse): void;
+  /** Tell every page waiting on this challenge, on any gateway node, its current state (`approval`: already open). */
+  notify(c: Challenge, approval?: ApprovalResponse): void;
 }
 
 export function createNotifier(emitter: RoomEmitter, sealer: Sealer, now: () => number = Date.now): Notifier {
   return {
-    notify(c, login) {
-      const opened = c.status === "Approved" ? (login ?? openLogin(sealer, c)) : null;
+    notify(c, approval) {
+      const opened = c.status === "Approved" ? (approval ?? openApproval(sealer, c)) : null;
       emitter.to(roomOf(c.tokenHash)).emit(STATUS_EVENT, statusOf(c, opened, now()));
     },
   };

@@ -3,6 +3,7 @@ import { ApiError, errorBody, httpStatusOf } from "../../errors.js";
 import { registerDevice } from "../../enrollment/register-device.js";
 import { ENROLL_PATH } from "../../enrollment/enrollment.js";
 import { startLogin } from "../../login/start-login.js";
+import { startStepUp } from "../../login/step-up.js";
 import { resendPush } from "../../login/resend.js";
 import { ping } from "../../login/ping.js";
 import { answerPush, challengeRefOfHandle } from "../../answer/answer.js";
@@ -115,6 +116,12 @@ export function identityRoutes(s: Services): Router {
       IsEmailOtpAuthenticatorVerified: false,
       IsSecurityQuestionAuthenticatorVerified: false,
     });
+  });
+
+  // L12: step-up. A signed-in user is pushed again; approved, the page gets a validation token, not a session.
+  r.get("/identity/v2/auth/account/reauth/2fa", async (req, res) => {
+    const { app, user } = await requireUser(s, req);
+    res.json(await startStepUp(s, app, user, client(req)));
   });
 
   return r;
