@@ -16,6 +16,7 @@ import { ownChallengeRoutes } from "./routes/own-challenges.js";
 import { CONSOLE_PATH, consoleRoutes } from "../console/console-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import type { Operation } from "./openapi.js";
+import type { PingWaiters } from "../realtime/ping-waiters.js";
 
 export interface HttpAppOptions {
   /** False while starting or draining: /readyz answers 503. */
@@ -24,6 +25,8 @@ export interface HttpAppOptions {
   operations?: Operation[];
   /** Path prefixes that serve pages (HTML and their scripts), which get the page security headers. */
   pagePrefixes?: string[];
+  /** This node's held L4 requests (contract 2.11's long poll); L4 answers at once without. */
+  pingWaiters?: PingWaiters;
   /** Extra routers (demo pages, console, browser client) mounted before the 404. */
   extra?: express.Router[];
 }
@@ -48,7 +51,7 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(json("16kb"));
   // The contract's endpoints first: every router a request passes without a match costs it a turn of the event
   // loop (Express leaves a router through setImmediate), and L4 polls and L5 answers are the hot paths.
-  app.use(identityRoutes(s));
+  app.use(identityRoutes(s, { pingWaiters: options.pingWaiters }));
   app.use(healthRoutes(s.redis, options.isAccepting));
   app.use(metricsRoutes(s));
   app.use(openApiRoutes(s.config.PUBLIC_URL, options.operations ?? []));
