@@ -3,7 +3,8 @@ import { hashToken, isGuid } from "../crypto/tokens.js";
 import type { AppRecord } from "../apps/app-store.js";
 import { roomOf } from "../challenge/challenge.js";
 import { HELD_PING_RETRY_AFTER_SECONDS } from "../rate-limits.js";
-import type { PingWaiters } from "../realtime/ping-waiters.js";
+import type { PingWaiters, WakeReason } from "../realtime/ping-waiters.js";
+import type { Services } from "../services.js";
 import { ping, pingAgain, type PingDeps, type PingResult } from "./ping.js";
 
 /** The bounds of L4's `wait` (contract 2.11), in seconds. */
@@ -21,7 +22,7 @@ const stillPending = (r: PingResult): boolean => "error" in r && r.error === 129
  * Retry-After (the caller's next poll would otherwise come at once); a draining node answers at once.
  */
 export async function longPoll(
-  deps: PingDeps,
+  deps: PingDeps & Pick<Services, "logger">,
   waiters: PingWaiters,
   app: AppRecord,
   token: string,
@@ -37,14 +38,18 @@ export async function longPoll(
     const wait = await waiters.listen(roomOf(tokenHash));
     try {
       let result = await ping(deps, app, token, ip);
+      if (!stillPending(result)) return result;
       const until = Date.now() + waitSeconds * 1000;
+      deps.logger.debug({ wait: waitSeconds }, "long poll held");
+      let why: WakeReason = "event";
       while (stillPending(result)) {
-        const why = await wait.next(until - Date.now(), closed);
+        why = await wait.next(until - Date.now(), closed);
         // Nobody is listening any more: no read for nobody.
-        if (why === "closed") return result;
+        if (why === "closed") break;
         result = await pingAgain(deps, app, tokenHash);
         if (why !== "event") break;
       }
+      deps.logger.debug({ ended: why }, "long poll ended");
       return result;
     } finally {
       wait.close();
