@@ -124,7 +124,7 @@ describe("a backend's own challenge", () => {
     expect((await challenge(gw, { Email: "nobody-here@example.com" })).body).toMatchObject({ ErrorCode: 938 });
   });
 
-  it("a user who said \"Not me\" gets 1198; pushes to one user are bounded per account (429)", async () => {
+  it("a user who said 'Not me' gets 1198; pushes to one user are bounded per account (429)", async () => {
     const user = await enrollWithoutLogin(gw, { email: uniqueEmail("own") });
     const token = (await challenge(gw, { Uid: user.uid })).body.SecondFactorAuthenticationToken as string;
     const push = await pushOfLogin(gw, receiver, token);

@@ -130,7 +130,7 @@ describe("L12 step-up", () => {
     expect((await ping(gw, res.body.SecondFactorAuthenticationToken as string)).body).toHaveProperty("SecondFactorValidationToken");
   });
 
-  it("refuses without a valid access token (1060, 905), and a user who said \"Not me\" (1198)", async () => {
+  it("refuses without a valid access token (1060, 905), and a user who said 'Not me' (1198)", async () => {
     expect((await stepUp(undefined)).body).toMatchObject({ ErrorCode: 1060 });
     expect((await stepUp("0e4f8ad4-1d7b-4d8e-9c38-41e5d23c3f11")).body).toMatchObject({ ErrorCode: 905 });
 
