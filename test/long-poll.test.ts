@@ -1,4 +1,7 @@
+/// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { launchChromium, watchPage } from "./support/browser.js";
 import { Redis } from "ioredis";
 import { hashToken } from "../src/crypto/tokens.js";
 import { roomOf } from "../src/challenge/challenge.js";
@@ -235,4 +238,78 @@ describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adap
     expect(res.body).toMatchObject({ ErrorCode: 1104 });
     expect(res.answeredAt).toBeLessThan(held.sentAt + 30_000);
   }, 40_000);
+});
+
+describe("the browser client in Chromium, its socket blocked", () => {
+  let gw: TestGateway;
+  let receiver: WebhookReceiver;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    receiver = await new WebhookReceiver("whsec-long-poll-browser-secret").start();
+    await useWebhook(gw, receiver);
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gw.stop();
+    await receiver.close();
+    await deletePrefix(gw.config.REDIS_PREFIX);
+  });
+
+  it("falls back to long polls: the one held when the phone answers brings the login, with no short polling meanwhile", async () => {
+    const { user, phone } = await enrolledUser(gw, receiver, email());
+    const { token, handle } = await pushedLogin(gw, receiver, user);
+    const page = await browser.newPage();
+    const watched = watchPage(page);
+    // The socket path is blocked, both its HTTP handshake and its websocket.
+    await page.route("**/socket.io/**", (route) => route.abort());
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => ws.close());
+    const pings: Array<{ url: URL; sentAt: number; answeredAt?: number; status?: number }> = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/push/ping")) pings.push({ url: new URL(r.url()), sentAt: Date.now() });
+    });
+    page.on("requestfinished", async (r) => {
+      const p = pings.find((x) => x.url.href === r.url() && x.answeredAt === undefined);
+      if (p) {
+        p.answeredAt = Date.now();
+        p.status = (await r.response())?.status();
+      }
+    });
+    // A page on the gateway's origin (served by the test, not the gateway) that waits with the browser client.
+    const script = `
+      const { waitForPushApproval } = await import("${gw.url}/client/push-mfa.js");
+      window.transports = [];
+      waitForPushApproval({ url: "${gw.url}", apikey: "${gw.apiKey}", token: "${token}", socketTimeoutMs: 500, onTransport: (t) => window.transports.push(t) })
+        .then((v) => (window.result = { ok: v }), (e) => (window.result = { error: e }));`;
+    await page.route(`${gw.url}/long-poll-page`, (route) =>
+      route.fulfill({ contentType: "text/html", body: `<!doctype html><title>waiting</title><script type="module">${script}</script>` }),
+    );
+    await page.goto(`${gw.url}/long-poll-page`);
+
+    // The client long-polls: the gateway holds its L4.
+    const heldBefore = logged(gw, "long poll held").length;
+    await loggedTimes(gw, "long poll held", heldBefore + 1);
+    expect(pings.length).toBeGreaterThan(0);
+    expect(pings.every((p) => p.url.searchParams.get("wait") === "25")).toBe(true);
+    const pingsBeforeAnswer = pings.length;
+
+    const answeredAt = Date.now();
+    expect((await phone.answer(gw.url, gw.apiKey, handle, "Yes")).status).toBe(200);
+    await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, { timeout: 15_000 });
+    const { result, transports } = await page.evaluate(() => {
+      const w = window as unknown as { result: { ok?: { access_token?: string }; error?: unknown }; transports: string[] };
+      return { result: w.result, transports: w.transports };
+    });
+    expect(result.ok?.access_token).toEqual(expect.any(String));
+    expect(transports).toEqual(["polling"]);
+    // The login came on a request sent before the phone answered, and held until then: no new poll was needed.
+    expect(pings.length).toBe(pingsBeforeAnswer);
+    const winner = pings.at(-1)!;
+    expect(winner.sentAt).toBeLessThan(answeredAt);
+    expect(winner.status).toBe(200);
+    expect(watched.problems).toEqual([]);
+    await page.close();
+  }, 60_000);
 });
