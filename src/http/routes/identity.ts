@@ -5,7 +5,7 @@ import { ENROLL_PATH } from "../../enrollment/enrollment.js";
 import { startLogin } from "../../login/start-login.js";
 import { startStepUp } from "../../login/step-up.js";
 import { resendPush } from "../../login/resend.js";
-import { ping } from "../../login/ping.js";
+import { ping, type PingResult } from "../../login/ping.js";
 import { LONG_POLL_MAX_SECONDS, LONG_POLL_MIN_SECONDS, longPoll } from "../../login/long-poll.js";
 import type { PingWaiters } from "../../realtime/ping-waiters.js";
 import { answerPush, challengeRefOfHandle } from "../../answer/answer.js";
@@ -76,7 +76,7 @@ export function identityRoutes(s: Services, options: IdentityRouteOptions = {}):
       const wait = waitSecondsOf(req);
       const token = twoFactorToken(req);
       const waiters = options.pingWaiters;
-      let result;
+      let result: PingResult;
       if (wait !== undefined && waiters) {
         // The client gone (its request aborted, its connection closed) ends the wait at once.
         const gone = new AbortController();
