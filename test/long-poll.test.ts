@@ -7,7 +7,7 @@ import { hashToken } from "../src/crypto/tokens.js";
 import { roomOf } from "../src/challenge/challenge.js";
 import { HELD_PING_RETRY_AFTER_SECONDS } from "../src/rate-limits.js";
 import { startCluster, type TestCluster } from "./support/cluster.js";
-import { challengeOfToken } from "./support/delivery.js";
+import { challengeOfToken, sendId, settle } from "./support/delivery.js";
 import { deletePrefix, REDIS_CLUSTER, REDIS_URL, startTestGateway, type TestGateway } from "./support/gateway.js";
 import { enrolledUser, pushedLogin } from "./support/pushes.js";
 import { useWebhook } from "./support/scenario.js";
@@ -140,6 +140,9 @@ describe("a single node", () => {
     const { user } = await enrolledUser(gw, receiver, email());
     const { token } = await pushedLogin(gw, receiver, user);
     const c = await challengeOfToken(gw, token);
+    // The send's job has completed (its "Sent" told to the room): no delivery update may wake the held request.
+    const [device] = await gw.services.devices.list(gw.apiKey, c.uid);
+    expect((await settle(gw, sendId(c, device!.id))).state).toBe("completed");
     const monitor = await new Redis(REDIS_URL).monitor();
     const seen: Array<{ args: string[]; at: number }> = [];
     monitor.on("monitor", (_time: string, args: string[]) => seen.push({ args, at: Date.now() }));
