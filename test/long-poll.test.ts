@@ -199,6 +199,40 @@ describe("a single node", () => {
   }, 40_000);
 });
 
+describe("the per-address cap", () => {
+  let gw: TestGateway;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ env: { SOCKETS_PER_ADDRESS: "2" } });
+    receiver = await new WebhookReceiver("whsec-long-poll-address-secret").start();
+    await useWebhook(gw, receiver);
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await receiver.close();
+    await deletePrefix(gw.config.REDIS_PREFIX);
+  });
+
+  it("one address holds at most SOCKETS_PER_ADDRESS requests on a node, whatever the tokens: the next is 429", async () => {
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { user } = await enrolledUser(gw, receiver, email());
+      tokens.push((await pushedLogin(gw, receiver, user)).token);
+    }
+    const gone = new AbortController();
+    const held = tokens.slice(0, 2).map((t) => longPing(gw, t, 30, gone.signal));
+    for (const h of held) h.response.catch(() => undefined);
+    await loggedTimes(gw, "long poll held", 2);
+    const third = await longPing(gw, tokens[2]!, 30).response;
+    expect(third.status).toBe(429);
+    expect(third.body).toMatchObject({ ErrorCode: 429 });
+    gone.abort();
+    await loggedTimes(gw, "long poll ended", 2);
+    expect((await longPing(gw, tokens[2]!, 1).response).body).toMatchObject({ ErrorCode: 1295 });
+  }, 40_000);
+});
+
 describe.each(["sharded", "classic"] as const)("across nodes, %s adapter", (adapter) => {
   let c: TestCluster;
   let receiver: WebhookReceiver;

@@ -63,6 +63,8 @@ describe("a backend's own challenge", () => {
     pages.push(page);
     await page.waitFor((s) => s.Status === "Pending");
     const handle = push.data.secondfactorauthenticationtoken!;
+    // Whoever reads the push on its way (the handle) cannot wait for the approval with it: the handle is no 2FA token.
+    expect((await ping(gw, handle)).body).toMatchObject({ ErrorCode: 1103 });
     expect((await user.phone.answer(gw.url, gw.apiKey, handle, "Yes")).status).toBe(200);
     const approved = await page.waitFor((s) => s.Status === "Approved");
     expect(approved.Login).toBeUndefined();
