@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { launchChromium, watchPage } from "./support/browser.js";
+import { connect, type Socket } from "node:net";
 import { Redis } from "ioredis";
 import { hashToken } from "../src/crypto/tokens.js";
 import { roomOf } from "../src/challenge/challenge.js";
@@ -35,6 +36,34 @@ function longPing(gw: { url: string; apiKey: string }, token: string, wait: numb
     return { status: res.status, body, headers: res.headers, answeredAt: Date.now() };
   });
   return { state, response, sentAt };
+}
+
+/**
+ * Redis's MONITOR on a plain TCP connection: every command Redis runs, in the order it runs them, as its arguments.
+ * (ioredis's own monitor() mode can lose track of its replies when MONITOR lines arrive before its "OK" on a busy
+ * server.) Resolves once Redis confirmed MONITOR.
+ */
+async function redisMonitor(url: string, onCommand: (args: string[]) => void): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port || 6379), hostname);
+  let buffered = "";
+  let confirmed: () => void;
+  const ready = new Promise<void>((resolve) => (confirmed = resolve));
+  socket.setEncoding("utf8");
+  socket.on("data", (chunk: string) => {
+    buffered += chunk;
+    let end: number;
+    while ((end = buffered.indexOf("\r\n")) >= 0) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      if (line === "+OK") confirmed();
+      // +1796108574.352729 [0 127.0.0.1:34570] "hget" "key" "field"
+      else if (line.startsWith("+")) onCommand([...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!));
+    }
+  });
+  socket.write("MONITOR\r\n");
+  await ready;
+  return socket;
 }
 
 /** Lines the node logged with this message. */
@@ -143,9 +172,8 @@ describe("a single node", () => {
     // The send's job has completed (its "Sent" told to the room): no delivery update may wake the held request.
     const [device] = await gw.services.devices.list(gw.apiKey, c.uid);
     expect((await settle(gw, sendId(c, device!.id))).state).toBe("completed");
-    const monitor = await new Redis(REDIS_URL).monitor();
     const seen: Array<{ args: string[]; at: number }> = [];
-    monitor.on("monitor", (_time: string, args: string[]) => seen.push({ args, at: Date.now() }));
+    const monitor = await redisMonitor(REDIS_URL, (args) => seen.push({ args, at: Date.now() }));
     try {
       // A marker in MONITOR's stream, which Redis orders as it runs the commands: everything the node sent before
       // we send the marker comes before it there (MONITOR's own delivery lags, so counting arrivals would not do).
@@ -181,7 +209,7 @@ describe("a single node", () => {
       // 4 s held: a poller (even once a second) would read several times. This is the single read after the time ran out.
       expect(whileHeld).toEqual(["get", "hmget"]);
     } finally {
-      monitor.disconnect();
+      monitor.destroy();
     }
   }, 30_000);
 
