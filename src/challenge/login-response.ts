@@ -32,3 +32,6 @@ export const sealApproval = (sealer: Sealer, challengeId: string, approval: Appr
 
 export const openApproval = (sealer: Sealer, c: Pick<Challenge, "id" | "loginSealed">): ApprovalResponse | null =>
   c.loginSealed ? (JSON.parse(sealer.open(c.loginSealed, context(c.id))) as ApprovalResponse) : null;
+
+/** A login's approval, sealed (what `sealApproval` does for every kind; kept for callers that only ever seal logins). */
+export const sealLogin = (sealer: Sealer, challengeId: string, login: LoginResponse): string => sealApproval(sealer, challengeId, login);
