@@ -46,6 +46,11 @@ export function createKeys(prefix: string) {
     handleRef: (handleHash: string) => `${prefix}:hdl:${handleHash}`,
     /** String: session JSON by access-token hash. */
     session: (tokenHash: string) => `${prefix}:sess:${tokenHash}`,
+    /**
+     * String: the uid and challenge of an approved step-up or backend's own challenge (L12, contract 2.12), by the
+     * validation token's hash; per app, so another app's check never finds (or spends) it. Consumed with GETDEL.
+     */
+    validation: (appId: string, tokenHash: string) => `${prefix}:vt:${appId}:${tokenHash}`,
     /** String: session JSON by refresh-token hash. */
     refresh: (tokenHash: string) => `${prefix}:rfr:${tokenHash}`,
     /** String: set once a provider accepted this delivery, so a job that runs again does not push twice. */

@@ -4,7 +4,7 @@
  * the day what the server sends no longer reads as what the pages expect.
  */
 import type { AuditEntry } from "../src/audit/audit-log.js";
-import type { LoginResponse } from "../src/challenge/login-response.js";
+import type { LoginResponse, ValidationResponse } from "../src/challenge/login-response.js";
 import type { ErrorBody } from "../src/errors.js";
 import type { publicDeadLetter } from "../src/http/routes/dead-letters.js";
 import type { SecondFactorResponse } from "../src/login/start-login.js";
@@ -21,6 +21,7 @@ type Holds<T extends true> = T;
 export type ServerToPage = [
   Holds<ReadsAs<ErrorBody, Web.ErrorBody>>,
   Holds<ReadsAs<LoginResponse, Web.LoginResponse>>,
+  Holds<ReadsAs<ValidationResponse, Web.ValidationResponse>>,
   Holds<ReadsAs<PushStatus, Web.PushStatus>>,
   Holds<ReadsAs<SecondFactorResponse, Web.SecondFactorResponse>>,
   Holds<ReadsAs<PushSettings, Web.PushSettings>>,

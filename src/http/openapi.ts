@@ -21,8 +21,8 @@ const ERROR = { $ref: "#/components/schemas/Error" };
 const ops: Operation[] = [
   { method: "post", path: "/identity/v2/manage/account", summary: "L1: create an account", tag: "LoginRadius", auth: "apisecret", body: "NewAccount" },
   { method: "post", path: "/identity/v2/auth/login/2fa", summary: "L2: first factor, sends the push; with secondfactorauthenticationtoken and no body (L3): resend", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"], body: "FirstFactor" },
-  { method: "get", path: "/login/2fa/push/ping", summary: "L4: poll the outcome", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"] },
-  { method: "get", path: "/identity/v2/auth/login/2fa/push/ping", summary: "L4 (alias): poll the outcome", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"] },
+  { method: "get", path: "/login/2fa/push/ping", summary: "L4: poll the outcome; with wait=1..30 (2.11) held until the status changes or the time runs out", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken", "wait"] },
+  { method: "get", path: "/identity/v2/auth/login/2fa/push/ping", summary: "L4 (alias): poll the outcome; with wait=1..30 (2.11) a long poll", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken", "wait"] },
   { method: "put", path: "/identity/v2/auth/login/2fa/verification/push", summary: "L5: the phone answers, signed", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"], body: "DeviceAnswer" },
   { method: "post", path: "/identity/v2/auth/account/2fa/push/enroll/{token}", summary: "L6: the phone registers its key (the enrollment URL)", tag: "LoginRadius", auth: "apikey", body: "DeviceRegistration" },
   { method: "delete", path: "/identity/v2/auth/account/2fa/authenticator/push", summary: "L7: remove my push devices", tag: "LoginRadius", auth: "access_token" },
@@ -34,6 +34,9 @@ const ops: Operation[] = [
   { method: "get", path: "/identity/v2/manage/account/2fa/backupcode", summary: "L15: a new set of backup codes for a user, by an admin", tag: "LoginRadius", auth: "apisecret", query: ["uid"] },
   { method: "get", path: "/identity/v2/manage/account/2fa/backupcode/reset", summary: "L15: a new set of backup codes for a user, by an admin (reset)", tag: "LoginRadius", auth: "apisecret", query: ["uid"] },
   { method: "put", path: "/identity/v2/auth/login/2fa/verification/backupcode", summary: "L16: finish a waiting login with a backup code: the login response; the push challenge ends Cancelled; a wrong code is 1066", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"], body: "BackupCode" },
+  { method: "get", path: "/identity/v2/auth/account/reauth/2fa", summary: "L12: step-up, pushes the signed-in user; approved, L4 and push:status give a validation token", tag: "LoginRadius", auth: "access_token" },
+  { method: "post", path: "/v2/manage/push/challenge", summary: "2.12: push a user for the backend's own sign-in (Uid or Email, Message, Context)", tag: "Admin", auth: "apisecret", body: "OwnChallenge" },
+  { method: "post", path: "/v2/manage/push/challenge/validate", summary: "2.12: check an approval's validation token, once", tag: "Admin", auth: "apisecret", body: "ValidationCheck" },
   { method: "get", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: push settings, secrets masked", tag: "LoginRadius", auth: "apisecret" },
   { method: "put", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: change push settings", tag: "LoginRadius", auth: "apisecret", body: "PushSettings" },
   { method: "post", path: "/v2/manage/token", summary: "1.6 (ext): a management bearer token for an hour, for the apisecret or a signature", tag: "LoginRadius", auth: "apisecret" },
@@ -122,6 +125,16 @@ export function openApiDocument(serverUrl: string, extra: Operation[] = []): Rec
         },
         BackupCode: { type: "object", required: ["backupcode"], properties: { backupcode: { type: "string", maxLength: 64 } } },
         NewAccount: object, TestPush: object, DeviceRename: { type: "object", required: ["Name"], properties: { Name: { type: "string", maxLength: 100 } } }, FirstFactor: object, DeviceAnswer: object, DeviceRegistration: object, PushSettings: object,
+        OwnChallenge: {
+          type: "object",
+          properties: {
+            Uid: { type: "string", pattern: "^[0-9a-fA-F]{32}$" },
+            Email: { type: "string", maxLength: 254 },
+            Message: { type: "string", maxLength: 120 },
+            Context: { type: "object", maxProperties: 10, additionalProperties: { type: "string", maxLength: 60 } },
+          },
+        },
+        ValidationCheck: { type: "object", required: ["SecondFactorValidationToken"], properties: { SecondFactorValidationToken: { type: "string" } } },
         PushTokenUpdate: {
           type: "object",
           required: ["publicKey", "deviceToken", "timestamp", "signature"],

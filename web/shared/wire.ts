@@ -43,6 +43,19 @@ export interface LoginResponse {
   Profile: Profile;
 }
 
+/**
+ * (ext) What L4 answers and `push:status` carries as `Validation` once a step-up (L12) or a backend's own challenge
+ * (contract 2.12) is approved: a single-use token the customer's backend checks. `Uid` only for 2.12.
+ */
+export interface ValidationResponse {
+  SecondFactorValidationToken: string;
+  ExpireIn: string;
+  Uid?: string;
+}
+
+/** What an approval gives the waiting page: a login (L2), or a validation (L12, 2.12). */
+export type PushApproval = LoginResponse | ValidationResponse;
+
 export type ChallengeStatus = "Pending" | "Approved" | "Denied" | "Expired" | "Cancelled";
 export type DeliveryState = "Queued" | "Sent" | "Retrying" | "Failed";
 
@@ -53,6 +66,8 @@ export interface PushStatus {
   ExpireIn: string;
   Number?: string;
   Login?: LoginResponse;
+  /** (ext) In place of `Login` when a step-up (L12) or a backend's own challenge (2.12) is Approved. */
+  Validation?: ValidationResponse;
   Error?: ErrorBody;
   /** (ext) When the phone's answer was recorded, for Approved and Denied. */
   AnsweredAt?: string;
