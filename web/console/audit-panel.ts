@@ -82,7 +82,8 @@ export function auditPanel(): Panel & { refresh(): Promise<void> } {
       li.title = e.Type;
       list.append(li);
     }
-    details.append(list);
+    // An event on its own is said in full by its title; a sign-in lists its events.
+    if (l.Kind === "challenge") details.append(list);
     const test = l.IsTest ? document.createElement("span") : null;
     if (test) {
       test.className = "badge";

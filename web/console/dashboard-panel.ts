@@ -55,7 +55,7 @@ export function dashboardPanel(): Panel {
 
     const pushes = s.Buckets.map((b) => b.Pushes);
     const total = pushes.reduce((a, b) => a + b, 0);
-    const perMinute = (n: number) => (s.BucketSeconds === 60 ? n : Math.round((n / (s.BucketSeconds / 60)) * 10) / 10);
+    const perMinute = (n: number) => (s.BucketSeconds === 60 ? n : Math.round((n / (s.BucketSeconds / 60)) * 100) / 100);
     const pushChart = stackedBars({
       id: "chart-pushes",
       title: `Pushes per minute over ${p.name}`,
