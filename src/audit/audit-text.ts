@@ -4,7 +4,10 @@ import type { AuditEntry } from "./audit-log.js";
 /** An audit event in words, as the console shows it ("Pushed to Pixel 8 via FCM", "Sign-in approved"). */
 export function eventText(e: AuditEntry): string {
   const device = e.deviceName ? `"${e.deviceName}"` : "a device";
+  const named = e.deviceName ? ` "${e.deviceName}"` : "";
   const why = e.detail ? ` (${e.detail})` : "";
+  // An admin's action names the admin instead (the line says "by app secret").
+  const whyUnlessAdmin = e.by ? "" : why;
   switch (e.type) {
     case "login.started":
       if (e.test) return "Test push sent";
@@ -26,17 +29,17 @@ export function eventText(e: AuditEntry): string {
     case "challenge.cancelled":
       return `Cancelled${e.detail ? ` by ${e.detail}` : ""}`;
     case "device.enrolled":
-      return `Device ${device} enrolled`;
+      return `Device${named} enrolled${e.detail === "android" ? " (Android)" : e.detail === "ios" ? " (iOS)" : ""}`;
     case "device.removed":
-      return `Device ${device} removed${why}`;
+      return `Device${named} removed${whyUnlessAdmin}`;
     case "device.token_updated":
-      return `Device ${device}: push token updated`;
+      return `Device${named}: push token updated`;
     case "settings.changed":
       return "Push settings changed";
     case "user.locked":
       return `User locked${why}`;
     case "user.unlocked":
-      return `User unlocked${why}`;
+      return `User unlocked${whyUnlessAdmin}`;
     default:
       return String(e.type);
   }

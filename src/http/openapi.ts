@@ -49,7 +49,7 @@ const ops: Operation[] = [
   { method: "get", path: "/identity/v2/auth/account/2fa/push/pending", summary: "2.8: the logins waiting for the phone, by a pull signed with its enrolled key", tag: "Devices", auth: "apikey", query: ["publicKey", "timestamp", "signature"] },
   { method: "put", path: "/identity/v2/auth/account/2fa/push/device-token", summary: "2.8: the phone's new push token, signed with its enrolled key; revives an inactive device", tag: "Devices", auth: "apikey", body: "PushTokenUpdate" },
   { method: "get", path: "/identity/v2/auth/push/server-key", summary: "2.9: the app's server public key (JWK) that signs push data", tag: "Devices", auth: "apikey" },
-  { method: "get", path: "/console", summary: "The operator's console: push settings, test push, recent challenges, dead letters", tag: "Console", auth: "none" },
+  { method: "get", path: "/console", summary: "The operator's console: push settings, test push, users and devices, dashboard, audit, dead letters", tag: "Console", auth: "none" },
   { method: "get", path: "/console/", summary: "Redirects to /console", tag: "Console", auth: "none" },
   { method: "get", path: "/console/console.js", summary: "The console's script", tag: "Console", auth: "none" },
   { method: "get", path: "/console/console.css", summary: "The console's styles", tag: "Console", auth: "none" },
