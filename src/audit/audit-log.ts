@@ -21,7 +21,10 @@ export type AuditEventType =
   | "device.token_updated"
   | "settings.changed"
   | "user.locked"
-  | "user.unlocked";
+  | "user.unlocked"
+  | "backup_codes.issued"
+  | "backup_codes.reset"
+  | "backup_code.used";
 
 /** An event: ids and reasons only, never a token, handle, password or secret. */
 export interface AuditEvent {

@@ -38,6 +38,11 @@ export function eventText(e: AuditEntry): string {
       return "Push settings changed";
     case "user.locked":
       return `User locked${why}`;
+    case "backup_codes.issued":
+    case "backup_codes.reset":
+      return `New backup codes issued${whyUnlessAdmin}`;
+    case "backup_code.used":
+      return "Finished with a backup code";
     case "user.unlocked":
       return `User unlocked${whyUnlessAdmin}`;
     default:
@@ -46,12 +51,13 @@ export function eventText(e: AuditEntry): string {
 }
 
 /** How a challenge ended, from its events (newest first); "pending" while none says. */
-export type LineOutcome = "approved" | "denied" | "notme" | "expired" | "cancelled" | "failed" | "pending";
-export const LINE_OUTCOMES: readonly LineOutcome[] = ["approved", "denied", "notme", "expired", "cancelled", "failed", "pending"];
+export type LineOutcome = "approved" | "backupcode" | "denied" | "notme" | "expired" | "cancelled" | "failed" | "pending";
+export const LINE_OUTCOMES: readonly LineOutcome[] = ["approved", "backupcode", "denied", "notme", "expired", "cancelled", "failed", "pending"];
 
 export function outcomeOf(events: AuditEntry[]): LineOutcome {
   const types = new Set(events.map((e) => e.type));
   if (types.has("challenge.approved")) return "approved";
+  if (types.has("backup_code.used")) return "backupcode";
   if (types.has("challenge.fraud_reported")) return "notme";
   if (types.has("challenge.denied")) return "denied";
   if (types.has("challenge.expired")) return "expired";
@@ -62,6 +68,7 @@ export function outcomeOf(events: AuditEntry[]): LineOutcome {
 
 const OUTCOME_TITLE: Record<LineOutcome, string> = {
   approved: "approved",
+  backupcode: "finished with a backup code",
   denied: "denied",
   notme: 'reported as "not me"',
   expired: "expired",

@@ -40,3 +40,8 @@ export const deviceBody = z.object({
   publicKey: z.string().regex(/^[0-9a-fA-F]+$/, "must be hex").max(4096),
   deviceToken: text(4096),
 });
+
+/** L16: the backup code as typed (its dash, spaces and case do not matter); long enough for any paste, no more. */
+export const backupCodeBody = z.object({
+  backupcode: z.string().trim().min(1, "is required").max(64),
+});
