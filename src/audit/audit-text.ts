@@ -7,7 +7,7 @@ export function eventText(e: AuditEntry): string {
   const named = e.deviceName ? ` "${e.deviceName}"` : "";
   const why = e.detail ? ` (${e.detail})` : "";
   // An admin's action names the admin instead (the line says "by app secret").
-  const whyUnlessAdmin = e.by ? "" : why;
+  const whyUnlessAdmin = e.by && e.detail?.startsWith("by ") ? "" : why;
   switch (e.type) {
     case "login.started":
       if (e.test) return "Test push sent";
