@@ -8,6 +8,7 @@ import { TestPhone } from "./support/phone.js";
 import { pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, ping, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
+import { WebSubscriber } from "./support/web-subscriber.js";
 
 /**
  * Every endpoint, fed malformed, missing, oversized and hostile input: it answers the contract's error body with
@@ -33,6 +34,10 @@ let newcomer: TestPhone;
 let victimUid: string;
 let victimToken: string;
 let victimCode: string;
+/** An enrollment URL (no login waiting) for a browser's web device (contract 2.7), and its subscription. */
+let webEnrollUrl: string;
+const browser = new TestPhone("p256");
+const subscription = new WebSubscriber("https://push.example.net/wpush/v2/hostile");
 
 const PASSWORD = "correct horse battery";
 
@@ -48,6 +53,9 @@ beforeAll(async () => {
   victimToken = victim.SecondFactorAuthenticationToken;
   [victimCode] = await gw.services.backupCodes.issue(gw.apiKey, victimUid) as [string];
   newcomer = new TestPhone();
+  const browserUid = (await createAccount(gw, "browser@example.com")).Uid;
+  const settings = await gw.services.settings.get(gw.apiKey, (await gw.services.apps.get(gw.apiKey))!.name);
+  webEnrollUrl = (await gw.services.enrollment.issue({ appId: gw.apiKey, uid: browserUid }, settings)).PushQRCodeDetails.Url;
 
   uid = (await createAccount(gw, "user@example.com", PASSWORD)).Uid;
   phone = new TestPhone();
@@ -174,6 +182,40 @@ const endpoints: Endpoint[] = [
     accepted: (res) => {
       ok()(res);
       expect(res.body).toMatchObject({ isRegistered: true });
+    },
+  },
+  {
+    // Contract 2.7: a web device's token is a PushSubscription's JSON; anything else is refused 965.
+    name: "L6 enroll (web)", method: "POST", path: () => new URL(webEnrollUrl).pathname, query: () => ({ apikey: gw.apiKey }),
+    refusedWith: { apikey: APIKEY },
+    body: (() => {
+      const valid = () => ({ deviceName: "Authenticator", deviceType: "web", publicKey: browser.publicKeyHex, deviceToken: subscription.deviceToken });
+      const good = subscription.subscription;
+      const badSubscriptions = [
+        { ...good, endpoint: "http://push.example.net/x" },
+        { ...good, endpoint: "not a url" },
+        { ...good, keys: { ...good.keys, p256dh: Buffer.alloc(65, 4).toString("base64url") } },
+        { ...good, keys: { ...good.keys, p256dh: good.keys.p256dh.slice(0, 40) } },
+        { ...good, keys: { ...good.keys, auth: Buffer.alloc(15).toString("base64url") } },
+        { ...good, keys: null },
+        { endpoint: good.endpoint },
+        { ...good, pad: "x".repeat(5000) },
+      ].map((b) => JSON.stringify(b));
+      const badToken = fc.oneof(notText, fc.constant(null), hostileString.filter((v) => v !== "none"), fc.constantFrom(...badSubscriptions));
+      return { valid, invalid: refusedBody(valid, "deviceToken", badToken) };
+    })(),
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ isRegistered: true, appName: "Acme Authenticator", identifier: "browser@example.com" });
+    },
+  },
+  {
+    // Contract 2.7: the deployment's VAPID key, for any app.
+    name: "VAPID public key", method: "GET", path: () => "/identity/v2/auth/push/vapid-public-key", query: () => ({ apikey: gw.apiKey }),
+    refusedWith: { apikey: APIKEY },
+    accepted: (res) => {
+      ok()(res);
+      expect(Buffer.from((res.body as { PublicKey: string }).PublicKey, "base64url")).toHaveLength(65);
     },
   },
   {
@@ -320,6 +362,22 @@ const endpoints: Endpoint[] = [
       expect(res.body).toMatchObject({ Profile: { Uid: victimUid }, access_token: expect.any(String) });
     },
   },
+  {
+    name: "L17 appinfo", method: "GET", path: () => "/ciam/appinfo", query: () => ({ apikey: gw.apiKey }),
+    refusedWith: { apikey: APIKEY },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ TwoFactorAuthentication: { IsPushAuthenticator: true } });
+    },
+  },
+  {
+    name: "1.6 management token", method: "POST", path: () => "/v2/manage/token", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toEqual({ access_token: expect.stringMatching(/^mgt_/), expires_in: expect.any(String) });
+    },
+  },
 ];
 
 const state = () => redisState(gw);
@@ -463,6 +521,25 @@ describe("routes and credentials", () => {
     expect(wrong.body).toMatchObject({ ErrorCode: 902 });
   });
 
+  it("hostile signing headers, management bearers and X-Origin-IP values: the credential's own error, never a 500", async () => {
+    const path = "/v2/manage/2fa/push-notification-settings";
+    const headerText = fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF -:=/+.%_ ,;PMAMsha256SHA-256".split("")), maxLength: 300 });
+    const before = await state();
+    await fc.assert(
+      fc.asyncProperty(headerText, headerText, headerText, async (expires, digest, origin) => {
+        const label = JSON.stringify([expires, digest, origin]).slice(0, 200);
+        const signed = await call(gw.url, "GET", path, { query: { apikey: gw.apiKey }, headers: { "X-Request-Expires": expires, digest, "X-Origin-IP": origin } });
+        expectContractError(signed, label, 902);
+        const bearer = await call(gw.url, "GET", path, { query: { apikey: gw.apiKey }, headers: { Authorization: `Bearer x${digest.replaceAll(" ", "")}`, "X-Origin-IP": origin } });
+        expectContractError(bearer, label, 905);
+        const origins = await call(gw.url, "GET", path, { query: { apikey: gw.apiKey, apisecret: gw.apiSecret }, headers: { "X-Origin-IP": origin } });
+        expect(origins.status, label).toBe(200);
+      }),
+      { numRuns: 25, endOnFailure: true },
+    );
+    expect(await state()).toBe(before);
+  });
+
   it("access tokens: 1060 missing, 905 unknown", async () => {
     const path = "/identity/v2/auth/account/2fa";
     expect((await call(gw.url, "GET", path, { query: { apikey: gw.apiKey } })).body).toMatchObject({ ErrorCode: 1060 });
@@ -477,9 +554,9 @@ describe("routes and credentials", () => {
  */
 describe("controls: the unspoiled calls are accepted", () => {
   const order = [
-    "L10 get settings", "L10 put settings",
+    "L17 appinfo", "1.6 management token", "L10 get settings", "L10 put settings",
     "console user search", "console user overview", "console stats", "console audit lines", "console audit export", "console session",
-    "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L11 QR image", "L6 enroll",
+    "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L11 QR image", "L6 enroll", "L6 enroll (web)", "VAPID public key",
     "L16 backup code login", "L5 answer", "L9 MFA settings", "L13 backup codes", "L14 backup codes reset", "L15 backup codes by admin",
     "L15 backup codes reset by admin", "L7 reset own", "L8 reset by admin", "L2 login",
   ];

@@ -11,6 +11,7 @@ import type { AuditLine } from "../src/audit/audit-lines.js";
 import type { userSummary } from "../src/http/routes/console-users.js";
 import type { SecondFactorResponse } from "../src/login/start-login.js";
 import type { DevicePush } from "../src/realtime/device-push.js";
+import type { DeviceRegistered } from "../src/enrollment/register-device.js";
 import type { PushStatus } from "../src/realtime/status.js";
 import type { PushSettings } from "../src/settings/push-settings.js";
 import type * as Web from "../web/shared/wire.js";
@@ -31,6 +32,7 @@ export type ServerToPage = [
   Holds<ReadsAs<ReturnType<typeof publicRetrying>, Web.RetryingRow>>,
   Holds<ReadsAs<AuditLine, Web.AuditLine>>,
   Holds<ReadsAs<ReturnType<typeof userSummary>, Web.UserSummary>>,
+  Holds<ReadsAs<DeviceRegistered, Web.DeviceRegistered>>,
   // And back: what the console PUTs is what L10 validates.
   Holds<ReadsAs<Web.PushSettings, PushSettings>>,
 ];

@@ -45,7 +45,8 @@ export type SendOutcome =
   | "skipped: challenge ended"
   | "skipped: already sent"
   | "skipped: device gone"
-  | "skipped: push disabled";
+  | "skipped: push disabled"
+  | "skipped: device pulls";
 
 /**
  * Send one push of one challenge to one device.
@@ -78,9 +79,11 @@ export async function sendPush(deps: SendPushDeps, job: Job<SendJob>, signal: Ab
   if (!settings?.IsEnabled) return counted(services, NO_PROVIDER, "skipped: push disabled");
 
   const preferred = (await deps.preferred?.(appId, device)) ?? null;
-  const chosen = preferred ?? deps.providers.forDevice(appId, settings, device.type);
+  const chosen = preferred ?? deps.providers.forDevice(appId, settings, device);
   // A platform with no route fails its own sends only (L2 and L3 refuse its users): the app is not broken.
   if ("unroutable" in chosen) return failNow(services, NO_PROVIDER, c, chosen.unroutable);
+  // A web device without push, not on the device channel now: it gets this push when it connects or pulls (2.8, 2.13).
+  if ("pullsOnly" in chosen) return counted(services, NO_PROVIDER, "skipped: device pulls");
   const provider = chosen;
   if (!preferred) {
     if (broken !== null) return failNow(services, provider.name, c, `the app's push provider is misconfigured (${broken}); fix the settings`);
@@ -132,6 +135,7 @@ function countPush(deps: CountDeps, provider: string, outcome: "sent" | "failed"
 function buildMessage(deps: Pick<Services, "devices" | "sealer" | "now">, c: Challenge, device: Device, settings: PushSettings, deliveryId: string): PushMessage {
   return {
     deliveryId,
+    challengeId: c.id,
     device: {
       token: deps.devices.openToken(c.appId, c.uid, device),
       type: device.type,

@@ -1,8 +1,7 @@
 import type { Request } from "express";
 import { ApiError } from "../errors.js";
 import type { AppRecord } from "../apps/app-store.js";
-import type { Services } from "../services.js";
-import { requireAppWithSecret } from "../http/credentials.js";
+import { requireAppWithSecret, type ManagementDeps } from "../http/credentials.js";
 
 /**
  * The one place that says what a console session may do. Every admin route asks `requireAdmin(…, action)`; the
@@ -51,12 +50,12 @@ export function can(session: AdminSession, action: AdminAction): boolean {
 }
 
 /** The request's admin session (today: the app's apikey + apisecret; 922/920/901, 923/902 as for any management call). */
-async function sessionOf(s: Pick<Services, "apps" | "guesses">, req: Request): Promise<AdminSession> {
+async function sessionOf(s: ManagementDeps, req: Request): Promise<AdminSession> {
   return { app: await requireAppWithSecret(s, req), actor: APP_SECRET_ACTOR };
 }
 
 /** The admin session of the request, once it is known to be allowed `action` (902 when it is not). */
-export async function requireAdmin(s: Pick<Services, "apps" | "guesses">, req: Request, action: AdminAction): Promise<AdminSession> {
+export async function requireAdmin(s: ManagementDeps, req: Request, action: AdminAction): Promise<AdminSession> {
   const session = await sessionOf(s, req);
   if (!can(session, action)) throw new ApiError(902, { description: `This console session may not do "${action}".` });
   return session;

@@ -36,6 +36,8 @@ const ops: Operation[] = [
   { method: "put", path: "/identity/v2/auth/login/2fa/verification/backupcode", summary: "L16: finish a waiting login with a backup code: the login response; the push challenge ends Cancelled; a wrong code is 1066", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"], body: "BackupCode" },
   { method: "get", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: push settings, secrets masked", tag: "LoginRadius", auth: "apisecret" },
   { method: "put", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: change push settings", tag: "LoginRadius", auth: "apisecret", body: "PushSettings" },
+  { method: "post", path: "/v2/manage/token", summary: "1.6 (ext): a management bearer token for an hour, for the apisecret or a signature", tag: "LoginRadius", auth: "apisecret" },
+  { method: "get", path: "/ciam/appinfo", summary: "L17: the app's name and which second factors it offers", tag: "LoginRadius", auth: "apikey" },
   { method: "get", path: "/v2/manage/push/audit", summary: "Audit events, newest first", tag: "Admin", auth: "apisecret", query: ["count", "before"] },
   { method: "delete", path: "/v2/manage/account/{uid}/push/lock", summary: "Unlock a user", tag: "Admin", auth: "apisecret" },
   { method: "get", path: "/v2/manage/account/{uid}/push/devices", summary: "A user's push devices", tag: "Admin", auth: "apisecret" },
@@ -55,10 +57,14 @@ const ops: Operation[] = [
   { method: "get", path: "/identity/v2/auth/account/2fa/push/pending", summary: "2.8: the logins waiting for the phone, by a pull signed with its enrolled key", tag: "Devices", auth: "apikey", query: ["publicKey", "timestamp", "signature"] },
   { method: "put", path: "/identity/v2/auth/account/2fa/push/device-token", summary: "2.8: the phone's new push token, signed with its enrolled key; revives an inactive device", tag: "Devices", auth: "apikey", body: "PushTokenUpdate" },
   { method: "get", path: "/identity/v2/auth/push/server-key", summary: "2.9: the app's server public key (JWK) that signs push data", tag: "Devices", auth: "apikey" },
+  { method: "get", path: "/identity/v2/auth/push/vapid-public-key", summary: "2.7: the deployment's VAPID public key (base64url uncompressed P-256 point), the same for every app", tag: "Devices", auth: "apikey" },
   { method: "get", path: "/console", summary: "The operator's console: push settings, test push, users and devices, dashboard, audit, dead letters", tag: "Console", auth: "none" },
   { method: "get", path: "/console/", summary: "Redirects to /console", tag: "Console", auth: "none" },
   { method: "get", path: "/console/console.js", summary: "The console's script", tag: "Console", auth: "none" },
   { method: "get", path: "/console/console.css", summary: "The console's styles", tag: "Console", auth: "none" },
+  { method: "get", path: "/authenticator", summary: "Redirects to /authenticator/", tag: "Authenticator", auth: "none" },
+  { method: "get", path: "/authenticator/", summary: "2.10: the authenticator app, an installable web app that approves sign-ins", tag: "Authenticator", auth: "none" },
+  { method: "get", path: "/authenticator/{file}", summary: "2.10: the app's script, service worker (sw.js), styles, manifest and icons", tag: "Authenticator", auth: "none" },
   { method: "get", path: "/healthz", summary: "Alive", tag: "Operations", auth: "none" },
   { method: "get", path: "/readyz", summary: "Ready: Redis answers and the node accepts work", tag: "Operations", auth: "none" },
   { method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "Operations", auth: "none" },
@@ -66,6 +72,9 @@ const ops: Operation[] = [
 ];
 
 export type { Operation };
+
+/** The core operations (without the extra routers'), for the 405 answer. */
+export const coreOperations: readonly Operation[] = ops;
 
 const securityOf = (auth: Auth) =>
   auth === "none" ? []

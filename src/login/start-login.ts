@@ -6,6 +6,7 @@ import type { PushQRCodeDetails } from "../enrollment/enrollment.js";
 import type { Services } from "../services.js";
 import { describeBrowser, describeLocation, type ClientContext } from "./client-context.js";
 import { loadPushSettings, type PushSettingsDeps } from "./push-enabled.js";
+import { otherFactorFields, type OtherFactorFields } from "./other-factors.js";
 
 export interface FirstFactor {
   kind: IdentifierKind;
@@ -24,13 +25,7 @@ export interface SecondFactorResponse {
     /** (ext) Beside it: the enrollment URL, the image inline, the store and authenticator links. */
     PushQRCodeDetails: PushQRCodeDetails | null;
     PushNumber?: string;
-    /** (ext) Whether the user has unused backup codes (L16). */
-    IsBackupCodeEnabled: boolean;
-    IsAuthenticatorVerified: false;
-    IsOTPAuthenticatorVerified: false;
-    IsEmailOtpAuthenticatorVerified: false;
-    IsSecurityQuestionAuthenticatorVerified: false;
-  };
+  } & OtherFactorFields;
   Profile: null;
   access_token: "00000000-0000-0000-0000-000000000000";
   expires_in: "0001-01-01T00:00:00";
@@ -70,11 +65,7 @@ export async function startLogin(deps: StartLoginDeps, app: AppRecord, input: Fi
     IsPushDeviceRegistered: devices.length > 0,
     PushQRCode: qr?.PushQRCode ?? null,
     PushQRCodeDetails: qr?.PushQRCodeDetails ?? null,
-    IsAuthenticatorVerified: false,
-    IsOTPAuthenticatorVerified: false,
-    IsEmailOtpAuthenticatorVerified: false,
-    IsSecurityQuestionAuthenticatorVerified: false,
-    IsBackupCodeEnabled: backupCodesLeft > 0,
+    ...otherFactorFields({ backupCodes: backupCodesLeft > 0 }),
   };
   if (challenge.number) sfa.PushNumber = challenge.number;
   return {

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type Request } from "express";
 import { requireAdmin } from "../../console/admin-access.js";
 import { ApiError, errorBody, httpStatusOf } from "../../errors.js";
 import { registerDevice } from "../../enrollment/register-device.js";
@@ -14,13 +14,15 @@ import { together } from "../../together.js";
 import { countingGuesses } from "../../guess-budget.js";
 import { requireApp, requireAppWithSecret, requireUser } from "../credentials.js";
 import { parseBody, queryParam } from "../request-input.js";
+import { clientIp } from "../client-address.js";
+import { otherFactorFields } from "../../login/other-factors.js";
 import { answerBody, deviceBody, firstFactorBody, newAccountBody } from "./schemas.js";
 
 /** The LoginRadius-compatible endpoints L1 to L9 (contract part 1). Paths match case-insensitively. */
 export function identityRoutes(s: Services): Router {
   const r = Router({ caseSensitive: false });
-  const client = (req: { ip?: string | undefined; headers: Record<string, unknown> }) => ({
-    ip: req.ip ?? "",
+  const client = (req: Request) => ({
+    ip: clientIp(req),
     userAgent: typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : "",
   });
   const twoFactorToken = (req: Parameters<typeof queryParam>[0]) => {
@@ -43,7 +45,7 @@ export function identityRoutes(s: Services): Router {
   r.post("/identity/v2/auth/login/2fa", async (req, res) => {
     const app = await requireApp(s, req);
     if (queryParam(req, "secondfactorauthenticationtoken") !== undefined) {
-      const ip = req.ip ?? "";
+      const ip = clientIp(req);
       await together([s.limits.strangerPerIp(ip), s.guesses.refuseIfGuessing(ip)]);
       res.json(await countingGuesses(s.guesses, ip, resendPush(s, app, twoFactorToken(req))));
       return;
@@ -57,7 +59,7 @@ export function identityRoutes(s: Services): Router {
   for (const path of ["/login/2fa/push/ping", "/identity/v2/auth/login/2fa/push/ping"]) {
     r.get(path, async (req, res) => {
       const app = await requireApp(s, req);
-      const result = await ping(s, app, twoFactorToken(req), req.ip ?? "");
+      const result = await ping(s, app, twoFactorToken(req), clientIp(req));
       if ("login" in result) res.json(result.login);
       else res.status(httpStatusOf(result.error)).json(errorBody(result.error));
     });
@@ -67,7 +69,7 @@ export function identityRoutes(s: Services): Router {
   // the handle, not the handle's own, so strangers cannot lock the phone out.
   r.put("/identity/v2/auth/login/2fa/verification/push", async (req, res) => {
     const handle = queryParam(req, "secondfactorauthenticationtoken") ?? "";
-    const ip = req.ip ?? "";
+    const ip = clientIp(req);
     await chargingRefusals(s, handle, ip, async () => {
       // One round trip for the three independent checks; errors still come in this order.
       const [, app, challenge] = await together([s.limits.strangerPerIp(ip), requireApp(s, req), challengeRefOfHandle(s, handle, ip)]);
@@ -79,7 +81,7 @@ export function identityRoutes(s: Services): Router {
 
   // L6: the phone posts to the enrollment URL it scanned.
   r.post(`${ENROLL_PATH}/:token`, async (req, res) => {
-    await s.limits.strangerPerIp(req.ip ?? "");
+    await s.limits.strangerPerIp(clientIp(req));
     const app = await requireApp(s, req);
     const body = parseBody(deviceBody, req.body);
     res.json(await registerDevice(s, app.apiKey, String(req.params.token), {
@@ -104,7 +106,7 @@ export function identityRoutes(s: Services): Router {
   // L9: the user's MFA settings, with a fresh enrollment QR. Every call draws a QR and stores an enrollment token,
   // so it spends the caller's per-address budget as the stranger-facing calls do.
   r.get("/identity/v2/auth/account/2fa", async (req, res) => {
-    await s.limits.strangerPerIp(req.ip ?? "");
+    await s.limits.strangerPerIp(clientIp(req));
     const { app, user } = await requireUser(s, req);
     const settings = await s.settings.get(app.apiKey, app.name);
     const devices = (await s.devices.list(app.apiKey, user.uid)).filter((d) => d.active);
@@ -114,10 +116,7 @@ export function identityRoutes(s: Services): Router {
       IsPushDeviceRegistered: devices.length > 0,
       PushQRCode: qr.PushQRCode,
       PushQRCodeDetails: qr.PushQRCodeDetails,
-      IsAuthenticatorVerified: false,
-      IsOTPAuthenticatorVerified: false,
-      IsEmailOtpAuthenticatorVerified: false,
-      IsSecurityQuestionAuthenticatorVerified: false,
+      ...otherFactorFields(),
     });
   });
 

@@ -36,7 +36,8 @@ export const answerBody = z.object({
 
 export const deviceBody = z.object({
   deviceName: text(100),
-  deviceType: z.enum(["android", "ios"]),
+  /** `web` (ext, contract 2.7): the authenticator app; its token is a push subscription's JSON or "none". */
+  deviceType: z.enum(["android", "ios", "web"]),
   publicKey: z.string().regex(/^[0-9a-fA-F]+$/, "must be hex").max(4096),
   deviceToken: text(4096),
 });
