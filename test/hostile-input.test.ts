@@ -296,6 +296,56 @@ const endpoints: Endpoint[] = [
       expect(res.body).toMatchObject({ IsEnabled: true, CustomAppName: "Acme Authenticator" });
     },
   },
+  // The console's admin reads (issue 16): only their credentials are spoiled here (a hostile search text or
+  // filter is often a valid one); their own parameters are refused in console-ops-api.test.ts.
+  {
+    name: "console user search", method: "GET", path: () => "/v2/manage/push/users", query: () => ({ ...adminQuery(), q: "user@" }),
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Data: [{ Uid: uid, Email: "user@example.com" }] });
+    },
+  },
+  {
+    name: "console user overview", method: "GET", path: () => `/v2/manage/account/${uid}/push/overview`, query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Uid: uid, Email: "user@example.com" });
+    },
+  },
+  {
+    name: "console stats", method: "GET", path: () => "/v2/manage/push/stats", query: () => ({ ...adminQuery(), range: "day" }),
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Range: "day", BucketSeconds: 3600 });
+    },
+  },
+  {
+    name: "console audit lines", method: "GET", path: () => "/v2/manage/push/audit/lines", query: () => ({ ...adminQuery(), outcome: "approved" }),
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toHaveProperty("Next");
+    },
+  },
+  {
+    name: "console audit export", method: "GET", path: () => "/v2/manage/push/audit/export", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
+    },
+  },
+  {
+    name: "console session", method: "GET", path: () => "/v2/manage/push/console-session", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Admin: "app secret" });
+    },
+  },
   {
     // The victim's enrollment is open until the L6 control uses it; no `size` (a number is a valid one).
     name: "L11 QR image", method: "GET", path: () => "/identity/v2/auth/qr-code", query: () => ({ apikey: gw.apiKey, token: victimToken }),
@@ -543,10 +593,12 @@ describe("routes and credentials", () => {
  */
 describe("controls: the unspoiled calls are accepted", () => {
   const order = [
-    "L17 appinfo", "1.6 management token", "L10 get settings", "L10 put settings", "L4 ping", "L4 ping (alias)", "L4 long poll", "L3 resend", "L1 create account",
-    "L11 QR image", "L6 enroll", "L6 enroll (web)", "VAPID public key", "L16 backup code login", "L5 answer", "L9 MFA settings", "L12 step-up",
-    "2.12 own challenge", "2.12 validate", "L13 backup codes", "L14 backup codes reset", "L15 backup codes by admin", "L15 backup codes reset by admin",
-    "L7 reset own", "L8 reset by admin", "L2 login",
+    "L17 appinfo", "1.6 management token", "L10 get settings", "L10 put settings",
+    "console user search", "console user overview", "console stats", "console audit lines", "console audit export", "console session",
+    "L4 ping", "L4 ping (alias)", "L4 long poll", "L3 resend", "L1 create account", "L11 QR image", "L6 enroll", "L6 enroll (web)", "VAPID public key",
+    "L16 backup code login", "L5 answer", "L9 MFA settings", "L12 step-up",
+    "2.12 own challenge", "2.12 validate", "L13 backup codes", "L14 backup codes reset", "L15 backup codes by admin",
+    "L15 backup codes reset by admin", "L7 reset own", "L8 reset by admin", "L2 login",
   ];
   it.each(order)("%s", async (name) => {
     const ep = endpoints.find((e) => e.name === name)!;

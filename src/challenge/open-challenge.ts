@@ -11,6 +11,8 @@ import type { Services } from "../services.js";
 import { serverSignatureOf } from "../delivery/push-content.js";
 import type { Challenge, ChallengeKind } from "./challenge.js";
 import { drawNumber } from "./number-matching.js";
+import { recordEnd } from "./record-end.js";
+import { rememberChallenge } from "../accounts/user-history.js";
 
 /** Where the login comes from, as the phone will show it, and what the approval is for. */
 export interface ChallengeOrigin {
@@ -21,6 +23,8 @@ export interface ChallengeOrigin {
   /** Contract 2.12: the backend's text for the phone, and its context as JSON text (both in the signed push data). */
   message?: string;
   context?: string;
+  /** An admin's test push (labelled so in the audit and the user's history), and who sent it. */
+  test?: { by: string };
 }
 
 export interface OpenedChallenge {
@@ -38,7 +42,7 @@ export interface OpenedChallenge {
  */
 export type OpenChallengeDeps = Pick<
   Services,
-  "devices" | "challenges" | "enrollment" | "queues" | "notifier" | "sealer" | "serverKeys" | "config" | "metrics" | "logger" | "audit" | "now"
+  "devices" | "challenges" | "enrollment" | "queues" | "notifier" | "sealer" | "serverKeys" | "config" | "metrics" | "logger" | "audit" | "now" | "redis" | "keys"
 >;
 
 /**
@@ -108,8 +112,13 @@ export async function openChallenge(
   if (cancelledTokenHash) {
     deps.metrics.challenges.inc({ outcome: "cancelled" });
     const cancelled = await deps.challenges.findByToken(cancelledTokenHash);
-    if (cancelled) deps.notifier.notify(cancelled);
+    if (cancelled) {
+      deps.notifier.notify(cancelled);
+      await recordEnd(deps, cancelled, "cancelled");
+      await deps.audit.record(app.apiKey, { type: "challenge.cancelled", uid, challenge: cancelled.id, detail: "a newer sign-in" });
+    }
   }
+  await rememberChallenge(deps, app.apiKey, uid, { id, at: now, browser: origin.browser, location: origin.location, ...(origin.test && { test: true }) });
 
   let qr: EnrollmentQr | null = null;
   if (devices.length) {
@@ -118,6 +127,12 @@ export async function openChallenge(
     qr = await deps.enrollment.issue({ appId: app.apiKey, uid, challengeId: id }, settings, token);
   }
   deps.logger.info({ app: app.apiKey, uid, challenge: id, devices: devices.length }, "challenge opened");
-  await deps.audit.record(app.apiKey, { type: "login.started", uid, challenge: id, detail: devices.length ? `${devices.length} device(s)` : "enrollment" });
+  await deps.audit.record(app.apiKey, {
+    type: "login.started",
+    uid,
+    challenge: id,
+    detail: devices.length ? `${devices.length} device(s)` : "enrollment",
+    ...(origin.test && { test: "1", by: origin.test.by }),
+  });
   return { token, challenge, qr, devices };
 }

@@ -15,6 +15,8 @@ import { qrCodeRoutes } from "./routes/qr-code.js";
 import { backupCodeRoutes } from "./routes/backup-codes.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { ownChallengeRoutes } from "./routes/own-challenges.js";
+import { consoleUserRoutes } from "./routes/console-users.js";
+import { consoleAuditRoutes } from "./routes/console-audit.js";
 import { CONSOLE_PATH, consoleRoutes } from "../console/console-routes.js";
 import { AUTHENTICATOR_PATH, authenticatorRoutes } from "../authenticator/authenticator-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
@@ -72,6 +74,8 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(devicesRoutes(s));
   app.use(phoneRoutes(s));
   app.use(deadLetterRoutes(s));
+  app.use(consoleUserRoutes(s));
+  app.use(consoleAuditRoutes(s));
   app.use(serverCallerRoutes(s));
   app.use(ownChallengeRoutes(s));
   // The operator's console, in every mode (it holds nothing: the operator signs in with the app's secret).

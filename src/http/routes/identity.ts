@@ -1,4 +1,5 @@
 import { Router, type Request } from "express";
+import { requireAdmin } from "../../console/admin-access.js";
 import { ApiError, errorBody, httpStatusOf } from "../../errors.js";
 import { registerDevice } from "../../enrollment/register-device.js";
 import { ENROLL_PATH } from "../../enrollment/enrollment.js";
@@ -124,10 +125,10 @@ export function identityRoutes(s: Services, options: IdentityRouteOptions = {}):
 
   // L8: an admin removes a user's push devices.
   r.delete("/identity/v2/manage/account/2fa/authenticator/push/:uid", async (req, res) => {
-    const app = await requireAppWithSecret(s, req);
+    const { app, actor } = await requireAdmin(s, req, "devices.reset");
     const uid = String(req.params.uid);
     if (!/^[0-9a-f]{32}$/i.test(uid) || !(await s.accounts.get(app.apiKey, uid.toLowerCase()))) throw new ApiError(938);
-    res.json(await resetPushDevices(s, app.apiKey, uid.toLowerCase()));
+    res.json(await resetPushDevices(s, app.apiKey, uid.toLowerCase(), actor.name));
   });
 
   // L9: the user's MFA settings, with a fresh enrollment QR. Every call draws a QR and stores an enrollment token,
