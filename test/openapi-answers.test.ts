@@ -118,8 +118,19 @@ describe("every route's real answer fits its schema in /openapi.json", () => {
       json: { backupcode: codes.body.BackUpCodes[0]! },
     }));
 
+    // Step-up (L12) for the signed-in user, and a backend's own challenge (2.12) with a token nobody approved.
+    fits("GET", "/identity/v2/auth/account/reauth/2fa", await call(gw.url, "GET", "/identity/v2/auth/account/reauth/2fa", user));
+    fits("POST", "/v2/manage/push/challenge", await call(gw.url, "POST", "/v2/manage/push/challenge", { headers: secretHeaders(gw), json: { Uid: uid, Message: "Confirm the transfer" } }));
+    fits("POST", "/v2/manage/push/challenge/validate", await call(gw.url, "POST", "/v2/manage/push/challenge/validate", { headers: secretHeaders(gw), json: { SecondFactorValidationToken: "b1fbbba5-2a5e-41a2-96da-c216df36e6f4" } }));
+
     // And the removals: one device, all of mine, all of a user's.
     fits("DELETE", "/identity/v2/auth/account/2fa/push/devices/{deviceId}", await call(gw.url, "DELETE", `/identity/v2/auth/account/2fa/push/devices/${deviceId}`, user));
+    // A second phone, removed by an admin.
+    const second = new TestPhone();
+    const qr = (await call<{ PushQRCodeDetails: { Url: string } }>(gw.url, "GET", "/identity/v2/auth/account/2fa", user)).body.PushQRCodeDetails.Url;
+    expect((await second.enroll(qr)).status).toBe(200);
+    const theirs = await call<{ Data: Array<{ Id: string }> }>(gw.url, "GET", `/v2/manage/account/${uid}/push/devices`, { headers: secretHeaders(gw) });
+    fits("DELETE", "/v2/manage/account/{uid}/push/devices/{deviceId}", await call(gw.url, "DELETE", `/v2/manage/account/${uid}/push/devices/${theirs.body.Data[0]!.Id}`, { headers: secretHeaders(gw) }));
     fits("DELETE", "/identity/v2/auth/account/2fa/authenticator/push", await call(gw.url, "DELETE", "/identity/v2/auth/account/2fa/authenticator/push", user));
     fits("DELETE", "/identity/v2/manage/account/2fa/authenticator/push/{uid}", await call(gw.url, "DELETE", `/identity/v2/manage/account/2fa/authenticator/push/${uid}`, { headers: secretHeaders(gw) }));
   });

@@ -15,6 +15,9 @@ export const auditEventTypeSchema = z.enum([
   "challenge.approved",
   "challenge.denied",
   "challenge.fraud_reported",
+  "challenge.validated",
+  "challenge.expired",
+  "challenge.cancelled",
   "device.enrolled",
   "device.removed",
   "device.token_updated",
@@ -35,6 +38,12 @@ export const auditEventSchema = z.object({
   device: z.string().optional(),
   /** A short reason or detail ("wrong-number", "rate-limited", "webhook answered 410"). */
   detail: z.string().optional(),
+  /** Who did it, for an admin's action: the console session's admin ("app secret" for the apikey + apisecret sign-in). */
+  by: z.string().optional(),
+  /** "1" on the events of an admin's test push. */
+  test: z.literal("1").optional(),
+  /** The device's name as enrolled, on push events (the device may be gone by the time the trail is read). */
+  deviceName: z.string().optional(),
 });
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 

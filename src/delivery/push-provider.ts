@@ -17,6 +17,9 @@ export const pushDataSchema = z.object({
   apikey: z.string(),
   expiresAt: z.string(),
   challenge: z.string().optional(),
+  /** Contract 2.12: the backend's text for the phone, and its context object as JSON text. */
+  message: z.string().optional(),
+  context: z.string().optional(),
   /**
    * Contract 2.9: base64url of the app's server key's ECDSA P-256 signature (r||s) over the RFC 8785 canonical
    * JSON of the other keys. Every push the gateway builds carries it (push-content.ts); optional here so a

@@ -63,6 +63,15 @@ export const OPENAPI_EXAMPLES: Record<string, { body?: unknown; response?: unkno
   "GET /identity/v2/manage/account/2fa/backupcode": { response: { BackUpCodes: codes } },
   "GET /identity/v2/manage/account/2fa/backupcode/reset": { response: { BackUpCodes: codes } },
   "PUT /identity/v2/auth/login/2fa/verification/backupcode": { body: { backupcode: "k3f9-x2m7" }, response: login },
+  "GET /identity/v2/auth/account/reauth/2fa": {
+    response: { SecondFactorAuthenticationToken: guid, ExpireIn: "2026-11-29T12:02:00.000Z", IsPushDeviceRegistered: true, PushQRCode: null, PushQRCodeDetails: null, ...noFlags },
+  },
+  "POST /v2/manage/push/challenge": {
+    body: { Email: "ada@example.com", Message: "Confirm the transfer of 120 EUR", Context: { amount: "120 EUR" } },
+    response: { SecondFactorAuthenticationToken: guid, ExpireIn: "2026-11-29T12:02:00.000Z", IsPushDeviceRegistered: true },
+  },
+  "POST /v2/manage/push/challenge/validate": { body: { SecondFactorValidationToken: guid }, response: { IsValid: true, Uid: uid } },
+  "DELETE /v2/manage/account/{uid}/push/devices/{deviceId}": { response: deleted },
   "POST /v2/manage/token": { response: { access_token: guid, expires_in: "2026-11-29T13:00:00.000Z" } },
   "GET /ciam/appinfo": {
     response: {
@@ -81,7 +90,7 @@ export const OPENAPI_EXAMPLES: Record<string, { body?: unknown; response?: unkno
   "GET /v2/manage/account/{uid}/push/devices": { response: { Data: [device] } },
   "POST /v2/manage/push/test": { body: { Email: "ada@example.com" }, response: { IsPosted: true, Devices: 1 } },
   "GET /v2/manage/push/dead-letters": {
-    response: { Data: [{ JobId: `send.${guid}.${device.Id}.1`, Name: "send", Queue: "push", FailedReason: "webhook answered 500", AttemptsMade: 5, FailedDate: at, ChallengeId: guid, DeviceId: device.Id }] },
+    response: { Data: [{ JobId: `send.${guid}.${device.Id}.1`, Name: "send", Queue: "push", FailedReason: "webhook answered 500", AttemptsMade: 5, FailedDate: at, ChallengeId: guid, DeviceId: device.Id }], Retrying: [] },
   },
   "POST /v2/manage/push/dead-letters/{jobId}/retry": { response: posted },
   "GET /identity/v2/auth/account/2fa/push/devices": { response: { Data: [device] } },

@@ -2,11 +2,12 @@ import { z } from "zod";
 import { errorBody, errorBodySchema, httpStatusOf, type ErrorCode } from "../errors.js";
 import { profileSchema } from "../accounts/account-store.js";
 import { auditEntrySchema } from "../audit/audit-log.js";
-import { loginResponseSchema } from "../challenge/login-response.js";
+import { loginResponseSchema, validationResponseSchema } from "../challenge/login-response.js";
 import { serverPublicJwkSchema } from "../crypto/server-key.js";
 import { pushDataSchema } from "../delivery/push-provider.js";
 import { deviceRegisteredSchema } from "../enrollment/register-device.js";
 import { secondFactorResponseSchema } from "../login/start-login.js";
+import { ownChallengeResponseSchema, ownValidationSchema } from "../login/own-challenge.js";
 import { createPushSettingsSchema } from "../settings/push-settings.js";
 import { devicesListSchema } from "./routes/admin.js";
 import { deadLettersSchema } from "./routes/dead-letters.js";
@@ -17,7 +18,7 @@ import { pushTokenBody, vapidKeyAnswer } from "./routes/phone.js";
 import { appInfoAnswer, managementTokenAnswer } from "./routes/server-callers.js";
 import { backupCodesAnswerSchema } from "../backup-codes/issue-backup-codes.js";
 import {
-  answerBody, auditQuery, backupCodeBody, countQuery, deletedAnswer, deviceBody, firstFactorBody, newAccountBody, postedAnswer, testPushAnswer,
+  answerBody, auditQuery, backupCodeBody, ownChallengeBody, validationBody, countQuery, deletedAnswer, deviceBody, firstFactorBody, newAccountBody, postedAnswer, testPushAnswer,
   testPushBody, twoFactorTokenQuery,
 } from "./routes/schemas.js";
 import { OPENAPI_EXAMPLES } from "./openapi-examples.js";
@@ -60,8 +61,8 @@ const text = { mediaType: "text/plain" };
 const ops: Operation[] = [
   { method: "post", path: "/identity/v2/manage/account", summary: "L1: create an account", tag: "LoginRadius", auth: "apisecret", body: newAccountBody, response: profileSchema, errors: [936] },
   { method: "post", path: "/identity/v2/auth/login/2fa", summary: "L2: first factor, sends the push; with secondfactorauthenticationtoken and no body (L3): resend, answers { IsPosted: true }", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery.partial(), body: firstFactorBody, optionalBody: true, response: z.union([secondFactorResponseSchema, postedAnswer]), errors: [966, 1198, 1298, 1299, 1313, 1103, 1104, 429] },
-  { method: "get", path: "/login/2fa/push/ping", summary: "L4: poll the outcome", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery, response: loginResponseSchema, errors: [1295, 1312, 1104, 1103, 429] },
-  { method: "get", path: "/identity/v2/auth/login/2fa/push/ping", summary: "L4 (alias): poll the outcome", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery, response: loginResponseSchema, errors: [1295, 1312, 1104, 1103, 429] },
+  { method: "get", path: "/login/2fa/push/ping", summary: "L4: poll the outcome; with wait=1..30 (2.11) held until the status changes or the time runs out", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery.extend({ wait: z.string().optional() }), response: z.union([loginResponseSchema, validationResponseSchema]), errors: [1295, 1312, 1104, 1103, 429] },
+  { method: "get", path: "/identity/v2/auth/login/2fa/push/ping", summary: "L4 (alias): poll the outcome; with wait=1..30 (2.11) a long poll", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery.extend({ wait: z.string().optional() }), response: z.union([loginResponseSchema, validationResponseSchema]), errors: [1295, 1312, 1104, 1103, 429] },
   { method: "put", path: "/identity/v2/auth/login/2fa/verification/push", summary: "L5: the phone answers, signed", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery, body: answerBody, response: postedAnswer, errors: [1296, 1297, 1311, 1104, 429] },
   { method: "post", path: "/identity/v2/auth/account/2fa/push/enroll/{token}", summary: "L6: the phone registers its key (the enrollment URL)", tag: "LoginRadius", auth: "apikey", body: deviceBody, response: deviceRegisteredSchema, errors: [1103, 429] },
   { method: "delete", path: "/identity/v2/auth/account/2fa/authenticator/push", summary: "L7: remove my push devices", tag: "LoginRadius", auth: "access_token", response: deletedAnswer },
@@ -73,6 +74,9 @@ const ops: Operation[] = [
   { method: "get", path: "/identity/v2/manage/account/2fa/backupcode", summary: "L15: a new set of backup codes for a user, by an admin", tag: "LoginRadius", auth: "apisecret", query: ["uid"], response: backupCodesAnswerSchema, errors: [908, 938] },
   { method: "get", path: "/identity/v2/manage/account/2fa/backupcode/reset", summary: "L15: a new set of backup codes for a user, by an admin (reset)", tag: "LoginRadius", auth: "apisecret", query: ["uid"], response: backupCodesAnswerSchema, errors: [908, 938] },
   { method: "put", path: "/identity/v2/auth/login/2fa/verification/backupcode", summary: "L16: finish a waiting login with a backup code: the login response; the push challenge ends Cancelled; a wrong code is 1066", tag: "LoginRadius", auth: "apikey", query: twoFactorTokenQuery, body: backupCodeBody, response: loginResponseSchema, errors: [1066, 1103, 1104, 1198, 429] },
+  { method: "get", path: "/identity/v2/auth/account/reauth/2fa", summary: "L12: step-up, pushes the signed-in user; approved, L4 and push:status give a validation token", tag: "LoginRadius", auth: "access_token", response: secondFactorResponseSchema.shape.SecondFactorAuthentication, errors: [1198, 1298, 1299, 1313, 429] },
+  { method: "post", path: "/v2/manage/push/challenge", summary: "2.12: push a user for the backend's own sign-in (Uid or Email, Message, Context)", tag: "Admin", auth: "apisecret", body: ownChallengeBody, response: ownChallengeResponseSchema, errors: [938, 1198, 1298, 1299, 1313, 429] },
+  { method: "post", path: "/v2/manage/push/challenge/validate", summary: "2.12: check an approval's validation token, once", tag: "Admin", auth: "apisecret", body: validationBody, response: ownValidationSchema },
   { method: "get", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: push settings, secrets masked", tag: "LoginRadius", auth: "apisecret", response: settings },
   { method: "put", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: change push settings (merged into what is stored)", tag: "LoginRadius", auth: "apisecret", body: settings, merges: true, response: settings },
   { method: "post", path: "/v2/manage/token", summary: "1.6 (ext): a management bearer token for an hour, for the apisecret or a signature", tag: "LoginRadius", auth: "apisecret", response: managementTokenAnswer },
@@ -83,6 +87,14 @@ const ops: Operation[] = [
   { method: "post", path: "/v2/manage/push/test", summary: "Send a test push to a user's devices", tag: "Admin", auth: "apisecret", body: testPushBody, response: testPushAnswer, errors: [938, 1299, 1298, 1313] },
   { method: "get", path: "/v2/manage/push/dead-letters", summary: "The app's dead letters (failed jobs), newest first", tag: "Admin", auth: "apisecret", query: countQuery, response: deadLettersSchema, errors: [908] },
   { method: "post", path: "/v2/manage/push/dead-letters/{jobId}/retry", summary: "Retry one dead letter of the app with fresh attempts", tag: "Admin", auth: "apisecret", response: postedAnswer, errors: [908] },
+  // The console's own calls (console-ops): their answers get zod schemas next; until then the document gives none.
+  { method: "get", path: "/v2/manage/push/users", summary: "Find users by email, username or uid (exact or prefix)", tag: "Admin", auth: "apisecret", query: ["q", "count"], errors: [908] },
+  { method: "get", path: "/v2/manage/account/{uid}/push/overview", summary: "A user for the console: devices (route, last used, inactive reason), locks, recent challenges", tag: "Admin", auth: "apisecret", errors: [938] },
+  { method: "delete", path: "/v2/manage/account/{uid}/push/devices/{deviceId}", summary: "Remove one push device of a user (audited with who did it)", tag: "Admin", auth: "apisecret", response: deletedAnswer, errors: [908, 938] },
+  { method: "get", path: "/v2/manage/push/audit/lines", summary: "The audit as lines: one per challenge with its outcome, users named, filtered, paged with a cursor", tag: "Admin", auth: "apisecret", query: ["user", "type", "outcome", "from", "to", "before", "count"], errors: [908] },
+  { method: "get", path: "/v2/manage/push/audit/export", summary: "The audit lines as a CSV download (formula-safe)", tag: "Admin", auth: "apisecret", query: ["user", "type", "outcome", "from", "to", "before"], response: { mediaType: "text/csv" }, errors: [908] },
+  { method: "get", path: "/v2/manage/push/stats", summary: "The dashboard: outcomes over time, delivery by provider, answer time p50/p95, pushes, fraud reports", tag: "Admin", auth: "apisecret", query: ["range"], errors: [908] },
+  { method: "get", path: "/v2/manage/push/console-session", summary: "Who the console session is and what it may do", tag: "Admin", auth: "apisecret" },
   { method: "get", path: "/identity/v2/auth/account/2fa/push/devices", summary: "My push devices", tag: "Devices", auth: "access_token", response: devicesListSchema },
   { method: "put", path: "/identity/v2/auth/account/2fa/push/devices/{deviceId}", summary: "Rename one of my push devices", tag: "Devices", auth: "access_token", body: renameDeviceBody, response: postedAnswer, errors: [908] },
   { method: "delete", path: "/identity/v2/auth/account/2fa/push/devices/{deviceId}", summary: "Remove one of my push devices", tag: "Devices", auth: "access_token", response: deletedAnswer, errors: [908] },
