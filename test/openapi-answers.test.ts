@@ -118,6 +118,18 @@ describe("every route's real answer fits its schema in /openapi.json", () => {
       json: { backupcode: codes.body.BackUpCodes[0]! },
     }));
 
+    // The console's reads of the same user.
+    const admin = { headers: secretHeaders(gw) };
+    fits("GET", "/v2/manage/push/users", await call(gw.url, "GET", "/v2/manage/push/users", { ...admin, query: { q: email } }));
+    fits("GET", "/v2/manage/account/{uid}/push/overview", await call(gw.url, "GET", `/v2/manage/account/${uid}/push/overview`, admin));
+    fits("GET", "/v2/manage/push/audit/lines", await call(gw.url, "GET", "/v2/manage/push/audit/lines", admin));
+    fits("GET", "/v2/manage/push/stats", await call(gw.url, "GET", "/v2/manage/push/stats", admin));
+    fits("GET", "/v2/manage/push/console-session", await call(gw.url, "GET", "/v2/manage/push/console-session", admin));
+    const csv = await fetch(`${gw.url}/v2/manage/push/audit/export`, admin);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+    await csv.text();
+
     // Step-up (L12) for the signed-in user, and a backend's own challenge (2.12) with a token nobody approved.
     fits("GET", "/identity/v2/auth/account/reauth/2fa", await call(gw.url, "GET", "/identity/v2/auth/account/reauth/2fa", user));
     fits("POST", "/v2/manage/push/challenge", await call(gw.url, "POST", "/v2/manage/push/challenge", { headers: secretHeaders(gw), json: { Uid: uid, Message: "Confirm the transfer" } }));

@@ -72,6 +72,35 @@ export const OPENAPI_EXAMPLES: Record<string, { body?: unknown; response?: unkno
   },
   "POST /v2/manage/push/challenge/validate": { body: { SecondFactorValidationToken: guid }, response: { IsValid: true, Uid: uid } },
   "DELETE /v2/manage/account/{uid}/push/devices/{deviceId}": { response: deleted },
+  "GET /v2/manage/push/users": { response: { Data: [{ Uid: uid, Email: "ada@example.com", UserName: null }] } },
+  "GET /v2/manage/account/{uid}/push/overview": {
+    response: {
+      Uid: uid, Email: "ada@example.com", UserName: null, PhoneId: null,
+      Devices: [{ Id: device.Id, Name: "Ada's Pixel", Platform: "android", Route: "Webhook", CreatedDate: at, LastUsedDate: at, IsActive: true, InactiveReason: null }],
+      Lock: { IsLocked: false, NotMe: null, WrongPasswords: [] },
+      Challenges: [{ Id: guid, Date: at, Outcome: "approved", Browser: "Firefox on Linux", Location: "203.0.113.7", IsTest: false }],
+    },
+  },
+  "GET /v2/manage/push/audit/lines": {
+    response: {
+      Data: [{
+        Id: "1764417600000-0", Date: at, Kind: "challenge", Title: "Sign-in", Uid: uid, User: "ada@example.com", Challenge: guid, Outcome: "approved",
+        IsTest: false, By: null, Events: [{ Id: "1764417600000-0", Date: at, Type: "challenge.approved", Text: "Approved on Ada's Pixel" }],
+      }],
+      Next: null,
+    },
+  },
+  "GET /v2/manage/push/stats": {
+    response: {
+      Range: "hour", BucketSeconds: 300,
+      Buckets: [{ Start: at, Approved: 3, Denied: 0, NotMe: 0, Expired: 1, Cancelled: 0, Pushes: 4 }],
+      Totals: { Approved: 3, Denied: 0, NotMe: 0, Expired: 1, Cancelled: 0 },
+      Delivery: [{ Provider: "webhook", Sent: 4, Failed: 0, Retrying: 0 }],
+      AnswerTime: { Count: 3, P50Ms: 2100, P95Ms: 5400 },
+      FraudReports: 0,
+    },
+  },
+  "GET /v2/manage/push/console-session": { response: { Admin: "app secret", Permissions: ["read", "push.test"] } },
   "POST /v2/manage/token": { response: { access_token: guid, expires_in: "2026-11-29T13:00:00.000Z" } },
   "GET /ciam/appinfo": {
     response: {

@@ -8,6 +8,8 @@ import { pushDataSchema } from "../delivery/push-provider.js";
 import { deviceRegisteredSchema } from "../enrollment/register-device.js";
 import { secondFactorResponseSchema } from "../login/start-login.js";
 import { ownChallengeResponseSchema, ownValidationSchema } from "../login/own-challenge.js";
+import { userOverviewAnswer, usersAnswer } from "./routes/console-users.js";
+import { auditLinesAnswer, consoleSessionAnswer, statsAnswer } from "./routes/console-audit.js";
 import { createPushSettingsSchema } from "../settings/push-settings.js";
 import { devicesListSchema } from "./routes/admin.js";
 import { deadLettersSchema } from "./routes/dead-letters.js";
@@ -87,14 +89,14 @@ const ops: Operation[] = [
   { method: "post", path: "/v2/manage/push/test", summary: "Send a test push to a user's devices", tag: "Admin", auth: "apisecret", body: testPushBody, response: testPushAnswer, errors: [938, 1299, 1298, 1313] },
   { method: "get", path: "/v2/manage/push/dead-letters", summary: "The app's dead letters (failed jobs), newest first", tag: "Admin", auth: "apisecret", query: countQuery, response: deadLettersSchema, errors: [908] },
   { method: "post", path: "/v2/manage/push/dead-letters/{jobId}/retry", summary: "Retry one dead letter of the app with fresh attempts", tag: "Admin", auth: "apisecret", response: postedAnswer, errors: [908] },
-  // The console's own calls (console-ops): their answers get zod schemas next; until then the document gives none.
-  { method: "get", path: "/v2/manage/push/users", summary: "Find users by email, username or uid (exact or prefix)", tag: "Admin", auth: "apisecret", query: ["q", "count"], errors: [908] },
-  { method: "get", path: "/v2/manage/account/{uid}/push/overview", summary: "A user for the console: devices (route, last used, inactive reason), locks, recent challenges", tag: "Admin", auth: "apisecret", errors: [938] },
+  // The console's own calls.
+  { method: "get", path: "/v2/manage/push/users", summary: "Find users by email, username or uid (exact or prefix)", tag: "Admin", auth: "apisecret", query: ["q", "count"], response: usersAnswer, errors: [908] },
+  { method: "get", path: "/v2/manage/account/{uid}/push/overview", summary: "A user for the console: devices (route, last used, inactive reason), locks, recent challenges", tag: "Admin", auth: "apisecret", response: userOverviewAnswer, errors: [938] },
   { method: "delete", path: "/v2/manage/account/{uid}/push/devices/{deviceId}", summary: "Remove one push device of a user (audited with who did it)", tag: "Admin", auth: "apisecret", response: deletedAnswer, errors: [908, 938] },
-  { method: "get", path: "/v2/manage/push/audit/lines", summary: "The audit as lines: one per challenge with its outcome, users named, filtered, paged with a cursor", tag: "Admin", auth: "apisecret", query: ["user", "type", "outcome", "from", "to", "before", "count"], errors: [908] },
+  { method: "get", path: "/v2/manage/push/audit/lines", summary: "The audit as lines: one per challenge with its outcome, users named, filtered, paged with a cursor", tag: "Admin", auth: "apisecret", query: ["user", "type", "outcome", "from", "to", "before", "count"], response: auditLinesAnswer, errors: [908] },
   { method: "get", path: "/v2/manage/push/audit/export", summary: "The audit lines as a CSV download (formula-safe)", tag: "Admin", auth: "apisecret", query: ["user", "type", "outcome", "from", "to", "before"], response: { mediaType: "text/csv" }, errors: [908] },
-  { method: "get", path: "/v2/manage/push/stats", summary: "The dashboard: outcomes over time, delivery by provider, answer time p50/p95, pushes, fraud reports", tag: "Admin", auth: "apisecret", query: ["range"], errors: [908] },
-  { method: "get", path: "/v2/manage/push/console-session", summary: "Who the console session is and what it may do", tag: "Admin", auth: "apisecret" },
+  { method: "get", path: "/v2/manage/push/stats", summary: "The dashboard: outcomes over time, delivery by provider, answer time p50/p95, pushes, fraud reports", tag: "Admin", auth: "apisecret", query: ["range"], response: statsAnswer, errors: [908] },
+  { method: "get", path: "/v2/manage/push/console-session", summary: "Who the console session is and what it may do", tag: "Admin", auth: "apisecret", response: consoleSessionAnswer },
   { method: "get", path: "/identity/v2/auth/account/2fa/push/devices", summary: "My push devices", tag: "Devices", auth: "access_token", response: devicesListSchema },
   { method: "put", path: "/identity/v2/auth/account/2fa/push/devices/{deviceId}", summary: "Rename one of my push devices", tag: "Devices", auth: "access_token", body: renameDeviceBody, response: postedAnswer, errors: [908] },
   { method: "delete", path: "/identity/v2/auth/account/2fa/push/devices/{deviceId}", summary: "Remove one of my push devices", tag: "Devices", auth: "access_token", response: deletedAnswer, errors: [908] },

@@ -10,6 +10,32 @@ import { readStats, STATS_RANGES } from "../../stats/read-stats.js";
 import { parseBody, queryParam } from "../request-input.js";
 
 export const AUDIT_LINES_PATH = "/v2/manage/push/audit/lines";
+
+/** The audit as lines (one per challenge, with its events), a page of them and where the next starts. */
+export const auditLinesAnswer = z.object({
+  Data: z.array(z.object({
+    Id: z.string(), Date: z.string(), Kind: z.enum(["challenge", "event"]), Title: z.string(), Uid: z.string().nullable(),
+    User: z.string().nullable(), Challenge: z.string().nullable(), Outcome: z.enum(LINE_OUTCOMES as [string, ...string[]]).nullable(),
+    IsTest: z.boolean(), By: z.string().nullable(), Events: z.array(z.object({ Id: z.string(), Date: z.string(), Type: z.string(), Text: z.string() })),
+  })),
+  Next: z.string().nullable(),
+});
+
+const count = z.number().optional();
+const outcomeCounts = z.object({ Approved: count, Denied: count, NotMe: count, Expired: count, Cancelled: count });
+/** The dashboard's counters over a range. */
+export const statsAnswer = z.object({
+  Range: z.string(),
+  BucketSeconds: z.number(),
+  Buckets: z.array(outcomeCounts.extend({ Start: z.string(), Pushes: z.number() })),
+  Totals: outcomeCounts,
+  Delivery: z.array(z.object({ Provider: z.string(), Sent: z.number(), Failed: z.number(), Retrying: z.number() })),
+  AnswerTime: z.object({ Count: z.number(), P50Ms: z.number().nullable(), P95Ms: z.number().nullable() }),
+  FraudReports: z.number(),
+});
+
+/** Who the console session is, and the actions it may take. */
+export const consoleSessionAnswer = z.object({ Admin: z.string(), Permissions: z.array(z.string()) });
 export const AUDIT_EXPORT_PATH = "/v2/manage/push/audit/export";
 export const STATS_PATH = "/v2/manage/push/stats";
 export const CONSOLE_SESSION_PATH = "/v2/manage/push/console-session";
@@ -62,9 +88,9 @@ export function consoleAuditRoutes(s: Services): Router {
   r.get(AUDIT_LINES_PATH, async (req, res) => {
     const { app } = await requireAdmin(s, req, "read");
     const { filter, q, nobody } = await filterOf(req, app.apiKey);
-    if (nobody) return void res.json({ Data: [], Next: null });
+    if (nobody) return void res.json({ Data: [], Next: null } satisfies z.infer<typeof auditLinesAnswer>);
     const page = await readLines(s, app.apiKey, filter, { count: q.count ?? 50, before: q.before });
-    res.json({ Data: page.lines, Next: page.next });
+    res.json({ Data: page.lines, Next: page.next } satisfies z.infer<typeof auditLinesAnswer>);
   });
 
   r.get(AUDIT_EXPORT_PATH, async (req, res) => {
@@ -82,7 +108,7 @@ export function consoleAuditRoutes(s: Services): Router {
     const q = parseBody(z.object({ range: z.enum(STATS_RANGES).optional() }), { range: queryParam(req, "range") }, 908);
     const v = await readStats(s, app.apiKey, q.range ?? "hour");
     const outcomes = (o: Record<string, number>) => ({ Approved: o.approved, Denied: o.denied, NotMe: o.notme, Expired: o.expired, Cancelled: o.cancelled });
-    res.json({
+    const answer: z.infer<typeof statsAnswer> = {
       Range: v.range,
       BucketSeconds: v.bucketMs / 1000,
       Buckets: v.buckets.map((b) => ({ Start: new Date(b.start).toISOString(), ...outcomes(b.outcomes), Pushes: b.pushes })),
@@ -90,13 +116,14 @@ export function consoleAuditRoutes(s: Services): Router {
       Delivery: Object.entries(v.delivery).map(([provider, d]) => ({ Provider: provider, Sent: d.sent, Failed: d.failed, Retrying: d.retrying })),
       AnswerTime: { Count: v.answer.count, P50Ms: v.answer.p50Ms, P95Ms: v.answer.p95Ms },
       FraudReports: v.fraudReports,
-    });
+    };
+    res.json(answer);
   });
 
   // What this console session is and may do (the console shows only the actions it may take).
   r.get(CONSOLE_SESSION_PATH, async (req, res) => {
     const session = await requireAdmin(s, req, "read");
-    res.json({ Admin: session.actor.name, Permissions: permissionsOf(session) });
+    res.json({ Admin: session.actor.name, Permissions: permissionsOf(session) } satisfies z.infer<typeof consoleSessionAnswer>);
   });
 
   return r;

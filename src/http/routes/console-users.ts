@@ -29,7 +29,26 @@ export const uidParam = (raw: unknown): string => {
 };
 
 /** A user as the search lists them. */
-export const userSummary = (p: Profile) => ({ Uid: p.Uid, Email: p.Email[0]?.Value ?? null, UserName: p.UserName });
+export const userSummarySchema = z.object({ Uid: z.string(), Email: z.string().nullable(), UserName: z.string().nullable() });
+export const userSummary = (p: Profile): z.infer<typeof userSummarySchema> => ({ Uid: p.Uid, Email: p.Email[0]?.Value ?? null, UserName: p.UserName });
+
+/** The users panel's search answer. */
+export const usersAnswer = z.object({ Data: z.array(userSummarySchema) });
+
+/** A user as the console's users panel shows them: devices and their route, locks, recent challenges. */
+export const userOverviewAnswer = userSummarySchema.extend({
+  PhoneId: z.string().nullable(),
+  Devices: z.array(z.object({
+    Id: z.string(), Name: z.string(), Platform: z.string(), Route: z.string(), CreatedDate: z.string(),
+    LastUsedDate: z.string().nullable(), IsActive: z.boolean(), InactiveReason: z.string().nullable(),
+  })),
+  Lock: z.object({
+    IsLocked: z.boolean(),
+    NotMe: z.object({ Reason: z.string(), SecondsLeft: z.number() }).nullable(),
+    WrongPasswords: z.array(z.object({ Identifier: z.string(), SecondsLeft: z.number() })),
+  }),
+  Challenges: z.array(z.object({ Id: z.string(), Date: z.string(), Outcome: z.string(), Browser: z.string(), Location: z.string(), IsTest: z.boolean() })),
+});
 
 /**
  * (ext) The console's users panel: find a user by email, username or uid (exact or prefix, through the index of
@@ -53,7 +72,7 @@ export function consoleUserRoutes(s: Services): Router {
     const prefixed = await Promise.all(fields.map((f) => searchIndex(s.redis, s.keys, app.apiKey, f, q.q, limit)));
     const uids = [...new Set([...exact.filter((u): u is string => !!u), ...prefixed.flat()])].slice(0, limit);
     const accounts = await Promise.all(uids.map((uid) => s.accounts.get(app.apiKey, uid)));
-    res.json({ Data: accounts.flatMap((a) => (a ? [userSummary(a.profile)] : [])) });
+    res.json({ Data: accounts.flatMap((a) => (a ? [userSummary(a.profile)] : [])) } satisfies z.infer<typeof usersAnswer>);
   });
 
   r.get(`${ACCOUNT_PATH}/overview`, async (req, res) => {
@@ -67,7 +86,7 @@ export function consoleUserRoutes(s: Services): Router {
       lockStateOf(s, app.apiKey, uid, account.profile),
       historyOf(s, app.apiKey, uid),
     ]);
-    res.json({
+    const answer: z.infer<typeof userOverviewAnswer> = {
       ...userSummary(account.profile),
       PhoneId: account.profile.PhoneId,
       Devices: devices.map((d) => ({
@@ -93,7 +112,8 @@ export function consoleUserRoutes(s: Services): Router {
         Location: h.location,
         IsTest: h.test === true,
       })),
-    });
+    };
+    res.json(answer);
   });
 
   // Remove one device of the user (the user's own DELETE, done by an admin).
