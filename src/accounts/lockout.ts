@@ -101,7 +101,7 @@ export async function refuseIfNotMeLocked(deps: Pick<Services, "redis" | "keys" 
  * account (email, username, phone), with their failure counts. Audited when anything was lifted; returns
  * whether anything was.
  */
-export async function liftLocks(deps: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string, profile: Profile, by: string): Promise<boolean> {
+export async function liftLocks(deps: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string, profile: Profile, by: string, actor?: string): Promise<boolean> {
   // One DEL per identifier: each identifier's keys share a hash tag, different identifiers may not (Redis Cluster).
   const removed = await Promise.all([
     deps.redis.del(deps.keys.lock(appId, uid)),
@@ -111,6 +111,6 @@ export async function liftLocks(deps: Pick<Services, "redis" | "keys" | "audit">
     }),
   ]);
   const lifted = removed.some((n) => n > 0);
-  if (lifted) await deps.audit.record(appId, { type: "user.unlocked", uid, detail: by });
+  if (lifted) await deps.audit.record(appId, { type: "user.unlocked", uid, detail: by, ...(actor !== undefined && { by: actor }) });
   return lifted;
 }

@@ -19,7 +19,10 @@ export type AuditEventType =
   | "device.token_updated"
   | "settings.changed"
   | "user.locked"
-  | "user.unlocked";
+  | "user.unlocked"
+  | "push.test"
+  | "dead_letter.retried"
+  | "console.signed_in";
 
 /** An event: ids and reasons only, never a token, handle, password or secret. */
 export interface AuditEvent {
@@ -29,6 +32,8 @@ export interface AuditEvent {
   device?: string;
   /** A short reason or detail ("wrong-number", "rate-limited", "webhook answered 410"). */
   detail?: string;
+  /** Who did it, when a person did: a console admin's email, or "apikey+apisecret" (contract 2.14). */
+  by?: string;
 }
 
 export interface AuditEntry extends AuditEvent {

@@ -13,6 +13,7 @@ import { devicesRoutes } from "./routes/devices.js";
 import { phoneRoutes } from "./routes/phone.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { CONSOLE_PATH, consoleRoutes } from "../console/console-routes.js";
+import { consoleAuthRoutes } from "../console/console-auth-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import type { Operation } from "./openapi.js";
 
@@ -57,6 +58,7 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(phoneRoutes(s));
   app.use(deadLetterRoutes(s));
   // The operator's console, in every mode (it holds nothing: the operator signs in with the app's secret).
+  app.use(consoleAuthRoutes(s));
   app.use(consoleRoutes());
   for (const router of options.extra ?? []) app.use(router);
   app.use(notFound);

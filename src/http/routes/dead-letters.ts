@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ApiError } from "../../errors.js";
 import { listDeadLetters, retryDeadLetter, type DeadLetter } from "../../delivery/dead-letters.js";
 import type { Services } from "../../services.js";
-import { requireAppWithSecret } from "../credentials.js";
+import { requireConsoleAccess } from "../../console/permissions.js";
 import { parseBody, queryParam } from "../request-input.js";
 
 export const DEAD_LETTERS_PATH = "/v2/manage/push/dead-letters";
@@ -32,7 +32,7 @@ export function deadLetterRoutes(s: Services): Router {
   const queues = () => [s.queues.push, s.queues.expiry];
 
   r.get(DEAD_LETTERS_PATH, async (req, res) => {
-    const app = await requireAppWithSecret(s, req);
+    const { app } = await requireConsoleAccess(s, req, "read");
     const q = parseBody(z.object({ count: z.coerce.number().int().min(1).max(500).optional() }), { count: queryParam(req, "count") }, 908);
     const letters = await listDeadLetters(queues(), { app: app.apiKey, limit: q.count ?? 50 });
     res.json({ Data: letters.map(publicDeadLetter) });
@@ -40,7 +40,7 @@ export function deadLetterRoutes(s: Services): Router {
 
   // Retry with fresh attempts; only a failed job of this app (another app's id is "no such dead letter").
   r.post(`${DEAD_LETTERS_PATH}/:jobId/retry`, async (req, res) => {
-    const app = await requireAppWithSecret(s, req);
+    const { app, actor } = await requireConsoleAccess(s, req, "deadletter.retry");
     const jobId = String(req.params.jobId);
     if (!JOB_ID.test(jobId)) throw new ApiError(908, { fields: [{ FieldName: "jobId", ErrorMessage: "must be a job id" }] });
     let retried = false;
@@ -59,6 +59,7 @@ export function deadLetterRoutes(s: Services): Router {
       });
     }
     s.logger.info({ app: app.apiKey, job: jobId }, "dead letter retried");
+    await s.audit.record(app.apiKey, { type: "dead_letter.retried", detail: jobId, by: actor.label });
     res.json({ IsPosted: true });
   });
 

@@ -40,3 +40,14 @@ export const deviceBody = z.object({
   publicKey: z.string().regex(/^[0-9a-fA-F]+$/, "must be hex").max(4096),
   deviceToken: text(4096),
 });
+
+/** A named admin's first factor at the console (contract 2.14): their email and password. */
+export const consoleSignInBody = z.object({
+  Email: z.email().max(254),
+  Password: z.string().min(1, "is required").max(256),
+});
+
+/** The access token an approved console sign-in gave the page, exchanged once for the session cookie. */
+export const consoleSessionBody = z.object({
+  AccessToken: z.string().max(64),
+});
