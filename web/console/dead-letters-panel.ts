@@ -2,7 +2,7 @@
 import { byId as $, say } from "../shared/page.js";
 import type { DeadLetterRow } from "../shared/wire.js";
 import { DEAD_LETTERS_PATH } from "./paths.js";
-import { api, explain, pollWhile, type Panel } from "./session.js";
+import { api, can, explain, pollWhile, type Panel } from "./session.js";
 import { cell, clearTable, fillTable, timeCell } from "./table.js";
 
 const EVERY_MS = 5000;
@@ -35,7 +35,8 @@ export function deadLettersPanel(): Panel {
     retry.setAttribute("aria-label", `Retry ${d.JobId}`);
     retry.addEventListener("click", () => void retryOne(d.JobId, retry));
     const action = document.createElement("td");
-    action.append(retry);
+    // A role that may not retry gets no button (the server would refuse it).
+    if (can("deadletter.retry")) action.append(retry);
     tr.append(
       cell(d.JobId, "id"),
       cell(d.Name),

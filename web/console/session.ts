@@ -1,14 +1,22 @@
 /**
  * The console's sign-in state: the app's apikey and apisecret (in sessionStorage only, so they end with the tab),
- * the calls made with them, and a generation that ends the polls of a session when it is left.
+ * or a named admin's session (an httpOnly cookie the page never sees, contract 2.14) and the app they chose; the
+ * calls made with them, what the session may do, and a generation that ends the polls of a session when it is left.
  */
 import { callJson, describeError, type JsonAnswer } from "../shared/page.js";
 import type { PushSettings } from "../shared/wire.js";
 
-export interface Credentials {
-  key: string;
-  secret: string;
+/** A named admin as GET /console/api/me describes them. */
+export interface AdminIdentity {
+  Email: string;
+  Role: "owner" | "operator" | "viewer";
+  /** The actions their role allows (src/console/permissions.ts). */
+  Can: string[];
+  Apps: Array<{ ApiKey: string; Name: string }>;
 }
+
+/** The app's own apikey + apisecret (the owner of that app), or a named admin on one of their apps. */
+export type Credentials = { key: string; secret: string } | { key: string; admin: AdminIdentity };
 
 /** One part of the console: filled when the operator signs in, emptied when they sign out. */
 export interface Panel {
@@ -27,7 +35,17 @@ let generation = 0;
 /** A management call with the credentials in use (their headers, as contract's management API wants them). */
 export async function api(method: string, path: string, body?: unknown): Promise<JsonAnswer> {
   if (!creds) return { ok: false, status: 0, body: null };
+  // A named admin's calls carry their session cookie (same origin) and only the apikey of the app they chose.
+  if ("admin" in creds) return callJson(path, method, body, { "X-LoginRadius-ApiKey": creds.key });
   return callJson(path, method, body, { "X-LoginRadius-ApiKey": creds.key, "X-LoginRadius-ApiSecret": creds.secret });
+}
+
+/**
+ * Whether the session may do `action` (the server decides; the page only hides what would be refused). The
+ * apikey + apisecret sign-in is its app's owner: everything.
+ */
+export function can(action: string): boolean {
+  return !!creds && (!("admin" in creds) || creds.admin.Can.includes(action));
 }
 
 /** An answer's error in words; a body that is not the contract's error is "unexpected". */
@@ -40,7 +58,7 @@ export function useCredentials(c: Credentials): void {
 
 /** The credentials checked good: keep them for this tab, and start a session; returns whether it still lasts. */
 export function beginSession(): () => boolean {
-  if (creds) {
+  if (creds && "secret" in creds) {
     sessionStorage.setItem(STORE.key, creds.key);
     sessionStorage.setItem(STORE.secret, creds.secret);
   }
@@ -57,7 +75,7 @@ export function forgetCredentials(end: boolean): void {
 }
 
 /** The credentials kept by this tab (a reload signs in again with them). */
-export function storedCredentials(): Credentials | null {
+export function storedCredentials(): { key: string; secret: string } | null {
   const key = sessionStorage.getItem(STORE.key);
   const secret = sessionStorage.getItem(STORE.secret);
   return key && secret ? { key, secret } : null;
