@@ -3,8 +3,12 @@
  * surface reads in one place; a test checks that every route Express has mounted appears in it.
  */
 
-/** "operator": ADMIN_TOKEN, as a Bearer token or an HTTP Basic password (the queue dashboard). */
-type Auth = "apikey" | "apisecret" | "access_token" | "none" | "admin" | "operator";
+/**
+ * "operator": ADMIN_TOKEN, as a Bearer token or an HTTP Basic password (the queue dashboard). "apisecret": the app's
+ * apikey + apisecret, or a named admin's console session cookie with the apikey of one of their apps (contract
+ * 2.14). "console": the console session cookie alone.
+ */
+type Auth = "apikey" | "apisecret" | "access_token" | "none" | "admin" | "operator" | "console";
 
 interface Operation {
   method: "get" | "post" | "put" | "patch" | "delete";
@@ -46,6 +50,10 @@ const ops: Operation[] = [
   { method: "get", path: "/console/", summary: "Redirects to /console", tag: "Console", auth: "none" },
   { method: "get", path: "/console/console.js", summary: "The console's script", tag: "Console", auth: "none" },
   { method: "get", path: "/console/console.css", summary: "The console's styles", tag: "Console", auth: "none" },
+  { method: "post", path: "/console/api/sign-in", summary: "2.14: a console admin's email and password; starts the push login on the admin app (L2's answer and its apikey)", tag: "Console", auth: "none", body: "ConsoleSignIn" },
+  { method: "post", path: "/console/api/session", summary: "2.14: the approved login's access token, taken once, for the console session cookie (httpOnly, SameSite=Strict)", tag: "Console", auth: "none", body: "ConsoleSession" },
+  { method: "get", path: "/console/api/me", summary: "2.14: the signed-in admin: email, role, what it allows, their apps", tag: "Console", auth: "console" },
+  { method: "post", path: "/console/api/sign-out", summary: "2.14: end the console session (server side) and clear its cookie", tag: "Console", auth: "console" },
   { method: "get", path: "/healthz", summary: "Alive", tag: "Operations", auth: "none" },
   { method: "get", path: "/readyz", summary: "Ready: Redis answers and the node accepts work", tag: "Operations", auth: "none" },
   { method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "Operations", auth: "none" },
@@ -59,7 +67,8 @@ const securityOf = (auth: Auth) =>
   : auth === "apikey" ? [{ apikey: [] }]
   : auth === "access_token" ? [{ apikey: [], bearer: [] }]
   : auth === "operator" ? [{ operator: [] }, { operatorBasic: [] }]
-  : [{ apikey: [], apisecret: [] }];
+  : auth === "console" ? [{ console: [] }]
+  : [{ apikey: [], apisecret: [] }, { apikey: [], console: [] }];
 
 /** The document for this node: the core operations plus those of the extra routers it mounts (demo, console). */
 export function openApiDocument(serverUrl: string, extra: Operation[] = []): Record<string, unknown> {
@@ -94,6 +103,7 @@ export function openApiDocument(serverUrl: string, extra: Operation[] = []): Rec
         bearer: { type: "http", scheme: "bearer" },
         operator: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN (the deployment's operator; sees every app's jobs)" },
         operatorBasic: { type: "http", scheme: "basic", description: "ADMIN_TOKEN as the password, any user name (for browsers)" },
+        console: { type: "apiKey", in: "cookie", name: "pmg_console", description: "A named admin's console session (`__Host-pmg_console` over https); changes must come from the console's own origin" },
       },
       schemas: {
         Error: {
@@ -106,6 +116,8 @@ export function openApiDocument(serverUrl: string, extra: Operation[] = []): Rec
           },
         },
         NewAccount: object, TestPush: object, DeviceRename: { type: "object", required: ["Name"], properties: { Name: { type: "string", maxLength: 100 } } }, FirstFactor: object, DeviceAnswer: object, DeviceRegistration: object, PushSettings: object,
+        ConsoleSignIn: { type: "object", required: ["Email", "Password"], properties: { Email: { type: "string", format: "email", maxLength: 254 }, Password: { type: "string", maxLength: 256 } } },
+        ConsoleSession: { type: "object", required: ["AccessToken"], properties: { AccessToken: { type: "string", maxLength: 64 } } },
         PushTokenUpdate: {
           type: "object",
           required: ["publicKey", "deviceToken", "timestamp", "signature"],
