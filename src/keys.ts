@@ -36,6 +36,10 @@ export function createKeys(prefix: string) {
     loginFailures: (appId: string, identifierRef: string) => `${prefix}:{l:${appId}:${identifierRef}}:pwfail`,
     /** String: set while an identifier is locked out after too many wrong passwords (error 1198). */
     loginLock: (appId: string, identifierRef: string) => `${prefix}:{l:${appId}:${identifierRef}}:pwlock`,
+    /** List: the user's latest challenges (JSON: id, time, browser, location, test), newest first, bounded (console). */
+    userChallenges: (appId: string, uid: string) => `${user(appId, uid)}:recent`,
+    /** Hash: challenge id → its outcome, for the challenges of `userChallenges` (trimmed with it). */
+    userOutcomes: (appId: string, uid: string) => `${user(appId, uid)}:outcomes`,
     /** Hash: one challenge. */
     challenge: (appId: string, uid: string, challengeId: string) => `${user(appId, uid)}:ch:${challengeId}`,
     /** String: where the challenge of this browser-token hash is. */
@@ -58,6 +62,10 @@ export function createKeys(prefix: string) {
     serverKey: (appId: string) => `${app(appId)}:server-key`,
     /** String: set while the app's push provider is known to be misconfigured (error 1298). */
     providerBroken: (appId: string) => `${app(appId)}:provider-broken`,
+    /** Sorted set (all scores 0): the app's users by normalized email, username and uid, for the console's prefix search. */
+    userIndex: (appId: string) => `${app(appId)}:users`,
+    /** Hash: the console's counters for one minute or one hour (`m:<epoch minute>`, `h:<epoch hour>`), expiring. */
+    statsBucket: (appId: string, bucket: string) => `${app(appId)}:stats:${bucket}`,
     /** Stream: the app's audit events, bounded. */
     audit: (appId: string) => `${app(appId)}:audit`,
     /** Set of `uid|deviceId` enrolled in this app with the key of this fingerprint (one phone may hold several accounts). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureAdminApp } from "../src/console/admin-app.js";
-import { ROLE_ACTIONS, type ConsoleAction } from "../src/console/permissions.js";
+import { ROLE_ACTIONS, type AdminAction as ConsoleAction } from "../src/console/admin-access.js";
 import { hashToken } from "../src/crypto/tokens.js";
 import { enrollWithoutLogin, type Enrolled } from "./support/delivery.js";
 import { deletePrefix, dumpPrefix, startTestGateway, type TestGateway } from "./support/gateway.js";

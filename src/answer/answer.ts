@@ -11,6 +11,7 @@ import type { Device } from "../devices/device-store.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
 import { checkAnswerBudget } from "./answer-budget.js";
+import { recordEnd, type RecordEndDeps } from "../challenge/record-end.js";
 
 export interface DeviceAnswer {
   verify: "Yes" | "No";
@@ -35,7 +36,7 @@ export async function challengeRefOfHandle(s: Pick<Services, "limits" | "challen
 }
 
 /** What the end of an answer touches: the challenge's transition, its count and log, and the notifier for its pages. */
-type EndDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "logger" | "now">;
+type EndDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "logger" | "now"> & RecordEndDeps;
 
 /** What L5 touches: the challenge, the user's devices and account, the session minted on approval, the fraud lock. */
 export type AnswerDeps = EndDeps & FraudLockDeps & Pick<Services, "devices" | "accounts" | "sessions" | "sealer" | "audit" | "config">;
@@ -61,19 +62,22 @@ export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, 
 
   const matching = c.numberMode !== "Off";
   const signed = answer.verify + handle + (matching ? (answer.number ?? "") : "");
-  if (!signedByUserDevice(devices, signed, answer.signature)) {
+  const signer = signedByUserDevice(devices, signed, answer.signature);
+  if (!signer) {
     s.logger.info({ challenge: c.id }, "answer with a bad signature refused");
     throw new ApiError(1297);
   }
 
   if (answer.verify === "Yes" && matching && answer.number !== c.number) {
     await end(s, c, "Denied", { reason: "wrong-number" });
+    await markUsed(s, c, signer);
     await s.audit.record(c.appId, { type: "challenge.denied", uid: c.uid, challenge: c.id, detail: "wrong number" });
     throw new ApiError(1297);
   }
   if (answer.verify === "No") {
     const fraud = answer.reason === "fraud";
     await end(s, c, "Denied", { reason: fraud ? "fraud" : "denied" });
+    await markUsed(s, c, signer);
     await s.audit.record(c.appId, { type: fraud ? "challenge.fraud_reported" : "challenge.denied", uid: c.uid, challenge: c.id });
     if (fraud) await lockAfterFraudReport(s, c.appId, c.uid, c.id);
     return { IsPosted: true };
@@ -90,12 +94,17 @@ export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, 
     await s.sessions.revoke(tokens.access_token);
     throw err;
   }
+  await markUsed(s, c, signer);
   await s.audit.record(c.appId, { type: "challenge.approved", uid: c.uid, challenge: c.id });
   return { IsPosted: true };
 }
 
-function signedByUserDevice(devices: Device[], text: string, signature: string): boolean {
-  return devices.some((d) => {
+/** The device that answered was used now (the console's "last used"). */
+const markUsed = (s: Pick<Services, "devices" | "now">, c: Challenge, device: Device): Promise<boolean> =>
+  s.devices.patch(c.appId, c.uid, device.id, { lastUsedAt: new Date(s.now()).toISOString() });
+
+function signedByUserDevice(devices: Device[], text: string, signature: string): Device | undefined {
+  return devices.find((d) => {
     if (!d.active) return false;
     const key = loadStoredDeviceKey(d.publicKey);
     return key !== null && verifyDeviceSignature(key, text, signature);
@@ -107,6 +116,7 @@ async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: 
   const result = await s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
   if (result !== "OK") throw new ApiError(answerError(result));
   s.metrics.challenges.inc({ outcome: fields.reason === "fraud" ? "fraud" : to.toLowerCase() });
+  await recordEnd(s, c, to === "Approved" ? "approved" : fields.reason === "fraud" ? "notme" : "denied", true);
   // The END script wrote exactly these fields: tell the pages without reading the challenge back (or opening
   // the login just sealed).
   s.notifier.notify({ ...c, ...fields, status: to, endedAt: now }, login);

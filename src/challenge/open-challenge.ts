@@ -11,11 +11,15 @@ import type { Services } from "../services.js";
 import { serverSignatureOf } from "../delivery/push-content.js";
 import type { Challenge } from "./challenge.js";
 import { drawNumber } from "./number-matching.js";
+import { recordEnd } from "./record-end.js";
+import { rememberChallenge } from "../accounts/user-history.js";
 
 /** Where the login comes from, as the phone will show it. */
 export interface ChallengeOrigin {
   browser: string;
   location: string;
+  /** An admin's test push (labelled so in the audit and the user's history), and who sent it. */
+  test?: { by: string };
 }
 
 export interface OpenedChallenge {
@@ -33,7 +37,7 @@ export interface OpenedChallenge {
  */
 export type OpenChallengeDeps = Pick<
   Services,
-  "devices" | "challenges" | "enrollment" | "queues" | "notifier" | "sealer" | "serverKeys" | "config" | "metrics" | "logger" | "audit" | "now"
+  "devices" | "challenges" | "enrollment" | "queues" | "notifier" | "sealer" | "serverKeys" | "config" | "metrics" | "logger" | "audit" | "now" | "redis" | "keys"
 >;
 
 /**
@@ -99,8 +103,13 @@ export async function openChallenge(
   if (cancelledTokenHash) {
     deps.metrics.challenges.inc({ outcome: "cancelled" });
     const cancelled = await deps.challenges.findByToken(cancelledTokenHash);
-    if (cancelled) deps.notifier.notify(cancelled);
+    if (cancelled) {
+      deps.notifier.notify(cancelled);
+      await recordEnd(deps, cancelled, "cancelled");
+      await deps.audit.record(app.apiKey, { type: "challenge.cancelled", uid, challenge: cancelled.id, detail: "a newer sign-in" });
+    }
   }
+  await rememberChallenge(deps, app.apiKey, uid, { id, at: now, browser: origin.browser, location: origin.location, ...(origin.test && { test: true }) });
 
   let qr: PushQRCode | null = null;
   if (devices.length) {
@@ -109,6 +118,12 @@ export async function openChallenge(
     qr = await deps.enrollment.issue({ appId: app.apiKey, uid, challengeId: id }, settings);
   }
   deps.logger.info({ app: app.apiKey, uid, challenge: id, devices: devices.length }, "challenge opened");
-  await deps.audit.record(app.apiKey, { type: "login.started", uid, challenge: id, detail: devices.length ? `${devices.length} device(s)` : "enrollment" });
+  await deps.audit.record(app.apiKey, {
+    type: "login.started",
+    uid,
+    challenge: id,
+    detail: devices.length ? `${devices.length} device(s)` : "enrollment",
+    ...(origin.test && { test: "1", by: origin.test.by }),
+  });
   return { token, challenge, qr, devices };
 }

@@ -9,7 +9,8 @@ import { consoleSessionBody, consoleSignInBody } from "../http/routes/schemas.js
 import { findAdminApp } from "./admin-app.js";
 import { getAdmin, mayUseApp, type ConsoleAdmin } from "./admin-store.js";
 import { endConsoleSession, openConsoleSession } from "./console-sessions.js";
-import { ROLE_ACTIONS, refuseCrossSiteChange, requireSignedInAdmin, sessionTimesOf } from "./permissions.js";
+import { ROLE_ACTIONS } from "./admin-access.js";
+import { refuseCrossSiteChange, requireSignedInAdmin, sessionTimesOf } from "./permissions.js";
 import { clearConsoleCookie, consoleSessionOf, setConsoleCookie } from "./session-cookie.js";
 
 /** The console's own API for named admins (contract 2.14). */

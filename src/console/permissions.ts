@@ -1,79 +1,15 @@
 import type { Request } from "express";
 import { ApiError } from "../errors.js";
-import type { AppRecord } from "../apps/app-store.js";
 import type { Services } from "../services.js";
-import { requireApp, requireAppWithSecret } from "../http/credentials.js";
-import { credential } from "../http/request-input.js";
-import { getAdmin, mayUseApp, type ConsoleAdmin, type Role } from "./admin-store.js";
+import { getAdmin, type ConsoleAdmin } from "./admin-store.js";
 import { touchConsoleSession } from "./console-sessions.js";
 import { consoleSessionOf } from "./session-cookie.js";
 
 /**
- * The one place that says whether a console or management call may go ahead: "can this session do X" (issue 16).
- * A call is made either with an app's apikey + apisecret (the `owner` of that one app, contract 2.14) or with a
- * named admin's console session cookie (their role, on the apps they were given). Every management route asks
- * here before it reads or changes anything; the console only hides what `can` says no to.
+ * A named admin's console session, as every request that carries its cookie checks it (contract 2.14): the
+ * session itself (idle and absolute ends), its admin (still one), and, for a change, that it comes from the
+ * console's own page. What the admin may then do is admin-access.ts's `requireAdmin`.
  */
-
-/**
- * Everything a console or management call can do (the same names as the console panels' branch uses, so the two
- * meet in one vocabulary): "read" covers users, devices, dashboard, audit, settings (masked) and dead letters.
- */
-export type ConsoleAction =
-  | "read"
-  | "audit.export"
-  | "user.create"
-  | "device.remove"
-  | "devices.reset"
-  | "user.unlock"
-  | "backupcodes.issue"
-  | "push.test"
-  | "deadletter.retry"
-  | "settings.change";
-
-const READ: ConsoleAction[] = ["read", "audit.export"];
-const OPERATE: ConsoleAction[] = [...READ, "user.create", "device.remove", "devices.reset", "user.unlock", "backupcodes.issue", "push.test", "deadletter.retry"];
-
-/** What each role may do: owner everything, operator all but the settings, viewer read only. */
-export const ROLE_ACTIONS: Record<Role, ReadonlySet<ConsoleAction>> = {
-  owner: new Set<ConsoleAction>([...OPERATE, "settings.change"]),
-  operator: new Set(OPERATE),
-  viewer: new Set(READ),
-};
-
-export const can = (role: Role, action: ConsoleAction): boolean => ROLE_ACTIONS[role].has(action);
-
-/** Who makes a call, as the audit names them. */
-export type Actor =
-  | { kind: "app"; role: "owner"; label: string }
-  | { kind: "admin"; role: Role; label: string; admin: ConsoleAdmin };
-
-export type ConsoleAccessDeps = Pick<Services, "apps" | "guesses" | "redis" | "keys" | "config" | "now">;
-
-/**
- * The app a management call acts on and who makes it, once they may do `action` there. With an apisecret (or no
- * console cookie): the app's own secret, as before (922/920/901, 923/902). With a console session: the session
- * (905 when it ended; a change must come from the console's own pages), the admin's role (901 with the reason when
- * it does not allow `action`) and the app named by the apikey (901 when not theirs, as for an unknown one).
- */
-export async function requireConsoleAccess(s: ConsoleAccessDeps, req: Request, action: ConsoleAction): Promise<{ app: AppRecord; actor: Actor }> {
-  const secret = credential(req, "x-loginradius-apisecret", "apisecret");
-  const sessionId = consoleSessionOf(req, s.config);
-  if (secret !== undefined || sessionId === undefined) {
-    const app = await requireAppWithSecret(s, req);
-    // The internal admins' app is not a tenant: its secret was never shown, and it stays out of the console.
-    if (app.internal) throw new ApiError(901);
-    return { app, actor: { kind: "app", role: "owner", label: "apikey+apisecret" } };
-  }
-  const admin = await requireSignedInAdmin(s, req);
-  if (!can(admin.role, action)) throw refusedByRole(admin.role, action);
-  const app = await requireApp(s, req);
-  if (!mayUseApp(admin, app)) throw new ApiError(901, { description: "This console admin was not given this app." });
-  return { app, actor: { kind: "admin", role: admin.role, label: admin.email, admin } };
-}
-
-export const refusedByRole = (role: Role, action: ConsoleAction): ApiError =>
-  new ApiError(901, { description: `The console role "${role}" may not do ${action}; ask an owner.` });
 
 /**
  * The named admin of the request's console session (905 when it is missing, unknown, over, or its admin was

@@ -17,6 +17,6 @@ export async function resetPushDevices(deps: ResetPushDevicesDeps, appId: string
     removed.flatMap((device) => (device.endpointArn ? [{ appId, endpointArn: device.endpointArn }] : [])),
   );
   deps.logger.info({ app: appId, uid, devices: removed.length }, "push devices reset");
-  for (const device of removed) await deps.audit.record(appId, { type: "device.removed", uid, device: device.id, detail: "reset", ...(by !== undefined && { by }) });
+  for (const device of removed) await deps.audit.record(appId, { type: "device.removed", uid, device: device.id, deviceName: device.name, detail: "reset", ...(by && { by }) });
   return { IsDeleted: true };
 }

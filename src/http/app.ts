@@ -12,6 +12,8 @@ import { adminRoutes } from "./routes/admin.js";
 import { devicesRoutes } from "./routes/devices.js";
 import { phoneRoutes } from "./routes/phone.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
+import { consoleUserRoutes } from "./routes/console-users.js";
+import { consoleAuditRoutes } from "./routes/console-audit.js";
 import { CONSOLE_PATH, consoleRoutes } from "../console/console-routes.js";
 import { consoleAuthRoutes } from "../console/console-auth-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
@@ -57,6 +59,8 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(devicesRoutes(s));
   app.use(phoneRoutes(s));
   app.use(deadLetterRoutes(s));
+  app.use(consoleUserRoutes(s));
+  app.use(consoleAuditRoutes(s));
   // The operator's console, in every mode (it holds nothing: the operator signs in with the app's secret).
   app.use(consoleAuthRoutes(s));
   app.use(consoleRoutes());

@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { requireAdmin } from "../../console/admin-access.js";
 import { ApiError, errorBody, httpStatusOf } from "../../errors.js";
 import { registerDevice } from "../../enrollment/register-device.js";
 import { ENROLL_PATH } from "../../enrollment/enrollment.js";
@@ -12,7 +13,6 @@ import type { Services } from "../../services.js";
 import { together } from "../../together.js";
 import { countingGuesses } from "../../guess-budget.js";
 import { requireApp, requireUser } from "../credentials.js";
-import { requireConsoleAccess } from "../../console/permissions.js";
 import { parseBody, queryParam } from "../request-input.js";
 import { answerBody, deviceBody, firstFactorBody, newAccountBody } from "./schemas.js";
 
@@ -31,7 +31,7 @@ export function identityRoutes(s: Services): Router {
 
   // L1: create an account (management).
   r.post("/identity/v2/manage/account", async (req, res) => {
-    const { app } = await requireConsoleAccess(s, req, "user.create");
+    const { app } = await requireAdmin(s, req, "user.create");
     const body = parseBody(newAccountBody, req.body);
     const primary = body.Email.find((e) => e.Type.toLowerCase() === "primary") ?? body.Email[0]!;
     res.json(await s.accounts.create(app.apiKey, {
@@ -95,10 +95,10 @@ export function identityRoutes(s: Services): Router {
 
   // L8: an admin removes a user's push devices.
   r.delete("/identity/v2/manage/account/2fa/authenticator/push/:uid", async (req, res) => {
-    const { app, actor } = await requireConsoleAccess(s, req, "devices.reset");
+    const { app, actor } = await requireAdmin(s, req, "devices.reset");
     const uid = String(req.params.uid);
     if (!/^[0-9a-f]{32}$/i.test(uid) || !(await s.accounts.get(app.apiKey, uid.toLowerCase()))) throw new ApiError(938);
-    res.json(await resetPushDevices(s, app.apiKey, uid.toLowerCase(), actor.label));
+    res.json(await resetPushDevices(s, app.apiKey, uid.toLowerCase(), actor.name));
   });
 
   // L9: the user's MFA settings, with a fresh enrollment QR. Every call draws a QR and stores an enrollment token,
