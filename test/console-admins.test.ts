@@ -227,6 +227,23 @@ describe("the session", () => {
     expectContractError(await call(gw.url, "GET", CONSOLE_API.me, { headers: { Cookie: idle } }), "idle", 905);
   });
 
+  it("hostile cookies (malformed, oversized, unknown, repeated) are 905 on the console's API and never a 500; a management call without a secret is then the secret's 923", async () => {
+    const settings = "/v2/manage/2fa/push-notification-settings";
+    const real = cookies.get("viewer")!.split("=")[1]!;
+    for (const value of ["", "x", "a".repeat(43), "%00%ff", "\u00ff\u00e9".repeat(20), "<script>", `${real}x`, real.slice(1), "b".repeat(5000), `${"c".repeat(43)}; pmg_console=${real}`]) {
+      const cookie = `pmg_console=${value}`;
+      const me = await call(gw.url, "GET", CONSOLE_API.me, { headers: { Cookie: cookie } });
+      const label = `cookie ${value.slice(0, 40)}`;
+      expectContractError(me, label, 905);
+      const managed = await call(gw.url, "GET", settings, { headers: { Cookie: cookie, "X-LoginRadius-ApiKey": gw.apiKey } });
+      expect([905, 923], `${label}: ${managed.text}`).toContain((managed.body as { ErrorCode: number }).ErrorCode);
+      const out = await call(gw.url, "POST", CONSOLE_API.signOut, { headers: { Cookie: cookie, ...sameOrigin(gw) } });
+      expect(out.status, label).toBe(200);
+    }
+    // The real session was not touched by any of that.
+    expect((await call(gw.url, "GET", CONSOLE_API.me, { headers: { Cookie: cookies.get("viewer")! } })).status).toBe(200);
+  });
+
   it("sign-out ends the session on the server and clears the cookie", async () => {
     await makeAdmin(gw, "leaving@example.com", "viewer", gw.apiKey);
     const cookie = await signedInCookie(gw, "leaving@example.com", new TestPhone("p256"));

@@ -41,8 +41,9 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.set("case sensitive routing", false);
   app.use(securityHeaders([CONSOLE_PATH, ...(options.pagePrefixes ?? [])]));
   app.use(requestLog(s.logger, s.metrics));
-  // Pages on the configured origins call the API; the operator tools (/admin, /metrics) stay same-origin.
-  app.use(cors({ origins: s.config.CORS_ORIGINS, publicUrl: s.config.PUBLIC_URL, except: ["/admin", "/metrics"] }));
+  // Pages on the configured origins call the API; the operator tools (/admin, /metrics) and the console's own
+  // sign-in API (/console/api, cookie sessions) stay same-origin.
+  app.use(cors({ origins: s.config.CORS_ORIGINS, publicUrl: s.config.PUBLIC_URL, except: ["/admin", "/metrics", "/console/api"] }));
   // Bodies are small JSON objects; anything larger is refused before it is read. The push settings carry
   // credential files, and have a limit of their own (parsed there first, the general parser skips them).
   const json = (limit: string) => express.json({ limit, strict: true, type: ["application/json", "application/*+json"] });
