@@ -29,6 +29,8 @@ beforeAll(async () => {
   gw = await startTestGateway();
   await makeAdmin(gw, "viewer@example.com", "viewer", gw.apiKey);
   await makeAdmin(gw, "operator@example.com", "operator", gw.apiKey);
+  // The tenant's push on (the user overview reads its push settings); no provider is needed here.
+  await gw.services.settings.put(gw.apiKey, "Bootstrap app", { IsEnabled: true, NotificationService: "Native" });
   user = await enrollWithoutLogin(gw);
   browser = await launchChromium();
   // Another origin of the same site (127.0.0.1, another port): SameSite=Strict lets the cookie through to the
@@ -97,16 +99,19 @@ describe("console admins in Chromium", () => {
 
   it("a viewer has no button to remove a device, change settings or send a test push; the server refuses the removal 403", async () => {
     const { page } = viewer;
-    await page.getByLabel("User ID (Uid)").fill(user.uid);
-    await page.getByRole("button", { name: "Show devices" }).click();
-    await expect.poll(() => page.locator("#user-devices tbody tr").count(), { timeout: 10_000 }).toBe(1);
-    expect(await page.getByRole("button", { name: "Remove all devices" }).isVisible()).toBe(false);
+    await page.getByLabel("Find a user").fill(user.email);
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await expect.poll(() => page.locator("#user-devices tbody tr[data-device]").count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.getByRole("button", { name: /^Remove device/ }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Reset push" }).isVisible()).toBe(false);
     expect(await page.getByRole("button", { name: "SAVE" }).isVisible()).toBe(false);
     expect(await page.getByRole("button", { name: "Send test push" }).isVisible()).toBe(false);
     expect(await page.isVisible("#settings-readonly")).toBe(true);
 
-    const refused = await fromPage(page, "DELETE", `/identity/v2/manage/account/2fa/authenticator/push/${user.uid}`);
-    expect(refused).toMatchObject({ status: 403, body: { ErrorCode: 901, Description: expect.stringMatching(/viewer/) } });
+    for (const path of [`/v2/manage/account/${user.uid}/push/devices/${user.device.id}`, `/identity/v2/manage/account/2fa/authenticator/push/${user.uid}`]) {
+      const refused = await fromPage(page, "DELETE", path);
+      expect(refused, path).toMatchObject({ status: 403, body: { ErrorCode: 901, Description: expect.stringMatching(/viewer/) } });
+    }
     expect(await gw.services.devices.list(gw.apiKey, user.uid)).toHaveLength(1);
   });
 
@@ -134,7 +139,10 @@ describe("console admins in Chromium", () => {
     const operator = await signIn("operator@example.com", new TestPhone("p256"));
     const { page } = operator;
     expect(await page.textContent("#admin-role")).toBe("operator");
-    expect(await page.getByRole("button", { name: "Remove all devices" }).isVisible()).toBe(true);
+    await page.getByLabel("Find a user").fill(user.email);
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.getByRole("button", { name: /^Remove device/ }).waitFor({ timeout: 10_000 });
+    expect(await page.getByRole("button", { name: "Reset push" }).isVisible()).toBe(true);
     expect(await page.getByRole("button", { name: "Send test push" }).isVisible()).toBe(true);
     expect(await page.getByRole("button", { name: "SAVE" }).isVisible()).toBe(false);
     const refused = await fromPage(page, "PUT", "/v2/manage/2fa/push-notification-settings", { ChallengeTtlSeconds: 200 });

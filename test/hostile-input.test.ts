@@ -236,7 +236,7 @@ const endpoints: Endpoint[] = [
     },
   },
   {
-    name: "console session", method: "POST", path: () => "/console/api/session", query: () => ({}), headers: () => ({ Origin: gw.url }),
+    name: "console admin session", method: "POST", path: () => "/console/api/session", query: () => ({}), headers: () => ({ Origin: gw.url }),
     refusedWith: {},
     body: (() => {
       const valid = () => ({ AccessToken: adminAccessToken });
@@ -246,6 +246,56 @@ const endpoints: Endpoint[] = [
       ok()(res);
       expect(res.body).toMatchObject({ Email: "admin@example.com", Role: "viewer" });
       expect(res.headers.get("set-cookie")).toMatch(/HttpOnly; SameSite=Strict/);
+    },
+  },
+  // The console's admin reads (issue 16): only their credentials are spoiled here (a hostile search text or
+  // filter is often a valid one); their own parameters are refused in console-ops-api.test.ts.
+  {
+    name: "console user search", method: "GET", path: () => "/v2/manage/push/users", query: () => ({ ...adminQuery(), q: "user@" }),
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Data: [{ Uid: uid, Email: "user@example.com" }] });
+    },
+  },
+  {
+    name: "console user overview", method: "GET", path: () => `/v2/manage/account/${uid}/push/overview`, query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Uid: uid, Email: "user@example.com" });
+    },
+  },
+  {
+    name: "console stats", method: "GET", path: () => "/v2/manage/push/stats", query: () => ({ ...adminQuery(), range: "day" }),
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Range: "day", BucketSeconds: 3600 });
+    },
+  },
+  {
+    name: "console audit lines", method: "GET", path: () => "/v2/manage/push/audit/lines", query: () => ({ ...adminQuery(), outcome: "approved" }),
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toHaveProperty("Next");
+    },
+  },
+  {
+    name: "console audit export", method: "GET", path: () => "/v2/manage/push/audit/export", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
+    },
+  },
+  {
+    name: "console session", method: "GET", path: () => "/v2/manage/push/console-session", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Admin: "app secret" });
     },
   },
 ];
@@ -408,7 +458,7 @@ describe("routes and credentials", () => {
  * last send 20 s back; the answer approves the waiting login; the resets remove the phone).
  */
 describe("controls: the unspoiled calls are accepted", () => {
-  const order = ["L10 get settings", "L10 put settings", "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L6 enroll", "L5 answer", "L9 MFA settings", "L7 reset own", "L8 reset by admin", "L2 login", "console session", "console admin sign-in"];
+  const order = ["L10 get settings", "L10 put settings", "console user search", "console user overview", "console stats", "console audit lines", "console audit export", "console session", "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L6 enroll", "L5 answer", "L9 MFA settings", "L7 reset own", "L8 reset by admin", "L2 login", "console admin session", "console admin sign-in"];
   it.each(order)("%s", async (name) => {
     const ep = endpoints.find((e) => e.name === name)!;
     if (name === "L3 resend") {

@@ -6,7 +6,9 @@
 import type { AuditEntry } from "../src/audit/audit-log.js";
 import type { LoginResponse } from "../src/challenge/login-response.js";
 import type { ErrorBody } from "../src/errors.js";
-import type { publicDeadLetter } from "../src/http/routes/dead-letters.js";
+import type { publicDeadLetter, publicRetrying } from "../src/http/routes/dead-letters.js";
+import type { AuditLine } from "../src/audit/audit-lines.js";
+import type { userSummary } from "../src/http/routes/console-users.js";
 import type { SecondFactorResponse } from "../src/login/start-login.js";
 import type { DevicePush } from "../src/realtime/device-push.js";
 import type { PushStatus } from "../src/realtime/status.js";
@@ -26,6 +28,9 @@ export type ServerToPage = [
   Holds<ReadsAs<AuditEntry, Web.AuditEntry>>,
   Holds<ReadsAs<ReturnType<typeof publicDeadLetter>, Web.DeadLetterRow>>,
   Holds<ReadsAs<DevicePush, Web.DevicePush>>,
+  Holds<ReadsAs<ReturnType<typeof publicRetrying>, Web.RetryingRow>>,
+  Holds<ReadsAs<AuditLine, Web.AuditLine>>,
+  Holds<ReadsAs<ReturnType<typeof userSummary>, Web.UserSummary>>,
   // And back: what the console PUTs is what L10 validates.
   Holds<ReadsAs<Web.PushSettings, PushSettings>>,
 ];

@@ -35,17 +35,27 @@ let generation = 0;
 /** A management call with the credentials in use (their headers, as contract's management API wants them). */
 export async function api(method: string, path: string, body?: unknown): Promise<JsonAnswer> {
   if (!creds) return { ok: false, status: 0, body: null };
-  // A named admin's calls carry their session cookie (same origin) and only the apikey of the app they chose.
-  if ("admin" in creds) return callJson(path, method, body, { "X-LoginRadius-ApiKey": creds.key });
-  return callJson(path, method, body, { "X-LoginRadius-ApiKey": creds.key, "X-LoginRadius-ApiSecret": creds.secret });
+  return callJson(path, method, body, headersOf(creds));
 }
 
 /**
- * Whether the session may do `action` (the server decides; the page only hides what would be refused). The
- * apikey + apisecret sign-in is its app's owner: everything.
+ * The headers of a call with these credentials. A named admin's calls carry their session cookie (same origin,
+ * sent by the browser) and only the apikey of the app they chose.
  */
-export function can(action: string): boolean {
-  return !!creds && (!("admin" in creds) || creds.admin.Can.includes(action));
+const headersOf = (c: Credentials): Record<string, string> =>
+  "admin" in c ? { "X-LoginRadius-ApiKey": c.key } : { "X-LoginRadius-ApiKey": c.key, "X-LoginRadius-ApiSecret": c.secret };
+
+/** A download with the credentials in use (a CSV export): its bytes and file name, or the error body. */
+export async function apiDownload(path: string): Promise<{ blob: Blob; filename: string } | { error: unknown }> {
+  if (!creds) return { error: null };
+  try {
+    const res = await fetch(path, { headers: headersOf(creds), cache: "no-store" });
+    if (!res.ok) return { error: await res.json().catch(() => null) };
+    const filename = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? "export.csv";
+    return { blob: await res.blob(), filename };
+  } catch {
+    return { error: null };
+  }
 }
 
 /** An answer's error in words; a body that is not the contract's error is "unexpected". */
@@ -79,6 +89,26 @@ export function storedCredentials(): { key: string; secret: string } | null {
   const key = sessionStorage.getItem(STORE.key);
   const secret = sessionStorage.getItem(STORE.secret);
   return key && secret ? { key, secret } : null;
+}
+
+/** How often the live lists (the audit, the dead letters, the dashboard) refresh: one mechanism for all. */
+export const REFRESH_MS = 2000;
+
+/**
+ * A live list: `fetch` now and every REFRESH_MS while `alive()`, and `draw` only when what it fetched changed
+ * (so a reader's place in it is not lost for nothing). `force` redraws anyway.
+ */
+export function liveList<T>(fetch: () => Promise<T | null>, draw: (value: T) => void): { refresh(force?: boolean): Promise<void>; start(alive: () => boolean): void; reset(): void } {
+  let last = "";
+  const refresh = async (force = false) => {
+    const value = await fetch();
+    if (value === null) return;
+    const snapshot = JSON.stringify(value);
+    if (snapshot === last && !force) return;
+    last = snapshot;
+    draw(value);
+  };
+  return { refresh, start: (alive) => void pollWhile(alive, REFRESH_MS, () => refresh()), reset: () => (last = "") };
 }
 
 /** Run `refresh` now and then every `everyMs`, while `alive()`. */

@@ -10,6 +10,7 @@ import { SETTINGS_PATH } from "./paths.js";
 import { api, beginSession, explain, forgetCredentials, storedCredentials, useCredentials, type AdminIdentity, type Credentials, type Panel } from "./session.js";
 import { adminSignIn, currentAdmin, signOutAdmin } from "./admin-sign-in.js";
 import { showRole } from "./role-view.js";
+import { forgetPermissions, loadPermissions } from "./permissions.js";
 
 const PICKED = "pmg.console.app";
 
@@ -27,10 +28,11 @@ export function signInPanel(panels: Panel[]): void {
       say($("message"), explain(res.body), "error");
       return false;
     }
+    await loadPermissions();
     $("app-key").textContent = shownKey;
     const alive = beginSession();
     for (const panel of panels) panel.open(res.body as PushSettings, alive);
-    showRole("admin" in c ? c.admin : null);
+    showRole();
     $("signin-section").hidden = true;
     $("console").hidden = false;
     say($("message"), "");
@@ -52,7 +54,7 @@ export function signInPanel(panels: Panel[]): void {
     if (!me.Apps.length) {
       $("signin-section").hidden = true;
       $("console").hidden = false;
-      showRole(me);
+      showRole();
       say($("message"), "You were given no app yet: ask an owner (admin CLI: admins set-apps).", "error");
       return;
     }
@@ -65,8 +67,9 @@ export function signInPanel(panels: Panel[]): void {
     forgetCredentials(true);
     admin = null;
     sessionStorage.removeItem(PICKED);
+    forgetPermissions();
     for (const panel of panels) panel.close();
-    showRole(null);
+    showRole();
     $("admin-row").hidden = true;
     $("console").hidden = true;
     $("signin-section").hidden = false;

@@ -129,6 +129,60 @@ export interface DeadLetterRow {
   DeviceId: string | null;
 }
 
+/** (ext) A job still being retried, as `GET /v2/manage/push/dead-letters` lists it beside the dead letters. */
+export interface RetryingRow {
+  JobId: string;
+  Name: string;
+  State: "delayed" | "waiting";
+  LastFailure: string;
+  AttemptsMade: number;
+  Attempts: number;
+  NextAttemptDate: string | null;
+  ChallengeId: string | null;
+  DeviceId: string | null;
+}
+
+/** (ext) One line of `GET /v2/manage/push/audit/lines`: a challenge with its events, or one other event. */
+export interface AuditLine {
+  Id: string;
+  Date: string;
+  Kind: "challenge" | "event";
+  Title: string;
+  Uid: string | null;
+  User: string | null;
+  Challenge: string | null;
+  Outcome: string | null;
+  IsTest: boolean;
+  By: string | null;
+  Events: Array<{ Id: string; Date: string; Type: string; Text: string }>;
+}
+
+/** (ext) A user as `GET /v2/manage/push/users` finds them. */
+export interface UserSummary {
+  Uid: string;
+  Email: string | null;
+  UserName: string | null;
+}
+
+/** (ext) `GET /v2/manage/account/{uid}/push/overview`. */
+export interface UserOverview extends UserSummary {
+  PhoneId: string | null;
+  Devices: Array<{ Id: string; Name: string; Platform: string; Route: string; CreatedDate: string; LastUsedDate: string | null; IsActive: boolean; InactiveReason: string | null }>;
+  Lock: { IsLocked: boolean; NotMe: { Reason: string; SecondsLeft: number } | null; WrongPasswords: Array<{ Identifier: string; SecondsLeft: number }> };
+  Challenges: Array<{ Id: string; Date: string; Outcome: string; Browser: string; Location: string; IsTest: boolean }>;
+}
+
+/** (ext) `GET /v2/manage/push/stats`. */
+export interface StatsAnswer {
+  Range: "hour" | "day" | "week";
+  BucketSeconds: number;
+  Buckets: Array<{ Start: string; Approved: number; Denied: number; NotMe: number; Expired: number; Cancelled: number; Pushes: number }>;
+  Totals: { Approved: number; Denied: number; NotMe: number; Expired: number; Cancelled: number };
+  Delivery: Array<{ Provider: string; Sent: number; Failed: number; Retrying: number }>;
+  AnswerTime: { Count: number; P50Ms: number | null; P95Ms: number | null };
+  FraudReports: number;
+}
+
 /** The data of a push (contract 1.4), as the phone receives it. */
 export interface PushData {
   secondfactorauthenticationtoken: string;
