@@ -77,6 +77,7 @@ export function consoleAuthRoutes(s: Services): Router {
   // Sign out: the session ends on the server (every node), and the browser forgets the cookie.
   r.post(CONSOLE_SIGN_OUT_PATH, async (req, res) => {
     refuseCrossSiteChange(req, s.config.PUBLIC_URL);
+    await s.limits.strangerPerIp(req.ip ?? "");
     const id = consoleSessionOf(req, s.config);
     if (id) await endConsoleSession(s, id);
     clearConsoleCookie(res, s.config);
