@@ -26,6 +26,7 @@ const table = {
   965: { status: 400, message: "The post body is invalid", description: "The request body is missing, not JSON, too large, or has invalid fields." },
   966: { status: 401, message: "Invalid user ID and/or password", description: "The provided credentials are incorrect." },
   1060: { status: 400, message: "Access token is missing", description: "The access token is missing; send it as 'Authorization: Bearer <token>' or the access_token query parameter." },
+  1066: { status: 403, message: "Backup code is not valid", description: "The backup code is not valid: it is wrong, or it was already used." },
   1103: { status: 403, message: "Two factor authentication token is invalid", description: "The second factor authentication token is invalid." },
   1104: { status: 403, message: "Two factor authentication token has expired", description: "The second factor authentication token has expired, was cancelled by a newer login or a reset, or its login was already completed." },
   1198: { status: 403, message: "Your account has been locked", description: "Your account has been locked; try again later or ask an administrator to unlock it." },

@@ -4,9 +4,9 @@ import { together } from "./together.js";
 
 /**
  * The answers that tell a caller "what you presented is not a valid secret": an unknown 2FA token (1103), a wrong
- * apisecret (902), an invalid access token (905). An address that collects many of them is guessing.
+ * apisecret (902), an invalid access token (905), a wrong backup code (1066). An address that collects many of them is guessing.
  */
-const GUESS_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([1103, 902, 905]);
+const GUESS_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([1103, 902, 905, 1066]);
 
 /**
  * Each client address's budget of failed guesses (`failedGuessesPerIp` per window, in Redis so every node counts

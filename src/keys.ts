@@ -54,6 +54,13 @@ export function createKeys(prefix: string) {
     delivered: (deliveryId: string) => `${prefix}:delivered:${deliveryId}`,
     /** String: pending enrollment by enrollment-token hash; consumed with GETDEL. */
     enrollment: (tokenHash: string) => `${prefix}:enr:${tokenHash}`,
+    /**
+     * String: the QR image of one enrollment (L11), by the hash of its reference (the login's 2FA token, or for L9
+     * an opaque reference of its own): the enrollment token's hash and the enrollment URL, sealed.
+     */
+    enrollmentQr: (referenceHash: string) => `${prefix}:enrqr:${referenceHash}`,
+    /** Set: keyed hashes of the user's unused backup codes (L13–L16); a code is used up with SREM. */
+    backupCodes: (appId: string, uid: string) => `${user(appId, uid)}:backup`,
     /** String: development-only generated master key. */
     devMasterKey: () => `${prefix}:dev:master-key`,
     /** String: development-only demo app credentials (secret sealed). */

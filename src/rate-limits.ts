@@ -18,14 +18,15 @@ export interface RateLimitOptions {
    */
   answerFailuresPerHandleIp: number;
   /**
-   * Unauthenticated calls per IP that are not covered above (L5, L6, unknown tokens), and L9, whose every call draws
-   * an enrollment QR. @default 300 per 60 s
+   * Unauthenticated calls per IP that are not covered above (L5, L6, L11's QR images, L16's backup codes, unknown
+   * tokens), and L9, L13 and L14, whose every call draws an enrollment QR or a set of codes. @default 300 per 60 s
    */
   strangerPerIp: number;
   /** Socket handshakes per IP. @default 60 per 60 s */
   handshakePerIp: number;
   /**
-   * Failed guesses per IP: unknown 2FA tokens (1103), wrong apisecrets (902), invalid access tokens (905). Only
+   * Failed guesses per IP: unknown 2FA tokens and QR references (1103), wrong apisecrets (902), invalid access
+   * tokens (905), wrong backup codes (1066). Only
    * failures spend it; once spent, the address is refused on every call that checks one (guess-budget.ts).
    * @default 30 per 60 s
    */

@@ -18,6 +18,7 @@ import { createGuessBudget, type GuessBudget } from "./guess-budget.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { createOutboundGuard } from "./outbound/outbound-guard.js";
 import { createServerKeys, type ServerKeys } from "./crypto/server-key.js";
+import { createBackupCodeStore, type BackupCodeStore } from "./backup-codes/backup-code-store.js";
 
 /**
  * The composition root's product: every store and service a request handler or worker needs, built from
@@ -36,6 +37,8 @@ export interface Services {
   devices: DeviceStore;
   challenges: ChallengeStore;
   enrollment: Enrollment;
+  /** Each user's backup codes, kept as keyed hashes (L13–L16). */
+  backupCodes: BackupCodeStore;
   limits: RateLimits;
   /** Each address's budget of failed guesses (1103, 902, 905). */
   guesses: GuessBudget;
@@ -78,7 +81,8 @@ export function createServices(deps: ServiceDeps): Services {
     settings: createSettingsStore(deps.redis, keys, deps.sealer, { allowPrivateWebhooks: deps.config.ALLOW_PRIVATE_WEBHOOKS }),
     devices: createDeviceStore(deps.redis, keys, deps.sealer, date),
     challenges: createChallengeStore(deps.redis, keys),
-    enrollment: createEnrollment(deps.redis, keys, { publicUrl: deps.config.PUBLIC_URL, ttlSeconds: deps.config.ENROLLMENT_TTL_SECONDS }, date),
+    enrollment: createEnrollment(deps.redis, keys, deps.sealer, { publicUrl: deps.config.PUBLIC_URL, ttlSeconds: deps.config.ENROLLMENT_TTL_SECONDS }, date),
+    backupCodes: createBackupCodeStore(deps.redis, keys, deps.sealer),
     limits,
     guesses: createGuessBudget(limits.failedGuessesPerIp),
     audit: createAuditLog(deps.redis, keys, deps.logger, {

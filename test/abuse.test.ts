@@ -33,7 +33,7 @@ describe("push bombing", () => {
     const { Uid: uid } = await createAccount(gw, email);
     const phone = new TestPhone();
     const first = await login(gw, email);
-    await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
+    await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url);
     // The logins that were let through: the first (enrolled from its QR) and those answered 200 below.
     const tokens = [first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken];
     await pushOfLogin(gw, receiver, tokens[0]!);

@@ -54,7 +54,7 @@ async function enrolled(phone: TestPhone, node: TestGateway = gw) {
   await createAccount(node, user);
   const first = await login(node, user);
   const token = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
-  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
+  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url)).status).toBe(200);
   return { user, token, handle: (await pushOfLogin(node, receiver, token)).data.secondfactorauthenticationtoken! };
 }
 
@@ -69,7 +69,7 @@ async function signedIn(phone: TestPhone, node: TestGateway = gw) {
 
 /** L9: the signed-in user's MFA settings, with a fresh enrollment QR. */
 const mfaSettings = (accessToken: string, node: TestGateway = gw, headers: Record<string, string> = {}) =>
-  call<{ PushQRCode: { Url: string } }>(node.url, "GET", "/identity/v2/auth/account/2fa", {
+  call<{ PushQRCodeDetails: { Url: string } }>(node.url, "GET", "/identity/v2/auth/account/2fa", {
     query: { apikey: node.apiKey },
     headers: { authorization: `Bearer ${accessToken}`, ...headers },
   });
@@ -78,7 +78,7 @@ const mfaSettings = (accessToken: string, node: TestGateway = gw, headers: Recor
 async function enrollmentUrlFor(accessToken: string): Promise<string> {
   const res = await mfaSettings(accessToken);
   expect(res.status, res.text).toBe(200);
-  return res.body.PushQRCode.Url;
+  return res.body.PushQRCodeDetails.Url;
 }
 
 /** The user's own devices (ext): list, and remove one. */
@@ -201,7 +201,7 @@ describe("someone holding a captured request", () => {
   it("a captured enrollment POST replayed, even with the attacker's key, is refused 1103 and adds no device", async () => {
     const user = email();
     const { Uid } = await createAccount(gw, user);
-    const url = (await login(gw, user)).body.SecondFactorAuthentication.PushQRCode!.Url;
+    const url = (await login(gw, user)).body.SecondFactorAuthentication.PushQRCodeDetails!.Url;
     const phone = new TestPhone();
     expect((await phone.enroll(url)).status).toBe(200);
     expect((await phone.enroll(url)).body).toMatchObject({ ErrorCode: 1103 });

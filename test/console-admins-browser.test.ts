@@ -58,9 +58,11 @@ async function signIn(email: string, phone: TestPhone): Promise<{ context: Brows
   await page.getByRole("button", { name: "Send me a push" }).click();
   const started = (await (await answered).json()) as SignInAnswer;
   // First sign-in: the page shows the enrollment QR, as a login page does after L2.
-  if (started.SecondFactorAuthentication.PushQRCode) {
+  const qr = started.SecondFactorAuthentication.PushQRCodeDetails;
+  if (qr) {
     await page.locator("#admin-qr").waitFor({ state: "visible", timeout: 10_000 });
-    expect(await page.getAttribute("#admin-qr", "src")).toBe(started.SecondFactorAuthentication.PushQRCode.Image);
+    expect(await page.getAttribute("#admin-qr", "src")).toBe(qr.Image);
+    expect(await page.getAttribute("#admin-authenticator", "href")).toBe(qr.AuthenticatorUrl);
   }
   await approveOnPhone(gw, phone, started);
   await page.locator("#admin-row").waitFor({ state: "visible", timeout: 15_000 });

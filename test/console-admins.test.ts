@@ -126,7 +126,7 @@ describe("signing in", () => {
     const started = await postSignIn(gw, "first@example.com");
     expect(started.status, started.text).toBe(200);
     expect(started.body.ApiKey).toBe(await adminAppKey(gw));
-    expect(started.body.SecondFactorAuthentication.PushQRCode?.Url).toMatch(/\/enroll\//);
+    expect(started.body.SecondFactorAuthentication.PushQRCodeDetails?.Url).toMatch(/\/enroll\//);
     await approveOnPhone(gw, new TestPhone("p256"), started.body);
     const accessToken = await approvedAccessToken(gw, started.body);
     const session = await call(gw.url, "POST", CONSOLE_API.session, { headers: sameOrigin(gw), json: { AccessToken: accessToken } });

@@ -29,7 +29,7 @@ const overview = (uid: string) => `/v2/manage/account/${uid}/push/overview`;
 
 const admin = (path: string, query: Record<string, string> = {}, method = "GET") => call<Record<string, unknown>>(gw.url, method, path, { headers: secretHeaders(gw), query });
 
-interface Line { Id: string; Title: string; User: string | null; Uid: string | null; Outcome: string | null; IsTest: boolean; By: string | null; Challenge: string | null; Events: Array<{ Type: string; Text: string }> }
+interface Line { Id: string; Kind: string; Title: string; User: string | null; Uid: string | null; Outcome: string | null; IsTest: boolean; By: string | null; Challenge: string | null; Events: Array<{ Type: string; Text: string }> }
 
 beforeAll(async () => {
   // A long backoff: a send that failed once stays "retrying" (delayed) while the test looks at it.
@@ -96,7 +96,7 @@ describe("users and devices", () => {
     expect((await admin(`/v2/manage/account/${bob.uid}/push/lock`, {}, "DELETE")).status).toBe(200);
     expect(((await admin(overview(bob.uid))).body as { Lock: { IsLocked: boolean } }).Lock.IsLocked).toBe(false);
     const lines = (await admin(LINES, { user: bob.email, type: "user.unlocked" })).body.Data as Line[];
-    expect(lines[0]).toMatchObject({ Title: "User unlocked (by an admin)", By: "app secret", User: bob.email });
+    expect(lines[0]).toMatchObject({ Title: "User unlocked", By: "app secret", User: bob.email });
   });
 
   it("removes one device: gone from the overview, and the audit records it with who did it", async () => {
@@ -106,10 +106,37 @@ describe("users and devices", () => {
     expect(res.body).toEqual({ IsDeleted: true });
     expect(((await admin(overview(carol.uid))).body as { Devices: unknown[] }).Devices).toEqual([]);
     const [line] = (await admin(LINES, { user: carol.email })).body.Data as Line[];
-    expect(line).toMatchObject({ Title: 'Device "Test phone" removed (by an admin)', By: "app secret", User: carol.email, Uid: carol.uid });
+    expect(line).toMatchObject({ Title: 'Device "Test phone" removed', By: "app secret", User: carol.email, Uid: carol.uid });
     // Again: no such device (908), another user's uid format: 938.
     expectContractError(await admin(`/v2/manage/account/${carol.uid}/push/devices/${carol.device.id}`, {}, "DELETE"), "removed twice", 908);
     expectContractError(await admin(`/v2/manage/account/${"0".repeat(32)}/push/devices/${carol.device.id}`, {}, "DELETE"), "unknown user", 938);
+  });
+});
+
+describe("admin actions through the check point", () => {
+  it("L15 issues backup codes through the console's check point and the audit names the admin", async () => {
+    const res = await admin("/identity/v2/manage/account/2fa/backupcode/reset", { uid: alice.uid });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.BackUpCodes).toHaveLength(10);
+    const [line] = (await admin(LINES, { user: alice.email, type: "backup_codes.reset" })).body.Data as Line[];
+    expect(line).toMatchObject({ Title: "New backup codes issued", By: "app secret", User: alice.email });
+  });
+
+  it("a reset (L8) cancels the login waiting for the phone: counted as cancelled, in the user's history and the audit, with who", async () => {
+    const frank = await enrollWithoutLogin(gw, { email: uniqueEmail("frank.ops") });
+    const cancelledBefore = ((await admin(STATS, { range: "day" })).body as { Totals: { Cancelled: number } }).Totals.Cancelled;
+    const token = (await login(gw, frank.email)).body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+    await pushOfLogin(gw, receiver, token);
+    const reset = await admin(`/identity/v2/manage/account/2FA/authenticator/push/${frank.uid}`, {}, "DELETE");
+    expect(reset.status, reset.text).toBe(200);
+    const cancelledAfter = ((await admin(STATS, { range: "day" })).body as { Totals: { Cancelled: number } }).Totals.Cancelled;
+    expect(cancelledAfter).toBe(cancelledBefore + 1);
+    const view = (await admin(overview(frank.uid))).body as { Devices: unknown[]; Challenges: Array<{ Outcome: string }> };
+    expect(view.Devices).toEqual([]);
+    expect(view.Challenges[0]!.Outcome).toBe("cancelled");
+    const lines = (await admin(LINES, { user: frank.email })).body.Data as Line[];
+    expect(lines.find((l) => l.Kind === "challenge")).toMatchObject({ Title: "Sign-in cancelled", Outcome: "cancelled" });
+    expect(lines.find((l) => l.Title.startsWith('Device "Test phone" removed'))).toMatchObject({ By: "app secret" });
   });
 });
 
@@ -176,7 +203,8 @@ describe("the audit people can read", () => {
     expect(approved.length).toBeGreaterThanOrEqual(3);
     expect(approved.every((l) => l.Outcome === "approved")).toBe(true);
     const removals = (await admin(LINES, { type: "device.removed", count: "200" })).body.Data as Line[];
-    expect(removals.length).toBe(1);
+    // Carol's removal and Frank's reset.
+    expect(removals.map((l) => l.Title).sort()).toEqual(['Device "Test phone" removed', 'Device "Test phone" removed (reset)']);
     const future = new Date(gw.services.now() + 3_600_000).toISOString();
     expect((await admin(LINES, { from: future })).body.Data).toEqual([]);
     const past = (await admin(LINES, { to: String(gw.services.now() - 3_600_000) })).body.Data;

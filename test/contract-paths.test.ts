@@ -78,7 +78,7 @@ async function enrolledAccount(node: TestGateway) {
   const app = (await node.services.apps.get(node.apiKey))!;
   const qr = await node.services.enrollment.issue({ appId: node.apiKey, uid: account.uid }, await node.services.settings.get(app.apiKey, app.name));
   const handset = new TestPhone();
-  expect((await handset.enroll(qr.Url)).status).toBe(200);
+  expect((await handset.enroll(qr.PushQRCodeDetails.Url)).status).toBe(200);
   return { ...account, handset };
 }
 
@@ -335,7 +335,7 @@ describe("L6 enrollment", () => {
     const a = await fullAccount(gw);
     const res = await loginWith(gw, { email: a.email });
     expect(res.status, res.text).toBe(200);
-    return { a, url: res.body.SecondFactorAuthentication.PushQRCode!.Url };
+    return { a, url: res.body.SecondFactorAuthentication.PushQRCodeDetails!.Url };
   }
 
   it("L6 answers 1103 to an enrollment URL already used, and adds no device", async () => {
@@ -453,7 +453,7 @@ describe("PUBLIC_URL (2.3)", () => {
     await createAccount(pub, email);
     const res = await loginWith(pub, { email });
     expect(res.status, res.text).toBe(200);
-    const url = new URL(res.body.SecondFactorAuthentication.PushQRCode!.Url);
+    const url = new URL(res.body.SecondFactorAuthentication.PushQRCodeDetails!.Url);
     expect(url.origin).toBe("https://mfa.example.com");
     expect(url.pathname).toMatch(/^\/identity\/v2\/auth\/account\/2fa\/push\/enroll\/[0-9a-f-]{36}$/);
     expect(url.searchParams.get("apikey")).toBe(pub.apiKey);

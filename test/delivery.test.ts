@@ -96,7 +96,7 @@ describe("AWS SNS delivery", () => {
     await createAccount(gw, email);
     const first = await login(gw, email);
     const phone = new TestPhone();
-    expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
+    expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url)).status).toBe(200);
     const c = await challengeOfToken(gw, first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
     const [device] = await gw.services.devices.list(gw.apiKey, c.uid);
     // The enrollment's endpoint job and the login's send run side by side; CreatePlatformEndpoint is idempotent.
@@ -188,10 +188,10 @@ describe("AWS SNS delivery", () => {
     // re-enrolls the same phone (same push token) through L9, and the login still waiting is pushed to it.
     expect((await login(gw, e.email)).body).toMatchObject({ ErrorCode: 1313 });
     const { access_token } = await gw.services.sessions.mint({ appId: gw.apiKey, uid: e.uid });
-    const mfa = await call<{ PushQRCode: { Url: string } }>(gw.url, "GET", "/identity/v2/auth/account/2fa", {
+    const mfa = await call<{ PushQRCodeDetails: { Url: string } }>(gw.url, "GET", "/identity/v2/auth/account/2fa", {
       query: { apikey: gw.apiKey }, headers: { authorization: `Bearer ${access_token}` },
     });
-    expect((await e.phone.enroll(mfa.body.PushQRCode.Url)).status).toBe(200);
+    expect((await e.phone.enroll(mfa.body.PushQRCodeDetails.Url)).status).toBe(200);
     const fresh = (await gw.services.devices.list(gw.apiKey, e.uid)).find((d) => d.id !== e.device.id)!;
     expect((await settle(gw, `endpoint.${fresh.id}`)).state).toBe("completed");
     expect((await settle(gw, sendId(first.c, fresh.id))).job.returnvalue).toBe("sent");

@@ -40,7 +40,7 @@ async function enrolled(phone: TestPhone) {
   const user = email();
   await createAccount(gw, user);
   const first = await login(gw, user);
-  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
+  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url)).status).toBe(200);
   const token = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
   return { token, handle: (await pushOfLogin(gw, receiver, token)).data.secondfactorauthenticationtoken! };
 }
@@ -161,7 +161,7 @@ describe("L6: only canonical device keys with e = 65537 enroll", () => {
   const enrollmentUrl = async () => {
     const user = email();
     await createAccount(gw, user);
-    return (await login(gw, user)).body.SecondFactorAuthentication.PushQRCode!.Url;
+    return (await login(gw, user)).body.SecondFactorAuthentication.PushQRCodeDetails!.Url;
   };
   const enroll = (url: string, publicKey: string) =>
     call(url, "POST", url, { json: { deviceName: "Phone", deviceType: "android", publicKey, deviceToken: `fcm-${Math.random()}` } });

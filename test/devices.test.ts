@@ -45,7 +45,7 @@ async function signedInUser(): Promise<SignedIn> {
   const app = (await gw.services.apps.get(gw.apiKey))!;
   const qr = await gw.services.enrollment.issue({ appId: gw.apiKey, uid: e.uid }, await gw.services.settings.get(app.apiKey, app.name));
   const phone2 = new TestPhone();
-  expect((await phone2.enroll(qr.Url, "Work tablet", "ios")).status).toBe(200);
+  expect((await phone2.enroll(qr.PushQRCodeDetails.Url, "Work tablet", "ios")).status).toBe(200);
   const second = (await gw.services.devices.list(gw.apiKey, e.uid)).find((d) => d.id !== e.device.id)!;
 
   const res = await login(gw, e.email);

@@ -34,7 +34,7 @@ class Api {
     return call(this.url, "POST", "/identity/v2/manage/account", { headers: this.secret, json: { Email: [{ Type: "Primary", Value: email }], Password: "correct horse battery" } });
   }
   login(email: string) {
-    return call<{ SecondFactorAuthentication: { SecondFactorAuthenticationToken: string; PushQRCode: { Url: string } | null }; ErrorCode?: number }>(
+    return call<{ SecondFactorAuthentication: { SecondFactorAuthenticationToken: string; PushQRCodeDetails: { Url: string } | null }; ErrorCode?: number }>(
       this.url, "POST", "/identity/v2/auth/login/2fa", { query: { apikey: this.d.apiKey }, json: { email, password: "correct horse battery" } },
     );
   }
@@ -86,7 +86,7 @@ async function enrolledUser(api: Api, receiver: WebhookReceiver, email = uniqueE
   const first = await api.login(email);
   const phone = new TestPhone();
   const before = receiver.pushes.length;
-  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
+  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url)).status).toBe(200);
   await receiver.waitFor(before + 1);
   return { email, phone };
 }

@@ -32,6 +32,10 @@ let enrollUrl: string;
 let newcomer: TestPhone;
 /** A console admin's approved sign-in, whose access token the console session endpoint takes. */
 let adminAccessToken: string;
+/** That user's uid, the 2FA token of their waiting login (its QR reference too), and one of their backup codes. */
+let victimUid: string;
+let victimToken: string;
+let victimCode: string;
 
 const PASSWORD = "correct horse battery";
 
@@ -41,14 +45,17 @@ beforeAll(async () => {
   // The longest challenge life: no expiry fires while the file runs and changes what "nothing written" compares.
   await useWebhook(gw, receiver, { ChallengeTtlSeconds: 900 });
 
-  await createAccount(gw, "victim@example.com");
-  enrollUrl = (await login(gw, "victim@example.com")).body.SecondFactorAuthentication.PushQRCode!.Url;
+  victimUid = (await createAccount(gw, "victim@example.com")).Uid;
+  const victim = (await login(gw, "victim@example.com")).body.SecondFactorAuthentication;
+  enrollUrl = victim.PushQRCodeDetails!.Url;
+  victimToken = victim.SecondFactorAuthenticationToken;
+  [victimCode] = await gw.services.backupCodes.issue(gw.apiKey, victimUid) as [string];
   newcomer = new TestPhone();
 
   uid = (await createAccount(gw, "user@example.com", PASSWORD)).Uid;
   phone = new TestPhone();
   const first = (await login(gw, "user@example.com", PASSWORD)).body.SecondFactorAuthentication;
-  expect((await phone.enroll(first.PushQRCode!.Url)).status).toBe(200);
+  expect((await phone.enroll(first.PushQRCodeDetails!.Url)).status).toBe(200);
   const firstPush = await pushOfLogin(gw, receiver, first.SecondFactorAuthenticationToken);
   expect((await phone.answer(gw.url, gw.apiKey, firstPush.data.secondfactorauthenticationtoken!, "Yes")).status).toBe(200);
   accessToken = ((await ping(gw, first.SecondFactorAuthenticationToken)).body as { access_token: string }).access_token;
@@ -298,6 +305,61 @@ const endpoints: Endpoint[] = [
       expect(res.body).toMatchObject({ Admin: "app secret" });
     },
   },
+  {
+    // The victim's enrollment is open until the L6 control uses it; no `size` (a number is a valid one).
+    name: "L11 QR image", method: "GET", path: () => "/identity/v2/auth/qr-code", query: () => ({ apikey: gw.apiKey, token: victimToken }),
+    refusedWith: { apikey: APIKEY, token: [1103] },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.headers.get("content-type")).toBe("image/png");
+    },
+  },
+  {
+    name: "L13 backup codes", method: "GET", path: () => "/identity/v2/auth/account/2fa/backupcode", query: userQuery,
+    refusedWith: { apikey: APIKEY, access_token: ACCESS_TOKEN },
+    accepted: (res) => {
+      ok()(res);
+      expect((res.body as { BackUpCodes: string[] }).BackUpCodes).toHaveLength(10);
+    },
+  },
+  {
+    name: "L14 backup codes reset", method: "GET", path: () => "/identity/v2/auth/account/2fa/backupcode/reset", query: userQuery,
+    refusedWith: { apikey: APIKEY, access_token: ACCESS_TOKEN },
+    accepted: (res) => {
+      ok()(res);
+      expect((res.body as { BackUpCodes: string[] }).BackUpCodes).toHaveLength(10);
+    },
+  },
+  {
+    name: "L15 backup codes by admin", method: "GET", path: () => "/identity/v2/manage/account/2fa/backupcode", query: () => ({ ...adminQuery(), uid }),
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET, uid: [908, 938] },
+    accepted: (res) => {
+      ok()(res);
+      expect((res.body as { BackUpCodes: string[] }).BackUpCodes).toHaveLength(10);
+    },
+  },
+  {
+    name: "L15 backup codes reset by admin", method: "GET", path: () => "/identity/v2/manage/account/2fa/backupcode/reset", query: () => ({ ...adminQuery(), uid }),
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET, uid: [908, 938] },
+    accepted: (res) => {
+      ok()(res);
+      expect((res.body as { BackUpCodes: string[] }).BackUpCodes).toHaveLength(10);
+    },
+  },
+  {
+    // A wrong code (a string) is 1066 and counts toward the lockout: a write. The refused bodies here are not text.
+    name: "L16 backup code login", method: "PUT", path: () => "/identity/v2/auth/login/2fa/verification/backupcode",
+    query: () => ({ apikey: gw.apiKey, secondfactorauthenticationtoken: victimToken }),
+    refusedWith: { apikey: APIKEY, secondfactorauthenticationtoken: [1103] },
+    body: (() => {
+      const valid = () => ({ backupcode: victimCode });
+      return { valid, invalid: refusedBody(valid, "backupcode", fc.oneof(notText, fc.constant(null))) };
+    })(),
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Profile: { Uid: victimUid }, access_token: expect.any(String) });
+    },
+  },
 ];
 
 const state = () => redisState(gw);
@@ -458,7 +520,13 @@ describe("routes and credentials", () => {
  * last send 20 s back; the answer approves the waiting login; the resets remove the phone).
  */
 describe("controls: the unspoiled calls are accepted", () => {
-  const order = ["L10 get settings", "L10 put settings", "console user search", "console user overview", "console stats", "console audit lines", "console audit export", "console session", "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L6 enroll", "L5 answer", "L9 MFA settings", "L7 reset own", "L8 reset by admin", "L2 login", "console admin session", "console admin sign-in"];
+  const order = [
+    "L10 get settings", "L10 put settings",
+    "console user search", "console user overview", "console stats", "console audit lines", "console audit export", "console session",
+    "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L11 QR image", "L6 enroll",
+    "L16 backup code login", "L5 answer", "L9 MFA settings", "L13 backup codes", "L14 backup codes reset", "L15 backup codes by admin",
+    "L15 backup codes reset by admin", "L7 reset own", "L8 reset by admin", "L2 login", "console admin session", "console admin sign-in",
+  ];
   it.each(order)("%s", async (name) => {
     const ep = endpoints.find((e) => e.name === name)!;
     if (name === "L3 resend") {

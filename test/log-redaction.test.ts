@@ -26,7 +26,7 @@ describe("logs", () => {
     const password = "a very secret password 42";
     await createAccount(gw, "logged@example.com", password);
     const first = await login(gw, "logged@example.com", password);
-    const enrollUrl = first.body.SecondFactorAuthentication.PushQRCode!.Url;
+    const enrollUrl = first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url;
     const enrollToken = new URL(enrollUrl).pathname.split("/").at(-1)!;
     const phone = new TestPhone();
     await phone.enroll(enrollUrl);

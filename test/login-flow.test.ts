@@ -31,7 +31,7 @@ async function enrolledLogin(phone = new TestPhone()) {
   await createAccount(gw, user);
   const first = await login(gw, user);
   expect(first.status).toBe(200);
-  const qr = first.body.SecondFactorAuthentication.PushQRCode!;
+  const qr = first.body.SecondFactorAuthentication.PushQRCodeDetails!;
   // LoginRadius's isRegistered, and (ext) what the app needs to name the account and check what it receives.
   expect((await phone.enroll(qr.Url)).body).toEqual({
     isRegistered: true,
@@ -56,12 +56,12 @@ describe("the whole flow", () => {
     expect(res.status).toBe(200);
     const sfa = res.body.SecondFactorAuthentication;
     expect(sfa.IsPushDeviceRegistered).toBe(false);
-    expect(sfa.PushQRCode!.Image).toMatch(/^data:image\/png;base64,/);
-    expect(sfa.PushQRCode!.AppName).toBe("Acme Authenticator");
+    expect(sfa.PushQRCodeDetails!.Image).toMatch(/^data:image\/png;base64,/);
+    expect(sfa.PushQRCodeDetails!.AppName).toBe("Acme Authenticator");
     expect(res.body).toMatchObject({ Profile: null, access_token: "00000000-0000-0000-0000-000000000000", expires_in: "0001-01-01T00:00:00" });
 
     const phone = new TestPhone();
-    expect((await phone.enroll(sfa.PushQRCode!.Url)).status).toBe(200);
+    expect((await phone.enroll(sfa.PushQRCodeDetails!.Url)).status).toBe(200);
     // No second login: the push carrying this login's handle can only have come from the enrollment.
     const push = await pushOfLogin(gw, receiver, sfa.SecondFactorAuthenticationToken);
     expect(push.data.identifier).toBe(user);
@@ -101,7 +101,7 @@ describe("the whole flow", () => {
     const mfa = await call(gw.url, "GET", "/identity/v2/auth/account/2fa", { query: { apikey: gw.apiKey }, headers: auth });
     expect(mfa.status).toBe(200);
     expect(mfa.body).toMatchObject({ IsPushDeviceRegistered: true, IsAuthenticatorVerified: false });
-    expect((mfa.body as { PushQRCode: { Url: string } }).PushQRCode.Url).toContain("/push/enroll/");
+    expect((mfa.body as { PushQRCodeDetails: { Url: string } }).PushQRCodeDetails.Url).toContain("/push/enroll/");
 
     const reset = await call(gw.url, "DELETE", "/identity/v2/auth/account/2fa/authenticator/push", { query: { apikey: gw.apiKey, access_token: body.access_token } });
     expect(reset.body).toEqual({ IsDeleted: true });
@@ -238,7 +238,7 @@ describe("expiry", () => {
     await createAccount(short, user);
     const first = await login(short, user);
     const phone = new TestPhone();
-    await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
+    await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url);
     const token = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
     const push = await pushOfLogin(short, shortReceiver, token);
     // Move the expiry job to now instead of waiting 30 s: the worker's own job does the expiring.

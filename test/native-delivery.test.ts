@@ -141,7 +141,7 @@ async function userWithPhone(type: "android" | "ios", pushToken: string) {
   expect(first.status, first.text).toBe(200);
   const sfa = first.body.SecondFactorAuthentication;
   const phone = new TestPhone("rsa", pushToken);
-  const enrolled = await phone.enroll(sfa.PushQRCode!.Url, type === "android" ? "Pixel 8" : "iPhone 15", type);
+  const enrolled = await phone.enroll(sfa.PushQRCodeDetails!.Url, type === "android" ? "Pixel 8" : "iPhone 15", type);
   expect(enrolled.status, enrolled.text).toBe(200);
   return { email, uid, phone, token: sfa.SecondFactorAuthenticationToken };
 }
@@ -194,7 +194,7 @@ describe("Native delivery through the gateway's worker: FCM for Android, APNs fo
     const accessToken = await approvedLogin(page);
 
     // Signed in, the user adds an iPhone through L9's QR.
-    const mfa = await call<{ PushQRCode: { Url: string } }>(gw.url, "GET", "/identity/v2/auth/account/2fa", {
+    const mfa = await call<{ PushQRCodeDetails: { Url: string } }>(gw.url, "GET", "/identity/v2/auth/account/2fa", {
       query: { apikey: gw.apiKey },
       headers: { Authorization: `Bearer ${accessToken}` },
     });
@@ -202,7 +202,7 @@ describe("Native delivery through the gateway's worker: FCM for Android, APNs fo
     const iosToken = apnsTokenFor();
     deviceTokens.add(iosToken);
     const iphone = new TestPhone("rsa", iosToken);
-    expect((await iphone.enroll(mfa.body.PushQRCode.Url, "iPhone 15", "ios")).status).toBe(200);
+    expect((await iphone.enroll(mfa.body.PushQRCodeDetails.Url, "iPhone 15", "ios")).status).toBe(200);
     const devices = await gw.services.devices.list(gw.apiKey, user.uid);
     expect(devices.map((d) => d.type).sort()).toEqual(["android", "ios"]);
 

@@ -311,7 +311,7 @@ describe("Native settings in use: the QR's width, the notification's text, where
     await createAccount(gw, email);
     const res = await login(gw, email);
     expect(res.status, res.text).toBe(200);
-    const qr = res.body.SecondFactorAuthentication.PushQRCode!;
+    const qr = res.body.SecondFactorAuthentication.PushQRCodeDetails!;
     const png = Buffer.from(qr.Image.replace(/^data:image\/png;base64,/, ""), "base64");
     // The PNG's IHDR chunk: width then height, big-endian, at bytes 16 and 20.
     expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
@@ -358,7 +358,7 @@ describe("Native settings in use: the QR's width, the notification's text, where
     const { Uid: uid } = await createAccount(gw, email);
     const first = await login(gw, email);
     expect(first.status, first.text).toBe(200);
-    const qr = first.body.SecondFactorAuthentication.PushQRCode!;
+    const qr = first.body.SecondFactorAuthentication.PushQRCodeDetails!;
     expect((await new TestPhone("rsa", "apns-device-token-ios-2").enroll(qr.Url, "iPhone", "ios")).status).toBe(200);
     const [device] = await gw.services.devices.list(gw.apiKey, uid);
     const challenge = (await gw.services.challenges.pendingOf(gw.apiKey, uid))!;
@@ -376,7 +376,7 @@ describe("Native settings in use: the QR's width, the notification's text, where
     const app = (await gw.services.apps.get(gw.apiKey))!;
     for (const type of ["ios", "android"] as const) {
       const enrollment = await gw.services.enrollment.issue({ appId: gw.apiKey, uid }, await gw.services.settings.get(app.apiKey, app.name));
-      expect((await new TestPhone("rsa", `${type}-mixed-token`).enroll(enrollment.Url, type, type)).status).toBe(200);
+      expect((await new TestPhone("rsa", `${type}-mixed-token`).enroll(enrollment.PushQRCodeDetails.Url, type, type)).status).toBe(200);
     }
     const res = await login(gw, email);
     expect(res.status, res.text).toBe(200);

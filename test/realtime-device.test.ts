@@ -96,7 +96,7 @@ async function enrolled(phone: AnyPhone) {
   await createAccount(gw, user);
   const first = await login(gw, user);
   const firstToken = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
-  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url)).status).toBe(200);
+  expect((await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url)).status).toBe(200);
   await pushOfLogin(gw, receiver, firstToken);
   return { user, firstToken, first: await challengeOfToken(gw, firstToken) };
 }
@@ -222,7 +222,7 @@ describe("the device channel with the classic adapter", () => {
     await createAccount(classic, user);
     const first = await login(classic, user);
     const firstToken = first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
-    await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
+    await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url);
     await pushOfLogin(classic, inbox, firstToken);
     const device = track(await DeviceSocket.connect(classic, phone));
     await device.waitFor(carriesHandleOf(await challengeOfToken(classic, firstToken)));

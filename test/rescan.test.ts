@@ -37,7 +37,7 @@ afterAll(async () => {
 async function scanAgain(g: TestGateway, e: Pick<Enrolled, "uid">, phone: TestPhone) {
   const app = (await g.services.apps.get(g.apiKey))!;
   const qr = await g.services.enrollment.issue({ appId: g.apiKey, uid: e.uid }, await g.services.settings.get(app.apiKey, app.name));
-  const res = await phone.enroll(qr.Url);
+  const res = await phone.enroll(qr.PushQRCodeDetails.Url);
   expect(res.status, res.text).toBe(200);
   return res;
 }

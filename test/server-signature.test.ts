@@ -123,7 +123,7 @@ describe("signed push data (2.9)", () => {
     await createAccount(gw, user);
     const first = await login(gw, user);
     const phone = new TestPhone("p256");
-    const enrolled = await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
+    const enrolled = await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url);
     expect(enrolled.body).toMatchObject({ isRegistered: true, serverPublicKey: jwk });
 
     // Through the app's provider (the webhook): the push the enrollment sent for the waiting login.
@@ -174,7 +174,7 @@ describe("signed push data (2.9)", () => {
     const tablet = new TestPhone();
     const app = (await gw.services.apps.get(gw.apiKey))!;
     const qr = await gw.services.enrollment.issue({ appId: gw.apiKey, uid: a.uid }, await gw.services.settings.get(app.apiKey, app.name));
-    expect((await tablet.enroll(qr.Url)).status).toBe(200);
+    expect((await tablet.enroll(qr.PushQRCodeDetails.Url)).status).toBe(200);
     const res = await login(gw, a.email);
     const c = await challengeOfToken(gw, res.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
     const [toPhone, toTablet] = await Promise.all(

@@ -12,6 +12,9 @@ import { identifierRef, identifiersOf, normalizeIdentifier, type IdentifierKind 
  * - the password hash is computed on every attempt (locked, unknown or known), so neither does the timing;
  * - a "not me" answer (L5's `"reason": "fraud"`) locks the user's pushes for FRAUD_LOCK_SECONDS; that lock is
  *   only revealed once the password was right;
+ * - a wrong backup code (L16) counts as a wrong password for every identifier of the account, so guessing codes
+ *   locks the account after as many tries as guessing passwords does; a locked account (either lock, any of
+ *   its identifiers) cannot use a backup code either;
  * - an admin lifting a user's lock clears both, for every identifier of the account.
  * Every read and write of `keys.lock`, `keys.loginLock` and `keys.loginFailures` is in this file.
  */
@@ -47,23 +50,53 @@ export async function checkPassword<A extends { uid: string; passwordHash: strin
     throw new ApiError(1198);
   }
   if (!right || !account) {
-    await countFailure(deps, appId, ref, account?.uid);
+    await countFailure(deps, appId, ref, account?.uid, "wrong passwords");
     throw new ApiError(966);
   }
   await deps.redis.del(deps.keys.loginFailures(appId, ref));
   return account;
 }
 
-/** One more wrong password for the identifier; the one that reaches the limit locks it (known or not). */
-async function countFailure(deps: PasswordCheckDeps, appId: string, ref: string, uid: string | undefined): Promise<void> {
+/** One more failure (a wrong password or backup code) for the identifier; the one that reaches the limit locks it (known or not). */
+async function countFailure(deps: PasswordCheckDeps, appId: string, ref: string, uid: string | undefined, why: "wrong passwords" | "wrong backup codes"): Promise<void> {
   const failuresKey = deps.keys.loginFailures(appId, ref);
   const seconds = deps.config.LOGIN_LOCK_SECONDS;
   const [[, failures]] = (await deps.redis.multi().incr(failuresKey).expire(failuresKey, seconds, "NX").exec()) as [[Error | null, number]];
   if (failures < deps.config.LOGIN_MAX_FAILURES) return;
   await deps.redis.multi().set(deps.keys.loginLock(appId, ref), "1", "EX", seconds).del(failuresKey).exec();
   // The identifier itself is never logged: an unknown one is whatever a stranger typed.
-  deps.logger.warn({ app: appId, ...(uid && { uid }) }, uid ? "too many wrong passwords: account locked" : "too many wrong passwords: unknown identifier locked");
-  await deps.audit.record(appId, { type: "user.locked", ...(uid && { uid }), detail: uid ? "wrong passwords" : "wrong passwords, no such account" });
+  deps.logger.warn({ app: appId, ...(uid && { uid }) }, uid ? `too many ${why}: account locked` : `too many ${why}: unknown identifier locked`);
+  await deps.audit.record(appId, { type: "user.locked", ...(uid && { uid }), detail: uid ? why : `${why}, no such account` });
+}
+
+/**
+ * A wrong backup code (L16): one more failure for every identifier of the account, as a wrong password typed with
+ * each would be, so the account locks (1198) after LOGIN_MAX_FAILURES of them. The identifiers' keys live in
+ * different hash slots: one command each.
+ */
+export async function countWrongBackupCode(deps: PasswordCheckDeps, appId: string, uid: string, profile: Profile): Promise<void> {
+  await deps.audit.record(appId, { type: "login.refused", uid, detail: "wrong backup code" });
+  // One after the other: the lock is audited once per identifier that reaches the limit, in a stable order.
+  for (const [kind, value] of identifiersOf(profile)) {
+    await countFailure(deps, appId, identifierRef(appId, kind, normalizeIdentifier(kind, value)), uid, "wrong backup codes");
+  }
+}
+
+/**
+ * Refuse (1198) an account that is locked in any way: the "not me" lock, or the wrong-password lockout of any of
+ * its identifiers. For L16: whoever holds the 2FA token already passed the password, so the answer tells nothing new.
+ */
+export async function refuseIfAccountLocked(deps: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string, profile: Profile): Promise<void> {
+  const locks = await Promise.all([
+    deps.redis.get(deps.keys.lock(appId, uid)),
+    ...identifiersOf(profile).map(([kind, value]) =>
+      deps.redis.exists(deps.keys.loginLock(appId, identifierRef(appId, kind, normalizeIdentifier(kind, value)))).then((n) => (n > 0 ? "wrong passwords" : null)),
+    ),
+  ]);
+  const lock = locks.find((l) => l);
+  if (!lock) return;
+  await deps.audit.record(appId, { type: "login.refused", uid, detail: `backup code refused, locked: ${lock}` });
+  throw new ApiError(1198);
 }
 
 export type FraudLockDeps = Pick<Services, "redis" | "keys" | "config" | "audit" | "logger">;

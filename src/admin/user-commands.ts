@@ -1,9 +1,10 @@
 import { liftLocks } from "../accounts/lockout.js";
+import { issueBackupCodes } from "../backup-codes/issue-backup-codes.js";
 import { publicDevice } from "../http/routes/admin.js";
 import type { AdminContext } from "./context.js";
 import { apiKeyArg, CommandError, EXIT, existingApp, type Command } from "./command.js";
 
-/** One user of an app: devices, unlock. */
+/** One user of an app: devices, unlock, backup codes. */
 
 /** A uid (32 hex digits), an email, or else a username: the user's uid, or a CommandError. */
 async function resolveUser(ctx: AdminContext, apiKey: string, who: string): Promise<string> {
@@ -50,6 +51,25 @@ export const unlock: Command = {
       return EXIT.ok;
     }
     io.out(`unlocked user ${uid}`);
+    return EXIT.ok;
+  },
+};
+
+export const backupCodes: Command = {
+  name: "backup-codes",
+  usage: "backup-codes <apikey> <uid | email | username> [--json]",
+  help:
+    "Issue the user a new set of 10 backup codes, replacing every earlier one (used or not), and print them: they\n" +
+    "are shown this once and stored only as keyed hashes, so hand them to the user now. Each finishes one login\n" +
+    "instead of the push (L16). Recorded in the app's audit trail (backup_codes.reset), as L15 does.",
+  args: { min: 2, max: 2 },
+  switches: ["json"],
+  async run(ctx, a, io) {
+    const app = await existingApp(ctx, apiKeyArg(a.args[0]));
+    const uid = await resolveUser(ctx, app.apiKey, a.args[1]!);
+    const { BackUpCodes } = await issueBackupCodes(await ctx.services(), app.apiKey, uid, { reset: true, by: "by an admin (CLI)" });
+    if (a.flags.has("json")) io.out(JSON.stringify({ BackUpCodes }, null, 2));
+    else for (const code of BackUpCodes) io.out(code);
     return EXIT.ok;
   },
 };

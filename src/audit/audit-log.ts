@@ -23,7 +23,10 @@ export type AuditEventType =
   | "user.locked"
   | "user.unlocked"
   | "dead_letter.retried"
-  | "console.signed_in";
+  | "console.signed_in"
+  | "backup_codes.issued"
+  | "backup_codes.reset"
+  | "backup_code.used";
 
 /** An event: ids and reasons only, never a token, handle, password or secret. */
 export interface AuditEvent {

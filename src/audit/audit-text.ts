@@ -4,7 +4,10 @@ import type { AuditEntry } from "./audit-log.js";
 /** An audit event in words, as the console shows it ("Pushed to Pixel 8 via FCM", "Sign-in approved"). */
 export function eventText(e: AuditEntry): string {
   const device = e.deviceName ? `"${e.deviceName}"` : "a device";
+  const named = e.deviceName ? ` "${e.deviceName}"` : "";
   const why = e.detail ? ` (${e.detail})` : "";
+  // An admin's action names the admin instead (the line says "by app secret").
+  const whyUnlessAdmin = e.by && e.detail?.startsWith("by ") ? "" : why;
   switch (e.type) {
     case "login.started":
       if (e.test) return "Test push sent";
@@ -26,29 +29,35 @@ export function eventText(e: AuditEntry): string {
     case "challenge.cancelled":
       return `Cancelled${e.detail ? ` by ${e.detail}` : ""}`;
     case "device.enrolled":
-      return `Device ${device} enrolled`;
+      return `Device${named} enrolled${e.detail === "android" ? " (Android)" : e.detail === "ios" ? " (iOS)" : ""}`;
     case "device.removed":
-      return `Device ${device} removed${why}`;
+      return `Device${named} removed${whyUnlessAdmin}`;
     case "device.token_updated":
-      return `Device ${device}: push token updated`;
+      return `Device${named}: push token updated`;
     case "settings.changed":
       return "Push settings changed";
     case "user.locked":
       return `User locked${why}`;
+    case "backup_codes.issued":
+    case "backup_codes.reset":
+      return `New backup codes issued${whyUnlessAdmin}`;
+    case "backup_code.used":
+      return "Finished with a backup code";
     case "user.unlocked":
-      return `User unlocked${why}`;
+      return `User unlocked${whyUnlessAdmin}`;
     default:
       return String(e.type);
   }
 }
 
 /** How a challenge ended, from its events (newest first); "pending" while none says. */
-export type LineOutcome = "approved" | "denied" | "notme" | "expired" | "cancelled" | "failed" | "pending";
-export const LINE_OUTCOMES: readonly LineOutcome[] = ["approved", "denied", "notme", "expired", "cancelled", "failed", "pending"];
+export type LineOutcome = "approved" | "backupcode" | "denied" | "notme" | "expired" | "cancelled" | "failed" | "pending";
+export const LINE_OUTCOMES: readonly LineOutcome[] = ["approved", "backupcode", "denied", "notme", "expired", "cancelled", "failed", "pending"];
 
 export function outcomeOf(events: AuditEntry[]): LineOutcome {
   const types = new Set(events.map((e) => e.type));
   if (types.has("challenge.approved")) return "approved";
+  if (types.has("backup_code.used")) return "backupcode";
   if (types.has("challenge.fraud_reported")) return "notme";
   if (types.has("challenge.denied")) return "denied";
   if (types.has("challenge.expired")) return "expired";
@@ -59,6 +68,7 @@ export function outcomeOf(events: AuditEntry[]): LineOutcome {
 
 const OUTCOME_TITLE: Record<LineOutcome, string> = {
   approved: "approved",
+  backupcode: "finished with a backup code",
   denied: "denied",
   notme: 'reported as "not me"',
   expired: "expired",

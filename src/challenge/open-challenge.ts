@@ -4,7 +4,7 @@ import type { AppRecord } from "../apps/app-store.js";
 import type { Profile } from "../accounts/account-store.js";
 import { displayIdentifierOf } from "../accounts/identifiers.js";
 import type { Device } from "../devices/device-store.js";
-import type { PushQRCode } from "../enrollment/enrollment.js";
+import type { EnrollmentQr } from "../enrollment/enrollment.js";
 import type { PushSettings } from "../settings/push-settings.js";
 import { refuseIfUnroutable } from "../settings/push-route.js";
 import type { Services } from "../services.js";
@@ -26,8 +26,8 @@ export interface OpenedChallenge {
   /** The browser's 2FA token: returned once, never stored. */
   token: string;
   challenge: Challenge;
-  /** The enrollment QR when the user has no device at all; the push follows the enrollment. */
-  qr: PushQRCode | null;
+  /** The enrollment QR when the user has no device at all, named by the 2FA token; the push follows the enrollment. */
+  qr: EnrollmentQr | null;
   devices: Device[];
 }
 
@@ -111,11 +111,11 @@ export async function openChallenge(
   }
   await rememberChallenge(deps, app.apiKey, uid, { id, at: now, browser: origin.browser, location: origin.location, ...(origin.test && { test: true }) });
 
-  let qr: PushQRCode | null = null;
+  let qr: EnrollmentQr | null = null;
   if (devices.length) {
     await deps.queues.enqueueSends(devices.map((d) => ({ appId: app.apiKey, uid, challengeId: id, deviceId: d.id, sendNo: 1 })));
   } else {
-    qr = await deps.enrollment.issue({ appId: app.apiKey, uid, challengeId: id }, settings);
+    qr = await deps.enrollment.issue({ appId: app.apiKey, uid, challengeId: id }, settings, token);
   }
   deps.logger.info({ app: app.apiKey, uid, challenge: id, devices: devices.length }, "challenge opened");
   await deps.audit.record(app.apiKey, {

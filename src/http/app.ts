@@ -11,6 +11,8 @@ import { metricsRoutes } from "./routes/metrics.js";
 import { adminRoutes } from "./routes/admin.js";
 import { devicesRoutes } from "./routes/devices.js";
 import { phoneRoutes } from "./routes/phone.js";
+import { qrCodeRoutes } from "./routes/qr-code.js";
+import { backupCodeRoutes } from "./routes/backup-codes.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { consoleUserRoutes } from "./routes/console-users.js";
 import { consoleAuditRoutes } from "./routes/console-audit.js";
@@ -52,6 +54,8 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   // The contract's endpoints first: every router a request passes without a match costs it a turn of the event
   // loop (Express leaves a router through setImmediate), and L4 polls and L5 answers are the hot paths.
   app.use(identityRoutes(s));
+  app.use(qrCodeRoutes(s));
+  app.use(backupCodeRoutes(s));
   app.use(healthRoutes(s.redis, options.isAccepting));
   app.use(metricsRoutes(s));
   app.use(openApiRoutes(s.config.PUBLIC_URL, options.operations ?? []));

@@ -2,7 +2,7 @@ import type { AppRecord } from "../apps/app-store.js";
 import { accountRef, identifierRef, normalizeIdentifier, type IdentifierKind } from "../accounts/identifiers.js";
 import { checkPassword, refuseIfNotMeLocked, type PasswordCheckDeps } from "../accounts/lockout.js";
 import { openChallenge, type OpenChallengeDeps } from "../challenge/open-challenge.js";
-import type { PushQRCode } from "../enrollment/enrollment.js";
+import type { PushQRCodeDetails } from "../enrollment/enrollment.js";
 import type { Services } from "../services.js";
 import { describeBrowser, describeLocation, type ClientContext } from "./client-context.js";
 import { loadPushSettings, type PushSettingsDeps } from "./push-enabled.js";
@@ -19,8 +19,13 @@ export interface SecondFactorResponse {
     SecondFactorAuthenticationToken: string;
     ExpireIn: string;
     IsPushDeviceRegistered: boolean;
-    PushQRCode: PushQRCode | null;
+    /** Contract 1.3: the URL of the enrollment QR's image (L11), when the user has no device. */
+    PushQRCode: string | null;
+    /** (ext) Beside it: the enrollment URL, the image inline, the store and authenticator links. */
+    PushQRCodeDetails: PushQRCodeDetails | null;
     PushNumber?: string;
+    /** (ext) Whether the user has unused backup codes (L16). */
+    IsBackupCodeEnabled: boolean;
     IsAuthenticatorVerified: false;
     IsOTPAuthenticatorVerified: false;
     IsEmailOtpAuthenticatorVerified: false;
@@ -32,7 +37,7 @@ export interface SecondFactorResponse {
 }
 
 /** What L2 touches: its limits and the accounts, then what each of its steps needs. */
-export type StartLoginDeps = Pick<Services, "limits" | "accounts"> & PasswordCheckDeps & PushSettingsDeps & OpenChallengeDeps;
+export type StartLoginDeps = Pick<Services, "limits" | "accounts" | "backupCodes"> & PasswordCheckDeps & PushSettingsDeps & OpenChallengeDeps;
 
 /**
  * L2: check the first factor, open a challenge (cancelling the user's older one), push it to every active
@@ -54,20 +59,22 @@ export async function startLogin(deps: StartLoginDeps, app: AppRecord, input: Fi
   await deps.limits.loginPerAccount(accountRef(app.apiKey, uid));
   await refuseIfNotMeLocked(deps, app.apiKey, uid);
 
-  const { token, challenge, qr, devices } = await openChallenge(deps, app, settings, uid, profile, {
-    browser: describeBrowser(client.userAgent),
-    location: describeLocation(client.ip),
-  });
+  const [{ token, challenge, qr, devices }, backupCodesLeft] = await Promise.all([
+    openChallenge(deps, app, settings, uid, profile, { browser: describeBrowser(client.userAgent), location: describeLocation(client.ip) }),
+    deps.backupCodes.left(app.apiKey, uid),
+  ]);
 
   const sfa: SecondFactorResponse["SecondFactorAuthentication"] = {
     SecondFactorAuthenticationToken: token,
     ExpireIn: new Date(challenge.expiresAt).toISOString(),
     IsPushDeviceRegistered: devices.length > 0,
-    PushQRCode: qr,
+    PushQRCode: qr?.PushQRCode ?? null,
+    PushQRCodeDetails: qr?.PushQRCodeDetails ?? null,
     IsAuthenticatorVerified: false,
     IsOTPAuthenticatorVerified: false,
     IsEmailOtpAuthenticatorVerified: false,
     IsSecurityQuestionAuthenticatorVerified: false,
+    IsBackupCodeEnabled: backupCodesLeft > 0,
   };
   if (challenge.number) sfa.PushNumber = challenge.number;
   return {

@@ -46,7 +46,7 @@ async function enrolledUser() {
   await createAccount(A, email);
   const first = await login(B, email);
   const phone = new TestPhone();
-  await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
+  await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url);
   // Users enroll side by side: wait for this one's push, not for any push.
   await pushOfLogin(A, receiver, first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
   return { email, phone };

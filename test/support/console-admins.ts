@@ -46,7 +46,12 @@ export async function adminAppKey(gw: TestGateway): Promise<string> {
 export const sameOrigin = (gw: TestGateway) => ({ Origin: gw.url, "Sec-Fetch-Site": "same-origin" });
 
 export interface SignInAnswer {
-  SecondFactorAuthentication: { SecondFactorAuthenticationToken: string; PushQRCode: { Url: string; Image: string } | null; PushNumber?: string };
+  SecondFactorAuthentication: {
+    SecondFactorAuthenticationToken: string;
+    PushQRCode: string | null;
+    PushQRCodeDetails: { Url: string; Image: string; AuthenticatorUrl: string } | null;
+    PushNumber?: string;
+  };
   ApiKey: string;
 }
 
@@ -59,7 +64,7 @@ export const postSignIn = (gw: TestGateway, email: string, password = ADMIN_PASS
  * the QR when the sign-in shows one, pulls its pending push with a signed request (contract 2.8) and approves it.
  */
 export async function approveOnPhone(gw: TestGateway, phone: TestPhone, answer: SignInAnswer): Promise<void> {
-  const qr = answer.SecondFactorAuthentication.PushQRCode;
+  const qr = answer.SecondFactorAuthentication.PushQRCodeDetails;
   if (qr) {
     // Straight to this node, whatever PUBLIC_URL the QR's URL names (a test's https name resolves nowhere).
     const url = new URL(qr.Url);

@@ -62,7 +62,7 @@ export async function enrollWithoutLogin(gw: TestGateway, o: { type?: "android" 
   const settings = await gw.services.settings.get(app.apiKey, app.name);
   const qr = await gw.services.enrollment.issue({ appId: gw.apiKey, uid }, settings);
   const phone = o.phone ?? new TestPhone();
-  const res = await phone.enroll(qr.Url, "Test phone", o.type ?? "android");
+  const res = await phone.enroll(qr.PushQRCodeDetails.Url, "Test phone", o.type ?? "android");
   if (res.status !== 200) throw new Error(`enrollment refused: ${res.text}`);
   const [device] = await gw.services.devices.list(gw.apiKey, uid);
   return { email, uid, phone, device: device! };

@@ -29,7 +29,7 @@ export async function enrolledUser(node: TestGateway, receiver: WebhookReceiver,
   await createAccount(node, user);
   const first = await login(node, user);
   const phone = new TestPhone();
-  await phone.enroll(first.body.SecondFactorAuthentication.PushQRCode!.Url);
+  await phone.enroll(first.body.SecondFactorAuthentication.PushQRCodeDetails!.Url);
   await pushOfLogin(node, receiver, first.body.SecondFactorAuthentication.SecondFactorAuthenticationToken);
   return { user, phone };
 }

@@ -36,7 +36,10 @@ export interface SecondFactor {
   SecondFactorAuthenticationToken: string;
   ExpireIn: string;
   IsPushDeviceRegistered: boolean;
-  PushQRCode: { Url: string; Image: string; ExpireIn: string; AppName: string } | null;
+  /** Contract 1.3: the URL of the enrollment QR's image (L11). */
+  PushQRCode: string | null;
+  PushQRCodeDetails: { Url: string; Image: string; ExpireIn: string; AppName: string; Message: string; PlaystoreUrl?: string; AppstoreUrl?: string; AuthenticatorUrl: string } | null;
+  IsBackupCodeEnabled?: boolean;
   PushNumber?: string;
 }
 

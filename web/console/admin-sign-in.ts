@@ -18,6 +18,7 @@ function showWait(show: boolean): void {
   if (!show) {
     $("admin-enroll").hidden = true;
     $<HTMLImageElement>("admin-qr").removeAttribute("src");
+    $<HTMLAnchorElement>("admin-authenticator").removeAttribute("href");
     $("admin-number").hidden = true;
   }
 }
@@ -34,8 +35,10 @@ export async function adminSignIn(email: string, password: string): Promise<Admi
   const body = res.body as SecondFactorResponse & { ApiKey: string };
   const sfa = body.SecondFactorAuthentication;
   showWait(true);
-  if (sfa.PushQRCode) {
-    $<HTMLImageElement>("admin-qr").src = sfa.PushQRCode.Image;
+  // The QR inline (its details' data: URL), so the console's CSP needs no other image source.
+  if (sfa.PushQRCodeDetails) {
+    $<HTMLImageElement>("admin-qr").src = sfa.PushQRCodeDetails.Image;
+    $<HTMLAnchorElement>("admin-authenticator").href = sfa.PushQRCodeDetails.AuthenticatorUrl;
     $("admin-enroll").hidden = false;
     say($("message"), "Scan this code with the authenticator app to enroll it; then approve the sign-in it shows.");
   } else {

@@ -11,7 +11,7 @@ import { api, apiDownload, explain, liveList, type Panel } from "./session.js";
 import { cell, clearTable, fillTable, timeCell } from "./table.js";
 
 const PAGE = 25;
-const OUTCOME_WORDS: Record<string, string> = { approved: "Approved", denied: "Denied", notme: "Not me", expired: "Expired", cancelled: "Cancelled", failed: "Not delivered", pending: "No answer yet" };
+const OUTCOME_WORDS: Record<string, string> = { approved: "Approved", backupcode: "Backup code", denied: "Denied", notme: "Not me", expired: "Expired", cancelled: "Cancelled", failed: "Not delivered", pending: "No answer yet" };
 
 interface Page {
   lines: AuditLine[];

@@ -73,9 +73,11 @@ async function signIn(): Promise<void> {
   const sfa = (res.body as SecondFactorResponse).SecondFactorAuthentication;
   token = sfa.SecondFactorAuthenticationToken;
   say("");
-  if (sfa.PushQRCode) {
-    $<HTMLImageElement>("qr").src = sfa.PushQRCode.Image;
-    $<HTMLInputElement>("enroll-url").value = sfa.PushQRCode.Url;
+  // `sfa.PushQRCode` is the image's URL (as on LoginRadius); the details carry the same QR inline, so the page's
+  // CSP needs no other origin for images, and the link to copy into the phone simulator.
+  if (sfa.PushQRCodeDetails) {
+    $<HTMLImageElement>("qr").src = sfa.PushQRCodeDetails.Image;
+    $<HTMLInputElement>("enroll-url").value = sfa.PushQRCodeDetails.Url;
     showOnly("enroll", "waiting");
   } else {
     showOnly("waiting");

@@ -58,15 +58,19 @@ export interface PushStatus {
   AnsweredAt?: string;
 }
 
-/** The enrollment QR of contract 1.3. */
-export interface PushQRCode {
+/** Contract 1.3 (ext): the enrollment QR's details, beside `PushQRCode` (the image's URL). */
+export interface PushQRCodeDetails {
+  /** The enrollment URL, which the QR encodes. */
   Url: string;
+  /** The QR as a `data:image/png;base64,…` URL. */
   Image: string;
   ExpireIn: string;
   AppName: string;
   Message: string;
   PlaystoreUrl?: string;
   AppstoreUrl?: string;
+  /** The authenticator app (contract 2.10) with this enrollment link filled in. */
+  AuthenticatorUrl: string;
 }
 
 /** Contract 1.1: what L2 answers when the first factor passed (the part a page reads). */
@@ -75,8 +79,11 @@ export interface SecondFactorResponse {
     SecondFactorAuthenticationToken: string;
     ExpireIn: string;
     IsPushDeviceRegistered: boolean;
-    PushQRCode: PushQRCode | null;
+    /** The absolute URL of the enrollment QR's PNG (L11): `img.src = sfa.PushQRCode`. */
+    PushQRCode: string | null;
+    PushQRCodeDetails: PushQRCodeDetails | null;
     PushNumber?: string;
+    IsBackupCodeEnabled?: boolean;
   };
 }
 

@@ -17,6 +17,7 @@ export const CONSOLE_SESSION_PATH = "/v2/manage/push/console-session";
 const EVENT_TYPES = [
   "login.started", "login.refused", "push.sent", "push.failed", "challenge.approved", "challenge.denied", "challenge.fraud_reported",
   "challenge.expired", "challenge.cancelled", "device.enrolled", "device.removed", "device.token_updated", "settings.changed", "user.locked", "user.unlocked",
+  "backup_codes.issued", "backup_codes.reset", "backup_code.used",
 ] as const satisfies readonly AuditEventType[];
 
 /** A time as ISO-8601 or epoch milliseconds. */

@@ -108,9 +108,12 @@ export function identityRoutes(s: Services): Router {
     const { app, user } = await requireUser(s, req);
     const settings = await s.settings.get(app.apiKey, app.name);
     const devices = (await s.devices.list(app.apiKey, user.uid)).filter((d) => d.active);
+    // No 2FA token here: the QR image's `token` is an opaque reference made for this enrollment (contract 1.3).
+    const qr = await s.enrollment.issue({ appId: app.apiKey, uid: user.uid }, settings);
     res.json({
       IsPushDeviceRegistered: devices.length > 0,
-      PushQRCode: await s.enrollment.issue({ appId: app.apiKey, uid: user.uid }, settings),
+      PushQRCode: qr.PushQRCode,
+      PushQRCodeDetails: qr.PushQRCodeDetails,
       IsAuthenticatorVerified: false,
       IsOTPAuthenticatorVerified: false,
       IsEmailOtpAuthenticatorVerified: false,

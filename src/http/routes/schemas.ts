@@ -51,3 +51,8 @@ export const consoleSignInBody = z.object({
 export const consoleSessionBody = z.object({
   AccessToken: z.string().max(64),
 });
+
+/** L16: the backup code as typed (its dash, spaces and case do not matter); long enough for any paste, no more. */
+export const backupCodeBody = z.object({
+  backupcode: z.string().trim().min(1, "is required").max(64),
+});
