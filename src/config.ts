@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseRange, type AddressRange } from "./http/address-ranges.js";
 
 /**
  * Process configuration (contract 2.3), parsed once at start. Nothing else reads `process.env`.
@@ -29,6 +30,20 @@ const corsOrigins = z.string().transform((raw, ctx): "*" | string[] => {
   return origins;
 });
 
+/**
+ * TRUSTED_ORIGIN_IP_SOURCES: comma-separated addresses or CIDRs (`10.0.0.0/8, 2001:db8::/32, 192.0.2.7`) of the
+ * backends whose `X-Origin-IP` header is believed without credentials.
+ */
+const addressRanges = z.string().transform((raw, ctx): AddressRange[] => {
+  const ranges: AddressRange[] = [];
+  for (const item of raw.split(",").map((v) => v.trim()).filter(Boolean)) {
+    const range = parseRange(item);
+    if (!range) ctx.addIssue({ code: "custom", message: `"${item.slice(0, 60)}" is not an IP address or CIDR like 10.0.0.0/8` });
+    else ranges.push(range);
+  }
+  return ranges;
+});
+
 /** An http(s) base URL, kept without its trailing slashes so paths can be appended. */
 const baseUrl = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ""));
 
@@ -43,6 +58,8 @@ const schema = z.object({
   HOST: z.string().default("0.0.0.0"),
   /** Proxy hops to trust for the client IP (X-Forwarded-For), as Express's "trust proxy". */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** Backends whose `X-Origin-IP` (the end user's address) is believed without an apisecret (contract 1.6). */
+  TRUSTED_ORIGIN_IP_SOURCES: addressRanges.default([]),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   REDIS_CLUSTER: bool.default(false),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, "letters, digits, _ . - only, at most 40").default("pmg"),
@@ -56,6 +73,14 @@ const schema = z.object({
   /** APNs base URL (contract 2.6) for every app, e.g. a local stand-in; unset: Apple's, by each app's Environment. */
   APNS_ENDPOINT: baseUrl.optional(),
   ALLOW_PRIVATE_WEBHOOKS: bool.optional(),
+  /**
+   * The VAPID `sub` claim of Web Push (contract 2.7): how a push service reaches the operator, a `mailto:` address or
+   * an `https:` URL. Unset: PUBLIC_URL when it is https (and not localhost), else `mailto:webpush@<its host>`.
+   */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/[^\s/]+\S*)$/, "must be a mailto: address (mailto:ops@example.com) or an https URL")
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Seconds a resend must wait after the previous send. */
   RESEND_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(20),

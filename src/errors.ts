@@ -11,6 +11,7 @@ interface ErrorSpec {
 
 const table = {
   404: { status: 404, message: "The requested resource was not found", description: "No endpoint answers this method and path; see /openapi.json." },
+  405: { status: 405, message: "The method is not allowed on this resource", description: "This path does not answer this method; the Allow header lists the methods it does (for example GET or POST)." },
   429: { status: 429, message: "Too many requests in a particular time frame", description: "You have exceeded the number of requests allowed in a particular time frame; retry after the number of seconds in the Retry-After header." },
   901: { status: 403, message: "The API key is unauthorized", description: "The provided LoginRadius API key is invalid, please use a valid API key of your LoginRadius account." },
   902: { status: 401, message: "The API secret is unauthorized", description: "The provided LoginRadius API secret is invalid, please use a valid API secret of your LoginRadius account." },
@@ -28,7 +29,7 @@ const table = {
   1060: { status: 400, message: "Access token is missing", description: "The access token is missing; send it as 'Authorization: Bearer <token>' or the access_token query parameter." },
   1066: { status: 403, message: "Backup code is not valid", description: "The backup code is not valid: it is wrong, or it was already used." },
   1103: { status: 403, message: "Two factor authentication token is invalid", description: "The second factor authentication token is invalid." },
-  1104: { status: 403, message: "Two factor authentication token has expired", description: "The second factor authentication token has expired, was cancelled by a newer login or a reset, or its login was already completed." },
+  1104: { status: 403, message: "Two factor authentication token has expired", description: "The second factor authentication token has expired, was cancelled by a newer login or a reset, or its login was already completed; start a new login for a new token." },
   1198: { status: 403, message: "Your account has been locked", description: "Your account has been locked; try again later or ask an administrator to unlock it." },
   1295: { status: 403, message: "Push Notification Verification Pending", description: "The push notification has not been answered yet." },
   1296: { status: 403, message: "Invalid Push Token", description: "The push notification token is invalid." },

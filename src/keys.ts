@@ -16,6 +16,8 @@ export function createKeys(prefix: string) {
     app: (appId: string) => `${app(appId)}:app`,
     /** Set of every apikey, for the admin CLI. */
     apps: () => `${prefix}:apps`,
+    /** String: the deployment's VAPID private key (Web Push, contract 2.7), sealed; one for every app. */
+    vapidKey: () => `${prefix}:vapid-key`,
     /** String: the app's push settings, secrets sealed. */
     settings: (appId: string) => `${app(appId)}:settings`,
     /** String: uid of the account with this email, username or phone. */
@@ -48,6 +50,11 @@ export function createKeys(prefix: string) {
     handleRef: (handleHash: string) => `${prefix}:hdl:${handleHash}`,
     /** String: session JSON by access-token hash. */
     session: (tokenHash: string) => `${prefix}:sess:${tokenHash}`,
+    /**
+     * String: the uid and challenge of an approved step-up or backend's own challenge (L12, contract 2.12), by the
+     * validation token's hash; per app, so another app's check never finds (or spends) it. Consumed with GETDEL.
+     */
+    validation: (appId: string, tokenHash: string) => `${prefix}:vt:${appId}:${tokenHash}`,
     /** String: session JSON by refresh-token hash. */
     refresh: (tokenHash: string) => `${prefix}:rfr:${tokenHash}`,
     /** String: set once a provider accepted this delivery, so a job that runs again does not push twice. */
@@ -61,6 +68,8 @@ export function createKeys(prefix: string) {
     enrollmentQr: (referenceHash: string) => `${prefix}:enrqr:${referenceHash}`,
     /** Set: keyed hashes of the user's unused backup codes (L13–L16); a code is used up with SREM. */
     backupCodes: (appId: string, uid: string) => `${user(appId, uid)}:backup`,
+    /** String: the app and secret version a management bearer token (by its hash) belongs to; expires with it. */
+    managementToken: (tokenHash: string) => `${prefix}:mgt:${tokenHash}`,
     /** String: development-only generated master key. */
     devMasterKey: () => `${prefix}:dev:master-key`,
     /** String: development-only demo app credentials (secret sealed). */

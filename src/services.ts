@@ -13,12 +13,14 @@ import { createEnrollment, type Enrollment } from "./enrollment/enrollment.js";
 import { createRateLimits, defaultRateLimits, type RateLimitOptions, type RateLimits } from "./rate-limits.js";
 import type { PushQueues } from "./delivery/queues.js";
 import type { Notifier } from "./realtime/notifier.js";
+import { createVapidKeys, type VapidKeys } from "./crypto/vapid-key.js";
 import { createAuditLog, type AuditLog } from "./audit/audit-log.js";
 import { createGuessBudget, type GuessBudget } from "./guess-budget.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { createOutboundGuard } from "./outbound/outbound-guard.js";
 import { createServerKeys, type ServerKeys } from "./crypto/server-key.js";
 import { createBackupCodeStore, type BackupCodeStore } from "./backup-codes/backup-code-store.js";
+import { createManagementTokens, type ManagementTokens } from "./apps/management-tokens.js";
 
 /**
  * The composition root's product: every store and service a request handler or worker needs, built from
@@ -31,6 +33,8 @@ export interface Services {
   keys: Keys;
   sealer: Sealer;
   apps: AppStore;
+  /** (ext) Management bearer tokens traded for the apisecret (contract 1.6). */
+  managementTokens: ManagementTokens;
   accounts: AccountStore;
   sessions: SessionStore;
   settings: SettingsStore;
@@ -45,6 +49,8 @@ export interface Services {
   audit: AuditLog;
   /** Each app's key that signs push data (contract 2.9). */
   serverKeys: ServerKeys;
+  /** The deployment's VAPID key of Web Push (contract 2.7). */
+  vapid: VapidKeys;
   metrics: Metrics;
   queues: PushQueues;
   notifier: Notifier;
@@ -69,13 +75,15 @@ export function createServices(deps: ServiceDeps): Services {
   const date = () => new Date(now());
   const keys = createKeys(deps.config.REDIS_PREFIX);
   const limits = createRateLimits(deps.redis, keys, { ...defaultRateLimits, ...deps.rateLimits });
+  const apps = createAppStore(deps.redis, keys, deps.sealer, date);
   return {
     config: deps.config,
     logger: deps.logger,
     redis: deps.redis,
     keys,
     sealer: deps.sealer,
-    apps: createAppStore(deps.redis, keys, date),
+    apps,
+    managementTokens: createManagementTokens(deps.redis, keys, apps, now),
     accounts: createAccountStore(deps.redis, keys, date),
     sessions: createSessionStore(deps.redis, keys, deps.config.SESSION_TTL_SECONDS, date),
     settings: createSettingsStore(deps.redis, keys, deps.sealer, { allowPrivateWebhooks: deps.config.ALLOW_PRIVATE_WEBHOOKS }),
@@ -93,6 +101,7 @@ export function createServices(deps: ServiceDeps): Services {
           : undefined,
     }),
     serverKeys: createServerKeys(deps.redis, keys, deps.sealer),
+    vapid: createVapidKeys(deps.redis, keys, deps.sealer),
     metrics: deps.metrics ?? createMetrics({ defaultMetrics: false }),
     queues: deps.queues,
     notifier: deps.notifier,

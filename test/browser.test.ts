@@ -7,8 +7,9 @@ import { call } from "./support/http.js";
 
 /**
  * The demo pages in real Chromium, on a gateway started as `npm start` starts it (development, demo app
- * bootstrapped): the login page and the phone simulator in two tabs; a node restarted while the page waits; the
- * browser client polling when the socket path is blocked.
+ * bootstrapped): the login page and the authenticator app (the demo's phone) in two tabs; a node restarted while
+ * the page waits; the browser client polling when the socket path is blocked. The app is driven by its roles and
+ * accessible names, as test/authenticator.test.ts does.
  */
 
 const prefix = testPrefix();
@@ -37,12 +38,22 @@ async function signIn(page: Page, who = user): Promise<void> {
   await page.click("#signin");
 }
 
-/** The phone tab's card for the newest sign-in of `email`, once it is there. */
+/** The authenticator's request for the sign-in of `email`, once it is there. */
+const requestIn = (phone: Page, email: string) => phone.getByRole("region", { name: "Sign-in request", exact: true }).filter({ hasText: email }).first();
+
+/** Approve the sign-in of `email` in the authenticator tab; resolves once the app says it was approved. */
 async function approveOnPhone(phone: Page, email: string): Promise<void> {
-  const card = phone.locator("#pushes li", { hasText: email }).first();
-  await card.waitFor({ timeout: 15_000 });
-  await card.locator("button.approve").click();
-  await expect.poll(() => card.locator(".outcome").textContent(), { timeout: 10_000 }).toBe("Approved");
+  const request = requestIn(phone, email);
+  await request.getByRole("button", { name: "Approve" }).click({ timeout: 15_000 });
+  await expect.poll(() => phone.getByRole("status").first().textContent(), { timeout: 10_000 }).toContain("Approved");
+  await request.waitFor({ state: "detached" });
+}
+
+/** Paste an enrollment link into the authenticator and wait until the account is listed. */
+async function addAccount(phone: Page, link: string, email: string): Promise<void> {
+  await phone.getByLabel("Enrollment link").fill(link);
+  await phone.getByRole("button", { name: "Add account" }).click();
+  await phone.getByRole("listitem").filter({ hasText: email }).waitFor({ timeout: 15_000 });
 }
 
 beforeAll(async () => {
@@ -62,9 +73,8 @@ afterAll(async () => {
 describe("the demo pages in Chromium", () => {
   let phone: Page;
 
-  it("sign up, sign in, enroll the phone tab from the QR link, approve: the login page shows the profile", async () => {
+  it("sign up, sign in, open the authenticator from the QR section's link, approve there: the login page shows the profile", async () => {
     const page = await open(`${A.url}/demo/`);
-    phone = await open(`${A.url}/demo/phone`);
 
     await page.fill("#email", user.email);
     await page.fill("#password", user.password);
@@ -78,10 +88,16 @@ describe("the demo pages in Chromium", () => {
     expect(enrollUrl).toContain("/push/enroll/");
     await expect.poll(() => page.textContent("#transport"), { timeout: 10_000 }).toContain("socket");
 
-    await phone.fill("#enroll-url", enrollUrl);
-    await phone.click("#enroll");
-    await expect.poll(() => phone.textContent("#conn"), { timeout: 10_000 }).toBe("connected");
-    // The login waiting for this enrollment reaches the phone at once.
+    // "Use the authenticator app": the app, in a new tab, adds the account from the link in its address.
+    const link = page.getByRole("link", { name: "Use the authenticator app" });
+    expect(await link.getAttribute("href")).toBe(`${new URL(enrollUrl).origin}/authenticator/#enroll=${encodeURIComponent(enrollUrl)}`);
+    const opened = context.waitForEvent("page");
+    await link.click();
+    phone = await opened;
+    const watched = watchPage(phone);
+    phone.on("close", () => problems.push(...watched.problems));
+    await phone.getByRole("listitem").filter({ hasText: user.email }).waitFor({ timeout: 15_000 });
+    // The login waiting for this enrollment reaches the app at once.
     await approveOnPhone(phone, user.email);
 
     await page.locator("#done").waitFor({ timeout: 10_000 });
@@ -130,8 +146,8 @@ describe("the demo pages in Chromium", () => {
       const page = await open(`${C.url}/demo/`);
       // No polling here: the outcome must come through the socket, reconnected to the restarted node.
       await page.route("**/push/ping**", (route) => route.abort());
-      // The phone simulator served by node B: another origin, another key, another device socket.
-      const phoneB = await open(`${B.url}/demo/phone`);
+      // The authenticator served by node B, talking to B: another origin, another key, another device socket.
+      const phoneB = await open(`${B.url}/authenticator/`);
       await page.fill("#email", other.email);
       await page.fill("#password", other.password);
       await page.click("#signup");
@@ -139,16 +155,17 @@ describe("the demo pages in Chromium", () => {
       await page.click("#signin");
       await page.locator("#enroll").waitFor({ timeout: 15_000 });
       await expect.poll(() => page.textContent("#transport"), { timeout: 10_000 }).toContain("socket");
-      await phoneB.fill("#enroll-url", await page.inputValue("#enroll-url"));
-      await phoneB.click("#enroll");
-      const card = phoneB.locator("#pushes li", { hasText: other.email }).first();
-      await card.waitFor({ timeout: 15_000 });
+      // The enrollment link names PUBLIC_URL (node C's host); the same deployment answers it on B.
+      const link = new URL(await page.inputValue("#enroll-url"));
+      await addAccount(phoneB, `${B.url}${link.pathname}${link.search}`, other.email);
+      const request = requestIn(phoneB, other.email);
+      await request.waitFor({ timeout: 15_000 });
 
       // Node C goes away with the page's socket; the phone answers on B meanwhile; C comes back on its port.
       const port = C.port;
       await within(20_000, "node C to stop", C.stop());
-      await card.locator("button.approve").click();
-      await expect.poll(() => card.locator(".outcome").textContent(), { timeout: 10_000 }).toBe("Approved");
+      await request.getByRole("button", { name: "Approve" }).click();
+      await request.waitFor({ state: "detached", timeout: 10_000 });
       expect(await page.isVisible("#done")).toBe(false);
       C = await within(30_000, "node C to start again on its port", startNode({ PORT: String(port) }));
 
@@ -164,7 +181,7 @@ describe("the demo pages in Chromium", () => {
     }
   });
 
-  it("number matching: the page shows the number, the phone offers three and approves with the one picked", async () => {
+  it("number matching: the page shows the number, the app offers three and approves with the one picked", async () => {
     const demo = A.bootstrap.demo!;
     const headers = { "X-LoginRadius-ApiKey": demo.apiKey, "X-LoginRadius-ApiSecret": demo.apiSecret };
     const path = "/v2/manage/2fa/push-notification-settings";
@@ -176,10 +193,9 @@ describe("the demo pages in Chromium", () => {
     await page.locator("#number").waitFor({ timeout: 10_000 });
     const number = (await page.textContent("#number-value"))!;
     expect(number).toMatch(/^\d{2}$/);
-    const card = phone.locator("#pushes li", { hasText: user.email }).first();
-    await expect.poll(() => card.locator("button.pick").count(), { timeout: 15_000 }).toBe(3);
-    await card.locator("button.pick", { hasText: number }).click();
-    await card.locator("button.approve").click();
+    const request = requestIn(phone, user.email);
+    await expect.poll(() => request.getByRole("button", { name: /^\d{2}$/ }).count(), { timeout: 15_000 }).toBe(3);
+    await request.getByRole("button", { name: number, exact: true }).click();
     await page.locator("#done").waitFor({ timeout: 10_000 });
     expect(await page.textContent("#profile")).toContain(user.email);
     await page.close();

@@ -30,4 +30,13 @@ describe("configuration (contract 2.3)", () => {
   it("wants both bootstrap variables or neither", () => {
     expect(() => loadConfig({ NODE_ENV: "development", BOOTSTRAP_API_KEY: "b1fbbba5-2a5e-41a2-96da-c216df36e6f4" })).toThrow(/BOOTSTRAP/);
   });
+
+  it("TRUSTED_ORIGIN_IP_SOURCES takes addresses and CIDRs, and names a bad one", () => {
+    const c = loadConfig({ NODE_ENV: "development", TRUSTED_ORIGIN_IP_SOURCES: " 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32" });
+    expect(c.TRUSTED_ORIGIN_IP_SOURCES.map(([a, bits]) => `${a.toString()}/${bits}`)).toEqual(["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]);
+    expect(loadConfig({ NODE_ENV: "development" }).TRUSTED_ORIGIN_IP_SOURCES).toEqual([]);
+    for (const bad of ["10.0.0.0/33", "127.1", "example.com", "10.0.0.0/8/1", "::1/129"]) {
+      expect(() => loadConfig({ NODE_ENV: "development", TRUSTED_ORIGIN_IP_SOURCES: bad }), bad).toThrow(/TRUSTED_ORIGIN_IP_SOURCES/);
+    }
+  });
 });

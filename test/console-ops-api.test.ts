@@ -8,6 +8,7 @@ import { login, secretHeaders, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 import { csvCell, toCsv } from "../src/audit/csv.js";
 import { parseCsv } from "./support/csv.js";
+import { runAdmin } from "../src/admin/run-admin.js";
 
 /**
  * The console's admin endpoints (issue 16) over real HTTP on a real gateway, Redis, worker and webhook receiver:
@@ -65,6 +66,19 @@ describe("users and devices", () => {
     // The index, not a scan: one sorted set with the account's members.
     const members = await gw.services.redis.zrange(gw.services.keys.userIndex(gw.apiKey), "0", "-1");
     expect(members).toContain(`u:${alice.uid}`);
+  });
+
+  it("accounts made before the index are found by their whole email, and by prefix once the CLI's index-users ran", async () => {
+    await gw.services.redis.del(gw.services.keys.userIndex(gw.apiKey));
+    const ids = async (q: string) => ((await admin(USERS, { q })).body.Data as Array<{ Uid: string }>).map((u) => u.Uid);
+    expect(await ids(alice.email)).toEqual([alice.uid]);
+    expect(await ids(alice.email.slice(0, 9))).toEqual([]);
+    const out: string[] = [];
+    const env = { NODE_ENV: "production", REDIS_URL: gw.config.REDIS_URL, REDIS_PREFIX: gw.config.REDIS_PREFIX, MASTER_KEY: gw.config.MASTER_KEY!, ALLOW_PRIVATE_WEBHOOKS: "true" };
+    const code = await runAdmin(["index-users", gw.apiKey], env, { out: (l) => out.push(l), err: (l) => out.push(l), stdin: async () => "" });
+    expect(code, out.join("\n")).toBe(0);
+    expect(out.join("\n")).toMatch(/^indexed \d+ account\(s\)/);
+    expect(await ids(alice.email.slice(0, 9))).toContain(alice.uid);
   });
 
   it("a user's overview: devices with platform, route, enrolled, last used, active; locks; recent challenges with outcome, browser and location", async () => {

@@ -9,6 +9,7 @@ import { pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, ping, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 import { ADMIN_PASSWORD, approveOnPhone, approvedAccessToken, makeAdmin, postSignIn } from "./support/console-admins.js";
+import { WebSubscriber } from "./support/web-subscriber.js";
 
 /**
  * Every endpoint, fed malformed, missing, oversized and hostile input: it answers the contract's error body with
@@ -36,6 +37,10 @@ let adminAccessToken: string;
 let victimUid: string;
 let victimToken: string;
 let victimCode: string;
+/** An enrollment URL (no login waiting) for a browser's web device (contract 2.7), and its subscription. */
+let webEnrollUrl: string;
+const browser = new TestPhone("p256");
+const subscription = new WebSubscriber("https://push.example.net/wpush/v2/hostile");
 
 const PASSWORD = "correct horse battery";
 
@@ -51,6 +56,9 @@ beforeAll(async () => {
   victimToken = victim.SecondFactorAuthenticationToken;
   [victimCode] = await gw.services.backupCodes.issue(gw.apiKey, victimUid) as [string];
   newcomer = new TestPhone();
+  const browserUid = (await createAccount(gw, "browser@example.com")).Uid;
+  const settings = await gw.services.settings.get(gw.apiKey, (await gw.services.apps.get(gw.apiKey))!.name);
+  webEnrollUrl = (await gw.services.enrollment.issue({ appId: gw.apiKey, uid: browserUid }, settings)).PushQRCodeDetails.Url;
 
   uid = (await createAccount(gw, "user@example.com", PASSWORD)).Uid;
   phone = new TestPhone();
@@ -110,7 +118,7 @@ interface Endpoint {
 const notText = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.array(hostileString, { maxLength: 3 }), fc.dictionary(hostileString, hostileString, { maxKeys: 3 }));
 /** Bodies that are not an object at all. */
 const notAnObject = fc.oneof(fc.array(hostileValue, { maxLength: 3 }), hostileString, fc.integer(), fc.boolean(), fc.constant(null));
-const FIELDS = ["email", "password", "verify", "signature", "number", "reason", "deviceName", "deviceType", "publicKey", "deviceToken", "Email", "Password", "IsEnabled", "NotificationService", "NativeSettings", "AWSsettings", "__proto__", "constructor"];
+const FIELDS = ["email", "password", "verify", "signature", "number", "reason", "deviceName", "deviceType", "publicKey", "deviceToken", "Email", "Password", "IsEnabled", "NotificationService", "NativeSettings", "AWSsettings", "Uid", "Context", "__proto__", "constructor"];
 
 /** A body the contract refuses: not an object, or a valid one with hostile extras and `field` set to a bad value. */
 const refusedBody = (valid: () => Record<string, unknown>, field: string, bad: fc.Arbitrary<unknown>) =>
@@ -170,6 +178,13 @@ const endpoints: Endpoint[] = [
     accepted: (res) => expectContractError(res, "L4 pending", 1295),
   },
   {
+    // Contract 2.11: the same poll held up to `wait` seconds; a valid one of a login still waiting ends its second
+    // pending. `wait` left out is plain L4 (pending, 1295); anything else that is not 1–30 is 908.
+    name: "L4 long poll", method: "GET", path: () => "/login/2fa/push/ping", query: () => ({ apikey: gw.apiKey, secondfactorauthenticationtoken: token, wait: "1" }),
+    refusedWith: { apikey: APIKEY, secondfactorauthenticationtoken: [1103], wait: [908, 1295] },
+    accepted: (res) => expectContractError(res, "L4 long poll pending", 1295),
+  },
+  {
     name: "L5 answer", method: "PUT", path: () => "/identity/v2/auth/login/2fa/verification/push", query: () => ({ apikey: gw.apiKey, secondfactorauthenticationtoken: handle }),
     refusedWith: { apikey: APIKEY, secondfactorauthenticationtoken: [1296] },
     body: (() => {
@@ -191,6 +206,40 @@ const endpoints: Endpoint[] = [
     },
   },
   {
+    // Contract 2.7: a web device's token is a PushSubscription's JSON; anything else is refused 965.
+    name: "L6 enroll (web)", method: "POST", path: () => new URL(webEnrollUrl).pathname, query: () => ({ apikey: gw.apiKey }),
+    refusedWith: { apikey: APIKEY },
+    body: (() => {
+      const valid = () => ({ deviceName: "Authenticator", deviceType: "web", publicKey: browser.publicKeyHex, deviceToken: subscription.deviceToken });
+      const good = subscription.subscription;
+      const badSubscriptions = [
+        { ...good, endpoint: "http://push.example.net/x" },
+        { ...good, endpoint: "not a url" },
+        { ...good, keys: { ...good.keys, p256dh: Buffer.alloc(65, 4).toString("base64url") } },
+        { ...good, keys: { ...good.keys, p256dh: good.keys.p256dh.slice(0, 40) } },
+        { ...good, keys: { ...good.keys, auth: Buffer.alloc(15).toString("base64url") } },
+        { ...good, keys: null },
+        { endpoint: good.endpoint },
+        { ...good, pad: "x".repeat(5000) },
+      ].map((b) => JSON.stringify(b));
+      const badToken = fc.oneof(notText, fc.constant(null), hostileString.filter((v) => v !== "none"), fc.constantFrom(...badSubscriptions));
+      return { valid, invalid: refusedBody(valid, "deviceToken", badToken) };
+    })(),
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ isRegistered: true, appName: "Acme Authenticator", identifier: "browser@example.com" });
+    },
+  },
+  {
+    // Contract 2.7: the deployment's VAPID key, for any app.
+    name: "VAPID public key", method: "GET", path: () => "/identity/v2/auth/push/vapid-public-key", query: () => ({ apikey: gw.apiKey }),
+    refusedWith: { apikey: APIKEY },
+    accepted: (res) => {
+      ok()(res);
+      expect(Buffer.from((res.body as { PublicKey: string }).PublicKey, "base64url")).toHaveLength(65);
+    },
+  },
+  {
     name: "L7 reset own", method: "DELETE", path: () => "/identity/v2/auth/account/2fa/authenticator/push", query: userQuery,
     refusedWith: { apikey: APIKEY, access_token: ACCESS_TOKEN },
     accepted: ok({ IsDeleted: true }),
@@ -207,6 +256,38 @@ const endpoints: Endpoint[] = [
       ok()(res);
       expect(res.body).toHaveProperty("IsPushDeviceRegistered");
     },
+  },
+  {
+    name: "L12 step-up", method: "GET", path: () => "/identity/v2/auth/account/reauth/2fa", query: userQuery,
+    refusedWith: { apikey: APIKEY, access_token: ACCESS_TOKEN },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toHaveProperty("SecondFactorAuthenticationToken");
+    },
+  },
+  {
+    // Any text of at most 120 characters is a fine Message: a bad Uid is what spoils this body.
+    name: "2.12 own challenge", method: "POST", path: () => "/v2/manage/push/challenge", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    body: (() => {
+      const valid = () => ({ Uid: uid, Message: "Approve the transfer?", Context: { Amount: "10 EUR" } });
+      const badUid = fc.oneof(notText, fc.constant(null), hostileString.filter((v) => !/^[0-9a-fA-F]{32}$/.test(v)));
+      return { valid, invalid: refusedBody(valid, "Uid", badUid) };
+    })(),
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ IsPushDeviceRegistered: true, SecondFactorAuthenticationToken: expect.any(String) });
+    },
+  },
+  {
+    // Any short text is a token that is simply not valid (200 IsValid false): only a token that is no text, or too long, is refused.
+    name: "2.12 validate", method: "POST", path: () => "/v2/manage/push/challenge/validate", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    body: (() => {
+      const valid = () => ({ SecondFactorValidationToken: "b1fbbba5-2a5e-41a2-96da-c216df36e6f4" });
+      return { valid, invalid: refusedBody(valid, "SecondFactorValidationToken", fc.oneof(notText, fc.constant(null), fc.string({ minLength: 65, maxLength: 300 }))) };
+    })(),
+    accepted: ok({ IsValid: false }),
   },
   {
     name: "L10 get settings", method: "GET", path: () => "/v2/manage/2fa/push-notification-settings", query: adminQuery,
@@ -360,6 +441,22 @@ const endpoints: Endpoint[] = [
       expect(res.body).toMatchObject({ Profile: { Uid: victimUid }, access_token: expect.any(String) });
     },
   },
+  {
+    name: "L17 appinfo", method: "GET", path: () => "/ciam/appinfo", query: () => ({ apikey: gw.apiKey }),
+    refusedWith: { apikey: APIKEY },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ TwoFactorAuthentication: { IsPushAuthenticator: true } });
+    },
+  },
+  {
+    name: "1.6 management token", method: "POST", path: () => "/v2/manage/token", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toEqual({ access_token: expect.stringMatching(/^mgt_/), expires_in: expect.any(String) });
+    },
+  },
 ];
 
 const state = () => redisState(gw);
@@ -507,6 +604,25 @@ describe("routes and credentials", () => {
     expect(wrong.body).toMatchObject({ ErrorCode: 902 });
   });
 
+  it("hostile signing headers, management bearers and X-Origin-IP values: the credential's own error, never a 500", async () => {
+    const path = "/v2/manage/2fa/push-notification-settings";
+    const headerText = fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF -:=/+.%_ ,;PMAMsha256SHA-256".split("")), maxLength: 300 });
+    const before = await state();
+    await fc.assert(
+      fc.asyncProperty(headerText, headerText, headerText, async (expires, digest, origin) => {
+        const label = JSON.stringify([expires, digest, origin]).slice(0, 200);
+        const signed = await call(gw.url, "GET", path, { query: { apikey: gw.apiKey }, headers: { "X-Request-Expires": expires, digest, "X-Origin-IP": origin } });
+        expectContractError(signed, label, 902);
+        const bearer = await call(gw.url, "GET", path, { query: { apikey: gw.apiKey }, headers: { Authorization: `Bearer x${digest.replaceAll(" ", "")}`, "X-Origin-IP": origin } });
+        expectContractError(bearer, label, 905);
+        const origins = await call(gw.url, "GET", path, { query: { apikey: gw.apiKey, apisecret: gw.apiSecret }, headers: { "X-Origin-IP": origin } });
+        expect(origins.status, label).toBe(200);
+      }),
+      { numRuns: 25, endOnFailure: true },
+    );
+    expect(await state()).toBe(before);
+  });
+
   it("access tokens: 1060 missing, 905 unknown", async () => {
     const path = "/identity/v2/auth/account/2fa";
     expect((await call(gw.url, "GET", path, { query: { apikey: gw.apiKey } })).body).toMatchObject({ ErrorCode: 1060 });
@@ -521,10 +637,11 @@ describe("routes and credentials", () => {
  */
 describe("controls: the unspoiled calls are accepted", () => {
   const order = [
-    "L10 get settings", "L10 put settings",
+    "L17 appinfo", "1.6 management token", "L10 get settings", "L10 put settings",
     "console user search", "console user overview", "console stats", "console audit lines", "console audit export", "console session",
-    "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L11 QR image", "L6 enroll",
-    "L16 backup code login", "L5 answer", "L9 MFA settings", "L13 backup codes", "L14 backup codes reset", "L15 backup codes by admin",
+    "L4 ping", "L4 ping (alias)", "L4 long poll", "L3 resend", "L1 create account", "L11 QR image", "L6 enroll", "L6 enroll (web)", "VAPID public key",
+    "L16 backup code login", "L5 answer", "L9 MFA settings", "L12 step-up",
+    "2.12 own challenge", "2.12 validate", "L13 backup codes", "L14 backup codes reset", "L15 backup codes by admin",
     "L15 backup codes reset by admin", "L7 reset own", "L8 reset by admin", "L2 login", "console admin session", "console admin sign-in",
   ];
   it.each(order)("%s", async (name) => {

@@ -38,6 +38,8 @@ async function enrolledLogin(phone = new TestPhone()) {
     serverPublicKey: { kty: "EC", crv: "P-256", x: expect.any(String), y: expect.any(String), kid: expect.any(String) },
     appName: "Acme Authenticator",
     identifier: user,
+    // The app's Message, which an app shows with a request it only pulled (no notification text with it).
+    message: expect.any(String),
   });
   // The enrollment pushed the first login at once; a fresh login cancels it and pushes again. The two pushes may
   // arrive in either order, so the test takes the one carrying the second login's handle, not the last to come.

@@ -17,7 +17,7 @@ import { WebhookReceiver } from "./support/webhook-receiver.js";
  * pushes there (the "socket" provider), acknowledging each; the app's own provider is the fallback.
  */
 
-/** A phone app that keeps its key in WebCrypto, as the simulator does: P-256, r||s signatures. */
+/** A phone app that keeps its key in WebCrypto, as the authenticator app does: P-256, r||s signatures. */
 class WebCryptoPhone {
   publicKeyHex = "";
   private key: CryptoKey | undefined;

@@ -37,7 +37,13 @@ export async function ensureEndpoint(deps: EnsureEndpointDeps, providers: Provid
   return { ...device, ...fields };
 }
 
-export type CreateEndpointOutcome = "endpoint ready" | "skipped: device gone" | "skipped: app gone" | "skipped: not on AWS SNS" | "skipped: platform switched off";
+export type CreateEndpointOutcome =
+  | "endpoint ready"
+  | "skipped: device gone"
+  | "skipped: app gone"
+  | "skipped: not on AWS SNS"
+  | "skipped: platform switched off"
+  | "skipped: web device";
 
 /** What the job reads beyond ensureEndpoint's needs: the app and its settings; a failure is marked (markFailure). */
 export type CreateEndpointDeps = EnsureEndpointDeps & MarkFailureDeps & Pick<Services, "apps" | "settings">;
@@ -50,6 +56,8 @@ export async function createEndpoint(deps: CreateEndpointDeps, providers: Provid
   const { appId, uid, deviceId } = job.data;
   const device = await deps.devices.get(appId, uid, deviceId);
   if (!device?.active) return "skipped: device gone";
+  // Web devices get Web Push whatever the app's NotificationService (contract 1.5): no SNS endpoint.
+  if (device.type === "web") return "skipped: web device";
   const app = await deps.apps.get(appId);
   if (!app) return "skipped: app gone";
   const settings = await deps.settings.get(app.apiKey, app.name);

@@ -1,5 +1,5 @@
 import type { Services } from "../src/services.js";
-import { ConfigDeliveryError, PermanentDeliveryError } from "../src/delivery/delivery-errors.js";
+import { ConfigDeliveryError, PermanentDeliveryError, RejectedMessageError } from "../src/delivery/delivery-errors.js";
 
 /** How long L2 and L3 answer 1298 after a configuration failure, unless the settings are saved before. */
 const BROKEN_SECONDS = 24 * 3600;
@@ -22,6 +22,6 @@ export async function markFailure(deps: MarkFailureDeps, ref: { appId: string; u
   }
 }
 
-/** Failures that no retry can fix. */
-export const isFinal = (err: unknown): err is PermanentDeliveryError | ConfigDeliveryError =>
-  err instanceof PermanentDeliveryError || err instanceof ConfigDeliveryError;
+/** Failures that no retry can fix (a rejected message marks nothing: neither the device nor the app is at fault). */
+export const isFinal = (err: unknown): err is PermanentDeliveryError | ConfigDeliveryError | RejectedMessageError =>
+  err instanceof PermanentDeliveryError || err instanceof ConfigDeliveryError || err instanceof RejectedMessageError;

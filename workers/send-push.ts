@@ -46,7 +46,7 @@ export type SendOutcome =
   | "skipped: already sent"
   | "skipped: device gone"
   | "skipped: push disabled"
-  | "skipped: pull only";
+  | "skipped: device pulls";
 
 /**
  * Send one push of one challenge to one device.
@@ -79,11 +79,13 @@ export async function sendPush(deps: SendPushDeps, job: Job<SendJob>, signal: Ab
   if (!settings?.IsEnabled) return counted(services, NO_PROVIDER, "skipped: push disabled");
 
   const preferred = (await deps.preferred?.(appId, device)) ?? null;
-  const chosen = preferred ?? deps.providers.forDevice(appId, settings, device.type);
+  const chosen = preferred ?? deps.providers.forDevice(appId, settings, device);
   // The console admins' app has no provider on purpose: a device not on the device channel pulls its push (2.8).
-  if ("unroutable" in chosen && app?.internal) return counted(services, NO_PROVIDER, "skipped: pull only");
+  if ("unroutable" in chosen && app?.internal) return counted(services, NO_PROVIDER, "skipped: device pulls");
   // A platform with no route fails its own sends only (L2 and L3 refuse its users): the app is not broken.
   if ("unroutable" in chosen) return failNow(services, NO_PROVIDER, c, chosen.unroutable);
+  // A web device without push, not on the device channel now: it gets this push when it connects or pulls (2.8, 2.13).
+  if ("pullsOnly" in chosen) return counted(services, NO_PROVIDER, "skipped: device pulls");
   const provider = chosen;
   if (!preferred) {
     if (broken !== null) return failNow(services, provider.name, c, `the app's push provider is misconfigured (${broken}); fix the settings`);
@@ -135,6 +137,7 @@ function countPush(deps: CountDeps, provider: string, outcome: "sent" | "failed"
 function buildMessage(deps: Pick<Services, "devices" | "sealer" | "now">, c: Challenge, device: Device, settings: PushSettings, deliveryId: string): PushMessage {
   return {
     deliveryId,
+    challengeId: c.id,
     device: {
       token: deps.devices.openToken(c.appId, c.uid, device),
       type: device.type,

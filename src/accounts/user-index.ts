@@ -36,3 +36,26 @@ export async function searchIndex(redis: RedisClient, keys: Keys, appId: string,
   const members = await redis.zrangebylex(keys.userIndex(appId), `[${start}`, Buffer.concat([Buffer.from(`[${start}`), Buffer.from([0xff])]), "LIMIT", 0, limit);
   return members.map((m) => (field === "uid" ? m.slice(2) : m.slice(m.lastIndexOf(SEP) + 1)));
 }
+
+/**
+ * Maintenance, once, for accounts created before the index existed (the admin CLI's `index-users`): walk the app's
+ * profile keys with SCAN (on every master of a cluster) and index each account. Never used by a search. Returns how
+ * many accounts were indexed.
+ */
+export async function reindexUsers(redis: RedisClient, keys: Keys, appId: string): Promise<number> {
+  const pattern = keys.profile(appId, "*").replace(/[?[\]\\]/g, (c) => `\\${c}`);
+  const nodes = "nodes" in redis ? redis.nodes("master") : [redis];
+  let indexed = 0;
+  for (const node of nodes) {
+    for await (const batch of node.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
+      for (const key of batch) {
+        const raw = await redis.hget(key, "profile");
+        if (!raw) continue;
+        const profile = JSON.parse(raw) as { Uid: string; Email: Array<{ Value: string }>; UserName: string | null };
+        await indexAccount(redis, keys, appId, profile.Uid, profile);
+        indexed += 1;
+      }
+    }
+  }
+  return indexed;
+}

@@ -5,7 +5,9 @@ import type { AppRecord } from "../apps/app-store.js";
 import { lockAfterFraudReport, type FraudLockDeps } from "../accounts/lockout.js";
 import { refOf, type ChallengeRef } from "../challenge/challenge-store.js";
 import type { Challenge } from "../challenge/challenge.js";
-import { sealLogin, type LoginResponse } from "../challenge/login-response.js";
+import type { Profile as LoginProfile } from "../accounts/account-store.js";
+import { approvesWithLogin, sealApproval, type ApprovalResponse } from "../challenge/login-response.js";
+import { mintValidation, revokeValidation } from "../challenge/validation-token.js";
 import { answerError, standingAt } from "../challenge/status-errors.js";
 import type { Device } from "../devices/device-store.js";
 import type { Services } from "../services.js";
@@ -38,8 +40,11 @@ export async function challengeRefOfHandle(s: Pick<Services, "limits" | "challen
 /** What the end of an answer touches: the challenge's transition, its count and log, and the notifier for its pages. */
 type EndDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "logger" | "now"> & RecordEndDeps;
 
-/** What L5 touches: the challenge, the user's devices and account, the session minted on approval, the fraud lock. */
-export type AnswerDeps = EndDeps & FraudLockDeps & Pick<Services, "devices" | "accounts" | "sessions" | "sealer" | "audit" | "config">;
+/**
+ * What L5 touches: the challenge, the user's devices and account, the session (a login) or validation token (a
+ * step-up or a backend's own challenge) minted on approval, the fraud lock.
+ */
+export type AnswerDeps = EndDeps & FraudLockDeps & Pick<Services, "devices" | "accounts" | "sessions" | "sealer" | "audit" | "config" | "redis" | "keys">;
 
 /**
  * L5: the phone answers. The signature over `verify + handle (+ number)` must verify with the key of one of the
@@ -84,19 +89,35 @@ export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, 
   }
 
   if (!account) throw new ApiError(938);
-  const tokens = await s.sessions.mint({ appId: c.appId, uid: c.uid });
-  const login = { Profile: account.profile, ...tokens };
-  const loginSealed = sealLogin(s.sealer, c.id, login);
+  const approval = await approvalOf(s, c, account.profile);
+  const loginSealed = sealApproval(s.sealer, c.id, approval.response);
   try {
-    await end(s, c, "Approved", { loginSealed, finalizeUntil: now + s.config.FINALIZE_WINDOW_SECONDS * 1000 }, login);
+    await end(s, c, "Approved", { loginSealed, finalizeUntil: now + s.config.FINALIZE_WINDOW_SECONDS * 1000 }, approval.response);
   } catch (err) {
-    // Another answer won: the session minted for this one must never work.
-    await s.sessions.revoke(tokens.access_token);
+    // Another answer won: the session or validation token minted for this one must never work.
+    await approval.revoke();
     throw err;
   }
   await markUsed(s, c, signer);
-  await s.audit.record(c.appId, { type: "challenge.approved", uid: c.uid, challenge: c.id });
+  await s.audit.record(c.appId, { type: "challenge.approved", uid: c.uid, challenge: c.id, ...(c.kind !== "login" && { detail: c.kind }) });
   return { IsPosted: true };
+}
+
+/**
+ * What an approval gives, by the challenge's kind: a login mints a session (contract 1.2); a step-up (L12) or a
+ * backend's own challenge (2.12) a single-use validation token. With the way to take it back if the answer loses.
+ */
+async function approvalOf(
+  s: AnswerDeps,
+  c: Challenge,
+  profile: LoginProfile,
+): Promise<{ response: ApprovalResponse; revoke: () => Promise<void> }> {
+  if (approvesWithLogin(c.kind)) {
+    const tokens = await s.sessions.mint({ appId: c.appId, uid: c.uid });
+    return { response: { Profile: profile, ...tokens }, revoke: () => s.sessions.revoke(tokens.access_token) };
+  }
+  const validation = await mintValidation(s, c);
+  return { response: validation, revoke: () => revokeValidation(s, c.appId, validation.SecondFactorValidationToken) };
 }
 
 /** The device that answered was used now (the console's "last used"). */
@@ -111,7 +132,7 @@ function signedByUserDevice(devices: Device[], text: string, signature: string):
   });
 }
 
-async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, login?: LoginResponse): Promise<void> {
+async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, approval?: ApprovalResponse): Promise<void> {
   const now = s.now();
   const result = await s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
   if (result !== "OK") throw new ApiError(answerError(result));
@@ -119,6 +140,6 @@ async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: 
   await recordEnd(s, c, to === "Approved" ? "approved" : fields.reason === "fraud" ? "notme" : "denied", true);
   // The END script wrote exactly these fields: tell the pages without reading the challenge back (or opening
   // the login just sealed).
-  s.notifier.notify({ ...c, ...fields, status: to, endedAt: now }, login);
+  s.notifier.notify({ ...c, ...fields, status: to, endedAt: now }, approval);
   s.logger.info({ app: c.appId, challenge: c.id, outcome: to }, "push answered");
 }

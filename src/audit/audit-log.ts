@@ -14,6 +14,7 @@ export type AuditEventType =
   | "challenge.approved"
   | "challenge.denied"
   | "challenge.fraud_reported"
+  | "challenge.validated"
   | "challenge.expired"
   | "challenge.cancelled"
   | "device.enrolled"

@@ -9,15 +9,20 @@ import type { PushSettings } from "../settings/push-settings.js";
 import { refuseIfUnroutable } from "../settings/push-route.js";
 import type { Services } from "../services.js";
 import { serverSignatureOf } from "../delivery/push-content.js";
-import type { Challenge } from "./challenge.js";
+import type { Challenge, ChallengeKind } from "./challenge.js";
 import { drawNumber } from "./number-matching.js";
 import { recordEnd } from "./record-end.js";
 import { rememberChallenge } from "../accounts/user-history.js";
 
-/** Where the login comes from, as the phone will show it. */
+/** Where the login comes from, as the phone will show it, and what the approval is for. */
 export interface ChallengeOrigin {
   browser: string;
   location: string;
+  /** @default "login" */
+  kind?: ChallengeKind;
+  /** Contract 2.12: the backend's text for the phone, and its context as JSON text (both in the signed push data). */
+  message?: string;
+  context?: string;
   /** An admin's test push (labelled so in the audit and the user's history), and who sent it. */
   test?: { by: string };
 }
@@ -60,6 +65,8 @@ export async function openChallenge(
   // A user who has enrolled but whose devices all died (their push tokens were refused) gets no QR: it would
   // hand enrollment, and so the account, to whoever knows the password. Refused before anything is written.
   if (enrolled.length && !devices.length) throw new ApiError(1313);
+  // A backend's own challenge (2.12) never offers enrollment: its caller is not the user, and nobody signed in.
+  if (origin.kind === "own" && !devices.length) throw new ApiError(1313);
   // The console admins' app has no provider on purpose: its devices get the push over the device channel or pull it.
   if (!app.internal) refuseIfUnroutable(settings, devices);
   const now = deps.now();
@@ -72,6 +79,7 @@ export async function openChallenge(
     id,
     appId: app.apiKey,
     uid,
+    kind: origin.kind ?? "login",
     status: "Pending",
     createdAt: now,
     expiresAt: now + ttlMs,
@@ -81,6 +89,8 @@ export async function openChallenge(
     identifier: displayIdentifierOf(profile),
     browser: origin.browser,
     location: origin.location,
+    message: origin.message ?? "",
+    context: origin.context ?? "",
     number,
     numberOptions: options,
     numberMode: settings.NumberMatching,

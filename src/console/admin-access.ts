@@ -2,8 +2,7 @@ import type { Request } from "express";
 import { ApiError } from "../errors.js";
 import type { AppRecord } from "../apps/app-store.js";
 import type { Services } from "../services.js";
-import { requireApp, requireAppWithSecret } from "../http/credentials.js";
-import { credential } from "../http/request-input.js";
+import { hasManagementCredential, requireApp, requireAppWithSecret, type ManagementDeps } from "../http/credentials.js";
 import { mayUseApp, type ConsoleAdmin, type Role } from "./admin-store.js";
 import { requireSignedInAdmin } from "./permissions.js";
 import { consoleSessionOf } from "./session-cookie.js";
@@ -65,17 +64,17 @@ export function can(session: AdminSession, action: AdminAction): boolean {
   }
 }
 
-export type AdminAccessDeps = Pick<Services, "apps" | "guesses" | "redis" | "keys" | "config" | "now">;
+export type AdminAccessDeps = ManagementDeps & Pick<Services, "redis" | "keys">;
 
 /**
- * The request's admin session. With an apisecret (or without a console cookie): the app's own secret, as for any
- * management call (922/920/901, 923/902); the internal admins' app is never a tenant (901). With a console
+ * The request's admin session. With a management credential (apisecret, signed request, management bearer), or
+ * without a console cookie: the app's own credential, as for any management call (922/920/901, 923/902); the
+ * internal admins' app is never a tenant (901). With a console
  * session cookie: the named admin (905 when the session ended; a change must come from the console's own page,
  * 901) on the app the apikey names, which must be one of theirs (901, as for an unknown apikey).
  */
 async function sessionOf(s: AdminAccessDeps, req: Request): Promise<AdminSession> {
-  const secret = credential(req, "x-loginradius-apisecret", "apisecret");
-  if (secret !== undefined || consoleSessionOf(req, s.config) === undefined) {
+  if (hasManagementCredential(req) || consoleSessionOf(req, s.config) === undefined) {
     const app = await requireAppWithSecret(s, req);
     if (app.internal) throw new ApiError(901);
     return { app, actor: APP_SECRET_ACTOR };

@@ -3,7 +3,7 @@ import type { PushSettings } from "../settings/push-settings.js";
 
 /** How the console names where a device's pushes go under the app's settings ("FCM", "APNs (token)", "No route: …"). */
 export function routeLabelOf(settings: PushSettings, platform: string): string {
-  if (platform !== "android" && platform !== "ios") return platform === "web" ? "Web Push" : "Unknown";
+  if (platform !== "android" && platform !== "ios" && platform !== "web") return "Unknown";
   const r = pushRouteOf(settings, platform as Platform);
   switch (r.via) {
     case "sns":
@@ -14,6 +14,10 @@ export function routeLabelOf(settings: PushSettings, platform: string): string {
       return r.auth === "token" ? "APNs (token)" : "APNs (certificate)";
     case "webhook":
       return "Webhook";
+    case "webpush":
+      return "Web Push";
+    case "device-channel":
+      return "Device channel only";
     case "none":
       return "No route";
   }

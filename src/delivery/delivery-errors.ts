@@ -27,3 +27,11 @@ export class PermanentDeliveryError extends Error {
 export class ConfigDeliveryError extends Error {
   override name = "ConfigDeliveryError";
 }
+
+/**
+ * The service refused this message, not the device nor the app's settings (Web Push 400 or 413: malformed or too
+ * large; a refused VAPID token): fail now, as a dead letter with the reason, and leave the device active.
+ */
+export class RejectedMessageError extends Error {
+  override name = "RejectedMessageError";
+}

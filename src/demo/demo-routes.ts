@@ -12,17 +12,17 @@ import type { Services } from "../services.js";
 export const demoOperations: Operation[] = [
   { method: "get", path: "/demo", summary: "Redirects to /demo/", tag: "Demo", auth: "none" },
   { method: "get", path: "/demo/", summary: "The demo login page", tag: "Demo", auth: "none" },
-  { method: "get", path: "/demo/phone", summary: "The phone simulator", tag: "Demo", auth: "none" },
+  { method: "get", path: "/demo/phone", summary: "Redirects to the authenticator app (/authenticator/), which plays the phone", tag: "Demo", auth: "none" },
   { method: "get", path: "/demo/demo.css", summary: "The demo pages' styles", tag: "Demo", auth: "none" },
-  { method: "get", path: "/demo/{script}", summary: "The demo pages' scripts (login.js, phone.js)", tag: "Demo", auth: "none" },
+  { method: "get", path: "/demo/{script}", summary: "The demo login page's script (login.js)", tag: "Demo", auth: "none" },
   { method: "post", path: "/demo/signup", summary: "Create a user of the demo app (email, password)", tag: "Demo", auth: "none" },
   { method: "post", path: "/demo/inbox", summary: "The demo app's Native webhook: accepts and drops", tag: "Demo", auth: "none" },
 ];
 
 /**
  * The pages a newcomer sees first (development only: mounted when NODE_ENV=development, as `npm start` sets it):
- * `/demo/` a login page that waits on the socket, and `/demo/phone` a phone simulator that enrolls with a
- * WebCrypto key and gets its pushes on the device channel. Plain HTML and one script each, no outside network.
+ * `/demo/` a login page that waits on the socket; the phone is the authenticator app (/authenticator/, served in
+ * every mode), to which `/demo/phone` leads. Plain HTML and one script each, no outside network.
  */
 export function demoRoutes(s: Services, bootstrap: BootstrapResult): Router {
   const r = Router({ caseSensitive: false, strict: true });
@@ -30,7 +30,6 @@ export function demoRoutes(s: Services, bootstrap: BootstrapResult): Router {
   const file = (name: string) => webFile(`demo/${name}`);
   const scripts: Record<string, () => Promise<string>> = {
     "login.js": webScript("demo/login.js"),
-    "phone.js": webScript("demo/phone.js"),
   };
 
   // Only what these pages need: their own scripts and styles, QR images as data: URLs, the socket to this host.
@@ -50,7 +49,7 @@ export function demoRoutes(s: Services, bootstrap: BootstrapResult): Router {
   };
   r.get("/demo", (_req, res) => res.redirect(302, "/demo/"));
   r.get("/demo/", (_req, res) => page(res, "index.html"));
-  r.get("/demo/phone", (_req, res) => page(res, "phone.html"));
+  r.get("/demo/phone", (_req, res) => res.redirect(302, "/authenticator/"));
   r.get("/demo/demo.css", async (_req, res) => {
     res.type("css").send(await file("demo.css"));
   });
@@ -71,8 +70,8 @@ export function demoRoutes(s: Services, bootstrap: BootstrapResult): Router {
     res.json({ Uid: profile.Uid, Email: profile.Email });
   });
 
-  // The demo app's Native webhook (set by the bootstrap): accepted and dropped. The simulator gets its pushes over
-  // its open socket; this only keeps the delivery of a push made while it was closed from failing.
+  // The demo app's Native webhook (set by the bootstrap): accepted and dropped. The authenticator gets its pushes
+  // over its open socket (or Web Push); this only keeps the delivery of a push to another device from failing.
   r.post("/demo/inbox", express.text({ type: "*/*", limit: "16kb" }), (_req, res) => {
     res.json({ IsPosted: true });
   });

@@ -3,18 +3,21 @@ import type { Sealer } from "../crypto/sealed.js";
 import type { Keys } from "../keys.js";
 import { defineScript, type RedisClient } from "../redis.js";
 
+/** What kind of device enrolled (L6): a phone's platform, or a browser (`web`, the authenticator app of 2.10). */
+export type DeviceType = "android" | "ios" | "web";
+
 /** A push device as stored: the public key answers are checked with, and the push token sealed. */
 export interface Device {
   id: string;
   name: string;
-  type: "android" | "ios";
+  type: DeviceType;
   publicKey: string;
-  /** The FCM/APNs token, sealed under the master key. */
+  /** The FCM/APNs token (for `web`, the push subscription's JSON or "none"), sealed under the master key. */
   tokenSealed: string;
   /**
    * A keyed hash of the token (`tokenTagOf`), to find the same token again without opening every device's: a
    * phone scanning again replaces its earlier device (L6). Absent for the token "none", and on devices enrolled
-   * before it was kept.
+   * before it was kept (never `web` ones: for them, absent means "none", see `pullsOnly` in push-route.ts).
    */
   tokenTag?: string;
   /** SNS platform endpoint, when the app uses AWS SNS. */
@@ -31,7 +34,7 @@ export interface Device {
 
 export interface NewDevice {
   name: string;
-  type: "android" | "ios";
+  type: DeviceType;
   publicKey: string;
   token: string;
 }

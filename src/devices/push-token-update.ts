@@ -3,6 +3,8 @@ import type { Services } from "../services.js";
 import { NO_PUSH_TOKEN } from "./device-store.js";
 import { endpointComesBackForSameToken } from "./endpoint-reuse.js";
 import { devicesSigning, type SignedDeviceRequest } from "./signed-request.js";
+import { deviceTokenFor } from "./web-subscription.js";
+import { ApiError } from "../errors.js";
 
 /** The text a device signs to change its push token (contract 2.8): `token:<apikey>:<timestamp>:<deviceToken>`. */
 export const pushTokenUpdateText = (apiKey: string, timestamp: string, deviceToken: string): string =>
@@ -20,7 +22,7 @@ export interface PushTokenUpdate extends SignedDeviceRequest {
  * token now (a send before that job runs makes it itself).
  */
 export async function updatePushToken(
-  s: Pick<Services, "now" | "redis" | "keys" | "devices" | "settings" | "queues" | "audit" | "logger">,
+  s: Pick<Services, "now" | "redis" | "keys" | "devices" | "settings" | "queues" | "audit" | "logger" | "config">,
   app: AppRecord,
   apiKeyAsSent: string,
   update: PushTokenUpdate,
@@ -29,15 +31,23 @@ export async function updatePushToken(
   const { devices, timestamp } = await devicesSigning(s, app.apiKey, update, (t) => pushTokenUpdateText(apiKeyAsSent, t, deviceToken), {
     includeInactive: true,
   });
+  // A web device's new token must be a usable push subscription (or "none"), checked before any device changes.
+  const tokenOf = new Map<string, string>();
+  for (const type of new Set(devices.map((d) => d.device.type))) {
+    const kept = deviceTokenFor(type, deviceToken, { allowPrivate: s.config.ALLOW_PRIVATE_WEBHOOKS });
+    if (!kept.ok) throw new ApiError(965, { fields: [{ FieldName: "deviceToken", ErrorMessage: kept.problem }] });
+    tokenOf.set(type, kept.token);
+  }
   const settings = await s.settings.get(app.apiKey, app.name);
   for (const { uid, device } of devices) {
-    const before = await s.devices.replaceToken(app.apiKey, uid, device.id, deviceToken);
+    const newToken = tokenOf.get(device.type) ?? deviceToken;
+    const before = await s.devices.replaceToken(app.apiKey, uid, device.id, newToken);
     if (!before) continue; // removed meanwhile
-    const sameToken = s.devices.openToken(app.apiKey, uid, before) === deviceToken;
+    const sameToken = s.devices.openToken(app.apiKey, uid, before) === newToken;
     if (before.endpointArn && !(sameToken && endpointComesBackForSameToken(settings, before))) {
       await s.queues.enqueueEndpointDeletions([{ appId: app.apiKey, endpointArn: before.endpointArn }]);
     }
-    if (settings.IsEnabled && settings.NotificationService === "AWS" && deviceToken !== NO_PUSH_TOKEN) {
+    if (settings.IsEnabled && settings.NotificationService === "AWS" && deviceToken !== NO_PUSH_TOKEN && device.type !== "web") {
       // Each signed timestamp is used once per key, so this job id is new for every update.
       await s.queues.enqueueEndpointCreation({ appId: app.apiKey, uid, deviceId: device.id }, `${device.id}.${timestamp}`);
     }

@@ -8,10 +8,11 @@ import { tokenTagOf, type NewDevice } from "../devices/device-store.js";
 import { retireReplacedDevices } from "../devices/replaced-devices.js";
 import type { Services } from "../services.js";
 import { indexDeviceKey, type DeviceKeyIndexDeps } from "../devices/device-key-index.js";
+import { deviceTokenFor } from "../devices/web-subscription.js";
 
 /** What L6 touches: the enrollment, the device and its key index, the endpoint and send queues, the waiting login. */
 export type RegisterDeviceDeps = DeviceKeyIndexDeps &
-  Pick<Services, "enrollment" | "devices" | "apps" | "settings" | "challenges" | "queues" | "notifier" | "logger" | "audit" | "now" | "sealer" | "serverKeys" | "accounts">;
+  Pick<Services, "enrollment" | "devices" | "apps" | "settings" | "challenges" | "queues" | "notifier" | "logger" | "audit" | "now" | "sealer" | "serverKeys" | "accounts" | "config">;
 
 /**
  * The most push devices one account may have, active or not. Every login is pushed to each active device and every
@@ -35,6 +36,8 @@ export interface DeviceRegistered {
   appName: string;
   /** The account's email, else username, else phone (as the push data's `identifier`). */
   identifier: string;
+  /** The app's `Message`, which an app shows with a request whose push it did not see (one pulled, 2.8). */
+  message: string;
 }
 
 /**
@@ -42,17 +45,21 @@ export interface DeviceRegistered {
  * again for the same user with the same push token replaces its earlier device (never for the token "none"). If
  * the token came with a login that is still waiting, that login's push goes to the new device at once.
  */
-export async function registerDevice(s: RegisterDeviceDeps, appId: string, token: string, device: NewDevice): Promise<DeviceRegistered> {
-  if (!parseDeviceKey(device.publicKey)) {
+export async function registerDevice(s: RegisterDeviceDeps, appId: string, token: string, offeredDevice: NewDevice): Promise<DeviceRegistered> {
+  if (!parseDeviceKey(offeredDevice.publicKey)) {
     throw new ApiError(965, { fields: [{ FieldName: "publicKey", ErrorMessage: "must be the hex of an X.509 SubjectPublicKeyInfo in canonical DER: RSA of 2048 bits or more with exponent 65537, or ECDSA P-256 (uncompressed point)" }] });
   }
+  // A web device's token is a push subscription (or "none"): checked, and kept in one form (contract 2.7).
+  const kept = deviceTokenFor(offeredDevice.type, offeredDevice.token, { allowPrivate: s.config.ALLOW_PRIVATE_WEBHOOKS });
+  if (!kept.ok) throw new ApiError(965, { fields: [{ FieldName: "deviceToken", ErrorMessage: kept.problem }] });
+  const device: NewDevice = { ...offeredDevice, token: kept.token };
   // Validate everything before the token is used up, so a malformed request or a full account costs the phone nothing.
   const offered = isGuid(token) ? await s.enrollment.peek(token) : null;
   if (!offered || offered.appId !== appId) throw invalidLink();
   // The same phone scanning again replaces its device, so its earlier device does not count toward the cap.
   const tag = tokenTagOf(s.sealer, offered.appId, offered.uid, device.token);
-  const kept = (await s.devices.list(offered.appId, offered.uid)).filter((d) => tag === undefined || d.tokenTag !== tag);
-  if (kept.length >= MAX_PUSH_DEVICES_PER_ACCOUNT) throw tooManyDevices();
+  const others = (await s.devices.list(offered.appId, offered.uid)).filter((d) => tag === undefined || d.tokenTag !== tag);
+  if (others.length >= MAX_PUSH_DEVICES_PER_ACCOUNT) throw tooManyDevices();
   const grant = await s.enrollment.consume(token);
   if (!grant) throw invalidLink();
   // Checked again atomically: two links of one account used at once cannot both take the last place.
@@ -67,7 +74,8 @@ export async function registerDevice(s: RegisterDeviceDeps, appId: string, token
   await retireReplacedDevices(s, { appId: grant.appId, uid: grant.uid, by: added }, replaced, settings);
   // On AWS SNS, make the device's platform endpoint now rather than before its first push (the send keeps
   // doing it as a fallback): a wrong PlatformARN or bad credentials then show at once, as 1298.
-  if (settings?.IsEnabled && settings.NotificationService === "AWS") {
+  // Web devices get Web Push whatever the app's NotificationService (contract 1.5): no endpoint for them.
+  if (settings?.IsEnabled && settings.NotificationService === "AWS" && added.type !== "web") {
     await s.queues.enqueueEndpointCreation({ appId: grant.appId, uid: grant.uid, deviceId: added.id });
   }
 
@@ -92,5 +100,6 @@ export async function registerDevice(s: RegisterDeviceDeps, appId: string, token
     serverPublicKey: serverKey.publicJwk,
     appName: settings?.CustomAppName ?? "",
     identifier: account ? displayIdentifierOf(account.profile) : "",
+    message: settings?.Message ?? "",
   };
 }

@@ -1,4 +1,21 @@
 import { isIPv4, isIPv6 } from "node:net";
+import type { Request } from "express";
+
+/** The end user's address, where a trusted backend named it in X-Origin-IP (origin-address.ts sets it). */
+const origins = new WeakMap<Request, string>();
+
+/**
+ * The address a request is counted and described under: the end user's address from `X-Origin-IP` when the
+ * request was trusted to name it (contract 1.6, origin-address.ts), else the address it came from (`req.ip`,
+ * after TRUST_PROXY). Per-IP limits, the push's `location` and the failed-guesses budget of tokens use it; the
+ * check of a management credential itself always counts against `req.ip`.
+ */
+export const clientIp = (req: Request): string => origins.get(req) ?? req.ip ?? "";
+
+/** Record the end user's address for this request (only once its X-Origin-IP is trusted). */
+export const setOriginAddress = (req: Request, address: string): void => {
+  origins.set(req, address);
+};
 
 /**
  * The key a client address is counted under by every per-address limit (the REST per-IP rate limits, the page

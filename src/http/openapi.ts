@@ -25,8 +25,8 @@ const ERROR = { $ref: "#/components/schemas/Error" };
 const ops: Operation[] = [
   { method: "post", path: "/identity/v2/manage/account", summary: "L1: create an account", tag: "LoginRadius", auth: "apisecret", body: "NewAccount" },
   { method: "post", path: "/identity/v2/auth/login/2fa", summary: "L2: first factor, sends the push; with secondfactorauthenticationtoken and no body (L3): resend", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"], body: "FirstFactor" },
-  { method: "get", path: "/login/2fa/push/ping", summary: "L4: poll the outcome", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"] },
-  { method: "get", path: "/identity/v2/auth/login/2fa/push/ping", summary: "L4 (alias): poll the outcome", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"] },
+  { method: "get", path: "/login/2fa/push/ping", summary: "L4: poll the outcome; with wait=1..30 (2.11) held until the status changes or the time runs out", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken", "wait"] },
+  { method: "get", path: "/identity/v2/auth/login/2fa/push/ping", summary: "L4 (alias): poll the outcome; with wait=1..30 (2.11) a long poll", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken", "wait"] },
   { method: "put", path: "/identity/v2/auth/login/2fa/verification/push", summary: "L5: the phone answers, signed", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"], body: "DeviceAnswer" },
   { method: "post", path: "/identity/v2/auth/account/2fa/push/enroll/{token}", summary: "L6: the phone registers its key (the enrollment URL)", tag: "LoginRadius", auth: "apikey", body: "DeviceRegistration" },
   { method: "delete", path: "/identity/v2/auth/account/2fa/authenticator/push", summary: "L7: remove my push devices", tag: "LoginRadius", auth: "access_token" },
@@ -38,8 +38,13 @@ const ops: Operation[] = [
   { method: "get", path: "/identity/v2/manage/account/2fa/backupcode", summary: "L15: a new set of backup codes for a user, by an admin", tag: "LoginRadius", auth: "apisecret", query: ["uid"] },
   { method: "get", path: "/identity/v2/manage/account/2fa/backupcode/reset", summary: "L15: a new set of backup codes for a user, by an admin (reset)", tag: "LoginRadius", auth: "apisecret", query: ["uid"] },
   { method: "put", path: "/identity/v2/auth/login/2fa/verification/backupcode", summary: "L16: finish a waiting login with a backup code: the login response; the push challenge ends Cancelled; a wrong code is 1066", tag: "LoginRadius", auth: "apikey", query: ["secondfactorauthenticationtoken"], body: "BackupCode" },
+  { method: "get", path: "/identity/v2/auth/account/reauth/2fa", summary: "L12: step-up, pushes the signed-in user; approved, L4 and push:status give a validation token", tag: "LoginRadius", auth: "access_token" },
+  { method: "post", path: "/v2/manage/push/challenge", summary: "2.12: push a user for the backend's own sign-in (Uid or Email, Message, Context)", tag: "Admin", auth: "apisecret", body: "OwnChallenge" },
+  { method: "post", path: "/v2/manage/push/challenge/validate", summary: "2.12: check an approval's validation token, once", tag: "Admin", auth: "apisecret", body: "ValidationCheck" },
   { method: "get", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: push settings, secrets masked", tag: "LoginRadius", auth: "apisecret" },
   { method: "put", path: "/v2/manage/2fa/push-notification-settings", summary: "L10: change push settings", tag: "LoginRadius", auth: "apisecret", body: "PushSettings" },
+  { method: "post", path: "/v2/manage/token", summary: "1.6 (ext): a management bearer token for an hour, for the apisecret or a signature", tag: "LoginRadius", auth: "apisecret" },
+  { method: "get", path: "/ciam/appinfo", summary: "L17: the app's name and which second factors it offers", tag: "LoginRadius", auth: "apikey" },
   { method: "get", path: "/v2/manage/push/audit", summary: "Audit events, newest first", tag: "Admin", auth: "apisecret", query: ["count", "before"] },
   { method: "delete", path: "/v2/manage/account/{uid}/push/lock", summary: "Unlock a user", tag: "Admin", auth: "apisecret" },
   { method: "get", path: "/v2/manage/account/{uid}/push/devices", summary: "A user's push devices", tag: "Admin", auth: "apisecret" },
@@ -59,6 +64,7 @@ const ops: Operation[] = [
   { method: "get", path: "/identity/v2/auth/account/2fa/push/pending", summary: "2.8: the logins waiting for the phone, by a pull signed with its enrolled key", tag: "Devices", auth: "apikey", query: ["publicKey", "timestamp", "signature"] },
   { method: "put", path: "/identity/v2/auth/account/2fa/push/device-token", summary: "2.8: the phone's new push token, signed with its enrolled key; revives an inactive device", tag: "Devices", auth: "apikey", body: "PushTokenUpdate" },
   { method: "get", path: "/identity/v2/auth/push/server-key", summary: "2.9: the app's server public key (JWK) that signs push data", tag: "Devices", auth: "apikey" },
+  { method: "get", path: "/identity/v2/auth/push/vapid-public-key", summary: "2.7: the deployment's VAPID public key (base64url uncompressed P-256 point), the same for every app", tag: "Devices", auth: "apikey" },
   { method: "get", path: "/console", summary: "The operator's console: push settings, test push, users and devices, dashboard, audit, dead letters", tag: "Console", auth: "none" },
   { method: "get", path: "/console/", summary: "Redirects to /console", tag: "Console", auth: "none" },
   { method: "get", path: "/console/console.js", summary: "The console's script", tag: "Console", auth: "none" },
@@ -67,6 +73,9 @@ const ops: Operation[] = [
   { method: "post", path: "/console/api/session", summary: "2.14: the approved login's access token, taken once, for the console session cookie (httpOnly, SameSite=Strict)", tag: "Console", auth: "none", body: "ConsoleSession" },
   { method: "get", path: "/console/api/me", summary: "2.14: the signed-in admin: email, role, what it allows, their apps", tag: "Console", auth: "console" },
   { method: "post", path: "/console/api/sign-out", summary: "2.14: end the console session (server side) and clear its cookie", tag: "Console", auth: "console" },
+  { method: "get", path: "/authenticator", summary: "Redirects to /authenticator/", tag: "Authenticator", auth: "none" },
+  { method: "get", path: "/authenticator/", summary: "2.10: the authenticator app, an installable web app that approves sign-ins", tag: "Authenticator", auth: "none" },
+  { method: "get", path: "/authenticator/{file}", summary: "2.10: the app's script, service worker (sw.js), styles, manifest and icons", tag: "Authenticator", auth: "none" },
   { method: "get", path: "/healthz", summary: "Alive", tag: "Operations", auth: "none" },
   { method: "get", path: "/readyz", summary: "Ready: Redis answers and the node accepts work", tag: "Operations", auth: "none" },
   { method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "Operations", auth: "none" },
@@ -74,6 +83,9 @@ const ops: Operation[] = [
 ];
 
 export type { Operation };
+
+/** The core operations (without the extra routers'), for the 405 answer. */
+export const coreOperations: readonly Operation[] = ops;
 
 const securityOf = (auth: Auth) =>
   auth === "none" ? []
@@ -132,6 +144,16 @@ export function openApiDocument(serverUrl: string, extra: Operation[] = []): Rec
         NewAccount: object, TestPush: object, DeviceRename: { type: "object", required: ["Name"], properties: { Name: { type: "string", maxLength: 100 } } }, FirstFactor: object, DeviceAnswer: object, DeviceRegistration: object, PushSettings: object,
         ConsoleSignIn: { type: "object", required: ["Email", "Password"], properties: { Email: { type: "string", format: "email", maxLength: 254 }, Password: { type: "string", maxLength: 256 } } },
         ConsoleSession: { type: "object", required: ["AccessToken"], properties: { AccessToken: { type: "string", maxLength: 64 } } },
+        OwnChallenge: {
+          type: "object",
+          properties: {
+            Uid: { type: "string", pattern: "^[0-9a-fA-F]{32}$" },
+            Email: { type: "string", maxLength: 254 },
+            Message: { type: "string", maxLength: 120 },
+            Context: { type: "object", maxProperties: 10, additionalProperties: { type: "string", maxLength: 60 } },
+          },
+        },
+        ValidationCheck: { type: "object", required: ["SecondFactorValidationToken"], properties: { SecondFactorValidationToken: { type: "string" } } },
         PushTokenUpdate: {
           type: "object",
           required: ["publicKey", "deviceToken", "timestamp", "signature"],

@@ -12,11 +12,14 @@ import { fileURLToPath } from "node:url";
 export const WEB_ROOT = new URL("../../web/", import.meta.url);
 
 /** The browser scripts the gateway serves, by their path under web/ (each bundled from the `.ts` of that name). */
-export const WEB_SCRIPTS = ["client/push-mfa.js", "demo/login.js", "demo/phone.js", "console/console.js"] as const;
+export const WEB_SCRIPTS = ["client/push-mfa.js", "demo/login.js", "console/console.js", "authenticator/app.js", "authenticator/sw.js"] as const;
 export type WebScript = (typeof WEB_SCRIPTS)[number];
 
 /** A page's HTML or CSS by its path under web/, e.g. `console/index.html`, read on each request. */
 export const webFile = (path: string): Promise<string> => readFile(new URL(path, WEB_ROOT), "utf8");
+
+/** A binary file of web/ (an icon) by its path, read on each request. */
+export const webBinaryFile = (path: string): Promise<Buffer> => readFile(new URL(path, WEB_ROOT));
 
 /** Serves one browser script: the built file when there is one, else bundled from its source once. */
 export function webScript(name: WebScript): () => Promise<string> {

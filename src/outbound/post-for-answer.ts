@@ -3,7 +3,8 @@ import { request as httpsRequest } from "node:https";
 
 export interface PostForAnswerOptions {
   headers: Record<string, string>;
-  body: string;
+  /** Text (sent as UTF-8) or bytes (an encrypted Web Push body). */
+  body: string | Buffer;
   signal: AbortSignal;
   /** A keep-alive agent for this URL's protocol, shared by the calls of one client. */
   agent: Agent;

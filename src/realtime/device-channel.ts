@@ -5,7 +5,7 @@ import { SIGNED_TIMESTAMP_TOLERANCE_MS } from "../devices/signed-timestamp.js";
 import type { Services } from "../services.js";
 import type { DeviceKeyIndexDeps } from "../devices/device-key-index.js";
 import { keyFingerprint } from "../devices/key-fingerprint.js";
-import { deviceRoom } from "./device-room.js";
+import { deviceRoom, deviceUserRoom } from "./device-room.js";
 import type { DevicePresence, PresenceEntry } from "./device-presence.js";
 import { ACK_EVENT, ACK_RECORD_MS, ACKNOWLEDGED, PUSH_EVENT, pendingPushOf } from "./device-push.js";
 import { authOf, guard, handshakeApp } from "./handshake.js";
@@ -97,7 +97,8 @@ export function attachDeviceChannel(io: Server, deps: DeviceChannelDeps, options
     socket.on("disconnect", () => {
       options.presence.clear(entriesOf(socket)).catch(() => undefined);
     });
-    await socket.join(devices.map((d) => deviceRoom(appId, d.deviceId)));
+    // Its devices' rooms (pushes) and their users' rooms (`push:ended` of their requests, contract 2.13).
+    await socket.join([...devices.map((d) => deviceRoom(appId, d.deviceId)), ...new Set(devices.map((d) => deviceUserRoom(appId, d.uid)))]);
     await Promise.all(devices.map((d) => options.presence.unmute(appId, d.deviceId)));
     await options.presence.mark(entriesOf(socket));
     deps.logger.debug({ app: appId, devices: devices.map((d) => d.deviceId) }, "device connected");

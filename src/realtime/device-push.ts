@@ -15,6 +15,14 @@ export interface DevicePush {
 
 /** Server → device: a push. */
 export const PUSH_EVENT = "push";
+/** Server → device: a request ended elsewhere (answered, expired, cancelled); the app removes it (contract 2.13). */
+export const ENDED_EVENT = "push:ended";
+
+/** The payload of `push:ended`: the device handle the request's push carried. */
+export interface DevicePushEnded {
+  secondfactorauthenticationtoken: string;
+}
+
 /** Device → server: "I have it", with the delivery id; the worker counts the push as sent only then. */
 export const ACK_EVENT = "push:ack";
 

@@ -6,6 +6,7 @@ import type { RateLimitOptions } from "../rate-limits.js";
 import { createServices, type Services } from "../services.js";
 import { createMetrics } from "../metrics/metrics.js";
 import { createNotifier } from "../realtime/notifier.js";
+import { DEVICE_NAMESPACE } from "../realtime/device-channel.js";
 import { bootstrapApps, type BootstrapResult } from "../bootstrap.js";
 import type { RunningWorkers } from "../../workers/start-workers.js";
 import { openInfrastructure, type Infrastructure } from "./infrastructure.js";
@@ -27,6 +28,8 @@ export interface RuntimeOptions {
    * Node's roots. `main` never sets it: no environment variable can make production trust another CA for APNs.
    */
   apnsCa?: string;
+  /** Tests only, as `apnsCa`: the CA of a local Web Push service stand-in, trusted for push endpoints. */
+  webPushCa?: string;
 }
 
 export interface Runtime {
@@ -73,7 +76,7 @@ export async function startRuntime(configured: Config, options: RuntimeOptions):
   rebootstrapOnReconnect(services);
   const app = gateway?.serveApi(bootstrap, isAccepting);
 
-  const workers = options.worker ? startWorkerRole(services, infrastructure, { apnsCa: options.apnsCa }) : undefined;
+  const workers = options.worker ? startWorkerRole(services, infrastructure, { apnsCa: options.apnsCa, webPushCa: options.webPushCa }) : undefined;
   const metricsServer =
     !options.gateway && config.METRICS_PORT !== undefined
       ? await startWorkerMetrics(services, config.METRICS_PORT, isAccepting).catch(abandon(async () => workers?.close()))
@@ -115,7 +118,8 @@ function buildServices(config: Config, options: RuntimeOptions, infrastructure: 
     sealer,
     queues,
     metrics: createMetrics({ defaultMetrics: options.processMetrics ?? true }),
-    notifier: createNotifier(rooms, sealer),
+    // Open apps hear `push:ended` through Redis, on whichever gateway node holds their socket.
+    notifier: createNotifier(rooms, sealer, Date.now, infrastructure.emitter.of(DEVICE_NAMESPACE)),
     ...(options.rateLimits && { rateLimits: options.rateLimits }),
   });
 }

@@ -4,9 +4,10 @@ import type { Infrastructure } from "./infrastructure.js";
 import { startWorkers, type RunningWorkers } from "../../workers/start-workers.js";
 import { createProviderSelector, type ProviderOptions } from "../../workers/providers/select-provider.js";
 import { createDeviceSocketDelivery } from "../../workers/providers/device-socket.js";
+import { vapidSubjectOf } from "../crypto/vapid-key.js";
 
-/** What a worker role takes besides the configuration: a test's stand-in CA for APNs (see ProviderOptions). */
-export type WorkerRoleOptions = Pick<ProviderOptions, "apnsCa">;
+/** What a worker role takes besides the configuration: a test's stand-in CAs for APNs and Web Push (see ProviderOptions). */
+export type WorkerRoleOptions = Pick<ProviderOptions, "apnsCa" | "webPushCa">;
 
 /**
  * The worker role of a process: the push and expiry workers on a blocking client of their own, sending through
@@ -24,6 +25,8 @@ export function startWorkerRole(
     apnsEndpoint: config.APNS_ENDPOINT,
     allowPrivateWebhooks: config.ALLOW_PRIVATE_WEBHOOKS,
     apnsCa: options.apnsCa,
+    webPush: { vapid: () => services.vapid.get(), subject: vapidSubjectOf(config) },
+    webPushCa: options.webPushCa,
   });
   // An open device app gets its pushes over its socket ("socket" provider) before the app's provider.
   const sockets = createDeviceSocketDelivery({

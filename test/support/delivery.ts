@@ -3,7 +3,7 @@ import type { Challenge } from "../../src/challenge/challenge.js";
 import { hashToken, newToken } from "../../src/crypto/tokens.js";
 import { serverSignatureOf } from "../../src/delivery/push-content.js";
 import type { PushMessage } from "../../src/delivery/push-provider.js";
-import type { Device } from "../../src/devices/device-store.js";
+import type { Device, DeviceType } from "../../src/devices/device-store.js";
 import type { Services } from "../../src/services.js";
 import { FAKE_GCM_PLATFORM_ARN, type FakeSns } from "./fake-sns.js";
 import type { TestGateway } from "./gateway.js";
@@ -55,7 +55,7 @@ export interface Enrolled {
  * An account with one enrolled device and no login waiting: the enrollment URL is issued as L9 would issue it,
  * so nothing is pushed at enrollment and a test's first login makes exactly one send per device.
  */
-export async function enrollWithoutLogin(gw: TestGateway, o: { type?: "android" | "ios"; phone?: TestPhone; email?: string } = {}): Promise<Enrolled> {
+export async function enrollWithoutLogin(gw: TestGateway, o: { type?: DeviceType; phone?: TestPhone; email?: string } = {}): Promise<Enrolled> {
   const email = o.email ?? uniqueEmail("dlv");
   const { Uid: uid } = await createAccount(gw, email);
   const app = (await gw.services.apps.get(gw.apiKey))!;
@@ -121,6 +121,9 @@ export async function seedChallenge(s: Services, appId: string, uid: string, ttl
     id: newToken(),
     appId,
     uid,
+    kind: "login",
+    message: "",
+    context: "",
     status: "Pending",
     createdAt: now,
     expiresAt: now + ttlMs,

@@ -71,6 +71,8 @@ export interface TestGatewayOptions {
   masterKey?: string;
   /** The APNs stand-in's CA (PEM), trusted by the worker's APNs providers (RuntimeOptions.apnsCa). */
   apnsCa?: string;
+  /** The Web Push stand-in's CA (PEM), trusted for push endpoints (RuntimeOptions.webPushCa). */
+  webPushCa?: string;
 }
 
 /** Generous limits so a test's many calls from 127.0.0.1 are not refused, unless a test is about limits. */
@@ -117,6 +119,7 @@ export async function startTestGateway(o: TestGatewayOptions = {}): Promise<Test
     logger: createLogger(config.LOG_LEVEL, sink),
     rateLimits: { ...relaxedLimits, ...o.rateLimits },
     ...(o.apnsCa !== undefined && { apnsCa: o.apnsCa }),
+    ...(o.webPushCa !== undefined && { webPushCa: o.webPushCa }),
   });
   return { ...runtime, config, apiKey, apiSecret, logs, waitForLog, stop: () => runtime.close() };
 }

@@ -23,7 +23,7 @@ export class TestPhone {
   }
 
   /** POST to the enrollment URL scanned from the QR code (L6). */
-  enroll(enrollmentUrl: string, name = "Test phone", type: "android" | "ios" = "android") {
+  enroll(enrollmentUrl: string, name = "Test phone", type: "android" | "ios" | "web" = "android") {
     return call(enrollmentUrl, "POST", enrollmentUrl, {
       json: { deviceName: name, deviceType: type, publicKey: this.publicKeyHex, deviceToken: this.deviceToken },
     });

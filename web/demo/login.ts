@@ -78,6 +78,7 @@ async function signIn(): Promise<void> {
   if (sfa.PushQRCodeDetails) {
     $<HTMLImageElement>("qr").src = sfa.PushQRCodeDetails.Image;
     $<HTMLInputElement>("enroll-url").value = sfa.PushQRCodeDetails.Url;
+    $<HTMLAnchorElement>("authenticator-link").href = sfa.PushQRCodeDetails.AuthenticatorUrl;
     showOnly("enroll", "waiting");
   } else {
     showOnly("waiting");
@@ -115,6 +116,11 @@ async function signIn(): Promise<void> {
     say(describeError(err), "error");
   }
 }
+
+/**
+ * The authenticator app adding this account: the QR's own link to it (contract 1.3, `AuthenticatorUrl`), else made
+ * from the enrollment URL, whose origin is the gateway's PUBLIC_URL.
+ */
 
 function showProfile(login: LoginResponse, latencyMs: number | undefined): void {
   showOnly("done");

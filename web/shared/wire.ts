@@ -43,6 +43,19 @@ export interface LoginResponse {
   Profile: Profile;
 }
 
+/**
+ * (ext) What L4 answers and `push:status` carries as `Validation` once a step-up (L12) or a backend's own challenge
+ * (contract 2.12) is approved: a single-use token the customer's backend checks. `Uid` only for 2.12.
+ */
+export interface ValidationResponse {
+  SecondFactorValidationToken: string;
+  ExpireIn: string;
+  Uid?: string;
+}
+
+/** What an approval gives the waiting page: a login (L2), or a validation (L12, 2.12). */
+export type PushApproval = LoginResponse | ValidationResponse;
+
 export type ChallengeStatus = "Pending" | "Approved" | "Denied" | "Expired" | "Cancelled";
 export type DeliveryState = "Queued" | "Sent" | "Retrying" | "Failed";
 
@@ -53,6 +66,8 @@ export interface PushStatus {
   ExpireIn: string;
   Number?: string;
   Login?: LoginResponse;
+  /** (ext) In place of `Login` when a step-up (L12) or a backend's own challenge (2.12) is Approved. */
+  Validation?: ValidationResponse;
   Error?: ErrorBody;
   /** (ext) When the phone's answer was recorded, for Approved and Denied. */
   AnsweredAt?: string;
@@ -199,7 +214,16 @@ export interface PushData {
   timestamp: string;
   apikey: string;
   expiresAt: string;
+  /** Number matching (contract 1.4): the options, or the mode, as the server puts them. */
   challenge?: string;
+  /** Contract 2.12: the backend's own text and context (the context as JSON text). */
+  message?: string;
+  context?: string;
+  /**
+   * Contract 2.9: base64url of the app's server key's ECDSA P-256 signature (P1363, r||s) over the RFC 8785
+   * canonical JSON of every other key. Always sent by the gateway; check it before showing the request.
+   */
+  serverSignature?: string;
 }
 
 /** What an open app receives on the `/device` channel's `push` event. */
@@ -208,4 +232,48 @@ export interface DevicePush {
   data: PushData;
   notification: { title: string; body: string };
   ttlSeconds: number;
+}
+
+/** What a Web Push message's decrypted payload holds (contract 2.7): the same data and text as every push. */
+export interface WebPushPayload {
+  data: PushData;
+  notification: { title: string; body: string };
+}
+
+/** The `/device` channel's `push:ended` event (contract 2.13): that request ended elsewhere; remove it. */
+export interface DevicePushEnded {
+  /** The device handle the request's push carried (this device's own, never another's). */
+  secondfactorauthenticationtoken: string;
+}
+
+/** The events of the `/device` namespace, server to app. */
+export interface DeviceChannelEvents {
+  push: (push: DevicePush) => void;
+  "push:ended": (ended: DevicePushEnded) => void;
+}
+
+/** The server's public key of contract 2.9, a bare JWK. */
+export interface ServerPublicJwk {
+  kty: "EC";
+  crv: "P-256";
+  x: string;
+  y: string;
+  kid: string;
+}
+
+/** L6's answer (contract 1, L6 and 2.7). */
+export interface DeviceRegistered {
+  isRegistered: true;
+  serverPublicKey: ServerPublicJwk;
+  /** The app's CustomAppName. */
+  appName: string;
+  /** The account's email, else username, else phone. */
+  identifier: string;
+  /** (ext) The app's `Message`, shown with a request whose push the app did not see (one pulled, 2.8). */
+  message: string;
+}
+
+/** `GET /identity/v2/auth/push/vapid-public-key` (contract 2.7): the deployment's VAPID key, base64url uncompressed point. */
+export interface VapidPublicKey {
+  PublicKey: string;
 }

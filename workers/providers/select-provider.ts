@@ -1,8 +1,10 @@
-import { ConfigDeliveryError } from "../../src/delivery/delivery-errors.js";
+import { ConfigDeliveryError, RejectedMessageError } from "../../src/delivery/delivery-errors.js";
+import type { VapidKey } from "../../src/crypto/vapid-key.js";
+import { createWebPushProvider } from "./web-push.js";
 import { createOutboundGuard, type OutboundGuard } from "../../src/outbound/outbound-guard.js";
 import { parseServiceAccount } from "../../src/settings/native-credentials.js";
 import type { PushSettings } from "../../src/settings/push-settings.js";
-import { pushRouteOf, type DeliverableRoute, type Platform } from "../../src/settings/push-route.js";
+import { routeOfDevice, type DeliverableRoute, type RoutedDevice } from "../../src/settings/push-route.js";
 import type { PushProvider } from "../../src/delivery/push-provider.js";
 import { createApnsProvider, type ApnsProviderOptions } from "./apns.js";
 import { createFcmProvider } from "./fcm.js";
@@ -23,6 +25,10 @@ export interface ProviderOptions {
    */
   apnsCa?: string | undefined;
   allowPrivateWebhooks: boolean;
+  /** Web Push (contract 2.7): the deployment's VAPID key and `sub`. Absent: a web device's push is refused (a dead letter). */
+  webPush?: { vapid: () => Promise<VapidKey>; subject: string } | undefined;
+  /** Trust anchors for Web Push endpoints instead of Node's (tests' local push service only, as `apnsCa`). */
+  webPushCa?: string | undefined;
 }
 
 /** A device no provider can reach under the app's settings, and why (its platform is not configured). */
@@ -30,9 +36,14 @@ export interface Unroutable {
   unroutable: string;
 }
 
+/** A `web` device without a push subscription: no provider is meant to reach it (the device channel and the pull do). */
+export interface PullsOnly {
+  pullsOnly: true;
+}
+
 export interface ProviderSelector {
   /** The provider of a device's push under the app's settings (contract 1.5 "Where a push goes"). */
-  forDevice(appId: string, settings: PushSettings, platform: Platform): PushProvider | Unroutable;
+  forDevice(appId: string, settings: PushSettings, device: RoutedDevice): PushProvider | Unroutable | PullsOnly;
   /** The SNS provider for the app's credentials, for endpoint management. */
   sns(appId: string, settings: PushSettings): SnsProvider;
   close(): void;
@@ -48,6 +59,10 @@ interface Selection {
   webhookGuard: OutboundGuard;
   /** For the service accounts' token URLs. */
   tokenGuard: OutboundGuard;
+  /** For Web Push endpoints (browsers' push services); https only. */
+  webPushGuard: OutboundGuard;
+  /** One Web Push provider for every app: its key is the deployment's, not an app's. */
+  webPush: PushProvider;
 }
 
 type ApnsAuthKind = Extract<DeliverableRoute, { via: "apns" }>["auth"];
@@ -67,11 +82,17 @@ export function createProviderSelector(options: ProviderOptions): ProviderSelect
     // Webhook URLs and token URLs are both hosts a tenant chose (contract 2.3).
     webhookGuard: createOutboundGuard({ allowPrivate: options.allowPrivateWebhooks }),
     tokenGuard: createOutboundGuard({ allowPrivate: options.allowPrivateWebhooks }),
+    // Push endpoints come from the users' browsers: held to the same rule (contract 2.3).
+    webPushGuard: createOutboundGuard({ allowPrivate: options.allowPrivateWebhooks }, options.webPushCa !== undefined ? { ca: options.webPushCa } : {}),
+    webPush: noWebPush,
   };
+  if (options.webPush) selection.webPush = createWebPushProvider({ ...options.webPush, guard: selection.webPushGuard });
   return {
-    forDevice(appId, s, platform) {
-      const route = pushRouteOf(s, platform);
-      return route.via === "none" ? { unroutable: route.reason } : providerOfRoute(selection, appId, s, route);
+    forDevice(appId, s, device) {
+      const route = routeOfDevice(s, device);
+      if (route.via === "none") return { unroutable: route.reason };
+      if (route.via === "device-channel") return { pullsOnly: true };
+      return providerOfRoute(selection, appId, s, route);
     },
     sns: (appId, s) => snsOf(selection, appId, s),
     close: () => closeSelection(selection),
@@ -89,8 +110,16 @@ function providerOfRoute(sel: Selection, appId: string, s: PushSettings, route: 
       return apnsOf(sel, appId, s, route.auth);
     case "webhook":
       return createWebhookProvider({ url: s.NativeSettings.WebhookUrl, signingSecret: s.NativeSettings.SigningSecret, guard: sel.webhookGuard });
+    case "webpush":
+      return sel.webPush;
   }
 }
+
+/** A selector built without VAPID (some tests): a web device's push fails as a dead letter, marking nothing. */
+const noWebPush: PushProvider = {
+  name: "webpush",
+  send: () => Promise.reject(new RejectedMessageError("Web Push is not set up in this process (no VAPID key)")),
+};
 
 /** The app's SNS provider for its AWS credentials. */
 function snsOf(sel: Selection, appId: string, s: PushSettings): SnsProvider {
@@ -154,4 +183,5 @@ function closeSelection(sel: Selection): void {
   destroyAllKept([sel.snsByApp, sel.fcmByApp, sel.apnsByApp]);
   sel.webhookGuard.destroy();
   sel.tokenGuard.destroy();
+  sel.webPushGuard.destroy();
 }

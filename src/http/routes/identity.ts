@@ -1,11 +1,14 @@
-import { Router } from "express";
+import { Router, type Request } from "express";
 import { requireAdmin } from "../../console/admin-access.js";
 import { ApiError, errorBody, httpStatusOf } from "../../errors.js";
 import { registerDevice } from "../../enrollment/register-device.js";
 import { ENROLL_PATH } from "../../enrollment/enrollment.js";
 import { startLogin } from "../../login/start-login.js";
+import { startStepUp } from "../../login/step-up.js";
 import { resendPush } from "../../login/resend.js";
-import { ping } from "../../login/ping.js";
+import { ping, type PingResult } from "../../login/ping.js";
+import { LONG_POLL_MAX_SECONDS, LONG_POLL_MIN_SECONDS, longPoll } from "../../login/long-poll.js";
+import type { PingWaiters } from "../../realtime/ping-waiters.js";
 import { answerPush, challengeRefOfHandle } from "../../answer/answer.js";
 import { chargingRefusals } from "../../answer/answer-budget.js";
 import { resetPushDevices } from "../../devices/reset.js";
@@ -14,13 +17,29 @@ import { together } from "../../together.js";
 import { countingGuesses } from "../../guess-budget.js";
 import { requireApp, requireUser } from "../credentials.js";
 import { parseBody, queryParam } from "../request-input.js";
+import { clientIp } from "../client-address.js";
+import { otherFactorFields } from "../../login/other-factors.js";
 import { answerBody, deviceBody, firstFactorBody, newAccountBody } from "./schemas.js";
 
-/** The LoginRadius-compatible endpoints L1 to L9 (contract part 1). Paths match case-insensitively. */
-export function identityRoutes(s: Services): Router {
+export interface IdentityRouteOptions {
+  /** This node's held L4 requests (contract 2.11); without it `wait` is checked but L4 answers at once. */
+  pingWaiters?: PingWaiters | undefined;
+}
+
+/** L4's `wait` (contract 2.11): whole seconds 1–30, or absent; anything else (given twice included) is 908. */
+function waitSecondsOf(req: Parameters<typeof queryParam>[0]): number | undefined {
+  const raw = queryParam(req, "wait");
+  if (raw === undefined) return undefined;
+  const n = /^\d{1,2}$/.test(raw) ? Number(raw) : NaN;
+  if (n >= LONG_POLL_MIN_SECONDS && n <= LONG_POLL_MAX_SECONDS) return n;
+  throw new ApiError(908, { fields: [{ FieldName: "wait", ErrorMessage: `must be whole seconds from ${LONG_POLL_MIN_SECONDS} to ${LONG_POLL_MAX_SECONDS}` }] });
+}
+
+/** The LoginRadius-compatible endpoints L1 to L9 and L12 (contract part 1). Paths match case-insensitively. */
+export function identityRoutes(s: Services, options: IdentityRouteOptions = {}): Router {
   const r = Router({ caseSensitive: false });
-  const client = (req: { ip?: string | undefined; headers: Record<string, unknown> }) => ({
-    ip: req.ip ?? "",
+  const client = (req: Request) => ({
+    ip: clientIp(req),
     userAgent: typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : "",
   });
   const twoFactorToken = (req: Parameters<typeof queryParam>[0]) => {
@@ -43,7 +62,7 @@ export function identityRoutes(s: Services): Router {
   r.post("/identity/v2/auth/login/2fa", async (req, res) => {
     const app = await requireApp(s, req);
     if (queryParam(req, "secondfactorauthenticationtoken") !== undefined) {
-      const ip = req.ip ?? "";
+      const ip = clientIp(req);
       await together([s.limits.strangerPerIp(ip), s.guesses.refuseIfGuessing(ip)]);
       res.json(await countingGuesses(s.guesses, ip, resendPush(s, app, twoFactorToken(req))));
       return;
@@ -53,11 +72,22 @@ export function identityRoutes(s: Services): Router {
     res.json(await startLogin(s, app, { kind, value: body.email ?? body.username ?? body.phone ?? "", password: body.password }, client(req)));
   });
 
-  // L4: the legacy poll, on both paths.
+  // L4: the legacy poll, on both paths; with `wait` (contract 2.11) a long poll.
   for (const path of ["/login/2fa/push/ping", "/identity/v2/auth/login/2fa/push/ping"]) {
     r.get(path, async (req, res) => {
       const app = await requireApp(s, req);
-      const result = await ping(s, app, twoFactorToken(req), req.ip ?? "");
+      const wait = waitSecondsOf(req);
+      const token = twoFactorToken(req);
+      const waiters = options.pingWaiters;
+      let result: PingResult;
+      if (wait !== undefined && waiters) {
+        // The client gone (its request aborted, its connection closed) ends the wait at once.
+        const gone = new AbortController();
+        res.once("close", () => gone.abort());
+        result = await longPoll(s, waiters, app, token, clientIp(req), wait, gone.signal);
+      } else {
+        result = await ping(s, app, token, clientIp(req));
+      }
       if ("login" in result) res.json(result.login);
       else res.status(httpStatusOf(result.error)).json(errorBody(result.error));
     });
@@ -67,7 +97,7 @@ export function identityRoutes(s: Services): Router {
   // the handle, not the handle's own, so strangers cannot lock the phone out.
   r.put("/identity/v2/auth/login/2fa/verification/push", async (req, res) => {
     const handle = queryParam(req, "secondfactorauthenticationtoken") ?? "";
-    const ip = req.ip ?? "";
+    const ip = clientIp(req);
     await chargingRefusals(s, handle, ip, async () => {
       // One round trip for the three independent checks; errors still come in this order.
       const [, app, challenge] = await together([s.limits.strangerPerIp(ip), requireApp(s, req), challengeRefOfHandle(s, handle, ip)]);
@@ -79,7 +109,7 @@ export function identityRoutes(s: Services): Router {
 
   // L6: the phone posts to the enrollment URL it scanned.
   r.post(`${ENROLL_PATH}/:token`, async (req, res) => {
-    await s.limits.strangerPerIp(req.ip ?? "");
+    await s.limits.strangerPerIp(clientIp(req));
     const app = await requireApp(s, req);
     const body = parseBody(deviceBody, req.body);
     res.json(await registerDevice(s, app.apiKey, String(req.params.token), {
@@ -104,7 +134,7 @@ export function identityRoutes(s: Services): Router {
   // L9: the user's MFA settings, with a fresh enrollment QR. Every call draws a QR and stores an enrollment token,
   // so it spends the caller's per-address budget as the stranger-facing calls do.
   r.get("/identity/v2/auth/account/2fa", async (req, res) => {
-    await s.limits.strangerPerIp(req.ip ?? "");
+    await s.limits.strangerPerIp(clientIp(req));
     const { app, user } = await requireUser(s, req);
     const settings = await s.settings.get(app.apiKey, app.name);
     const devices = (await s.devices.list(app.apiKey, user.uid)).filter((d) => d.active);
@@ -114,11 +144,14 @@ export function identityRoutes(s: Services): Router {
       IsPushDeviceRegistered: devices.length > 0,
       PushQRCode: qr.PushQRCode,
       PushQRCodeDetails: qr.PushQRCodeDetails,
-      IsAuthenticatorVerified: false,
-      IsOTPAuthenticatorVerified: false,
-      IsEmailOtpAuthenticatorVerified: false,
-      IsSecurityQuestionAuthenticatorVerified: false,
+      ...otherFactorFields(),
     });
+  });
+
+  // L12: step-up. A signed-in user is pushed again; approved, the page gets a validation token, not a session.
+  r.get("/identity/v2/auth/account/reauth/2fa", async (req, res) => {
+    const { app, user } = await requireUser(s, req);
+    res.json(await startStepUp(s, app, user, client(req)));
   });
 
   return r;

@@ -6,6 +6,7 @@ import type { Services } from "../../services.js";
 import { together } from "../../together.js";
 import { requireApp } from "../credentials.js";
 import { credential, parseBody, queryParam } from "../request-input.js";
+import { clientIp } from "../client-address.js";
 
 /** Contract 2.8: the signed pull of the logins waiting for a phone. */
 export const PENDING_PATH = "/identity/v2/auth/account/2fa/push/pending";
@@ -13,6 +14,8 @@ export const PENDING_PATH = "/identity/v2/auth/account/2fa/push/pending";
 export const DEVICE_TOKEN_PATH = "/identity/v2/auth/account/2fa/push/device-token";
 /** Contract 2.9: the app's server public key, which signs push data. */
 export const SERVER_KEY_PATH = "/identity/v2/auth/push/server-key";
+/** Contract 2.7: the deployment's VAPID public key, a browser's `applicationServerKey` (the same for every app). */
+export const VAPID_KEY_PATH = "/identity/v2/auth/push/vapid-public-key";
 
 /** The push-token update's body; what the fields must hold beyond their types is checked with the signature (1297). */
 export const pushTokenBody = z.object({
@@ -24,13 +27,14 @@ export const pushTokenBody = z.object({
 
 /**
  * What an enrolled phone calls besides L5 and L6, authenticated by its key rather than a token: the pull and the
- * push-token update (2.8), and the key that signs what it receives (2.9). Strangers can call them, so each is
+ * push-token update (2.8), the key that signs what it receives (2.9), and the VAPID key its browser subscribes
+ * with (2.7). Strangers can call them, so each is
  * rate-limited per address before any work, and an address that has been guessing secrets is refused too.
  */
 export function phoneRoutes(s: Services): Router {
   const r = Router({ caseSensitive: false });
   const admitted = (req: Request) => {
-    const ip = req.ip ?? "";
+    const ip = clientIp(req);
     return together([s.limits.strangerPerIp(ip), s.guesses.refuseIfGuessing(ip), requireApp(s, req)]).then(([, , app]) => app);
   };
   // The apikey exactly as the phone sent it, which is what it signed.
@@ -50,6 +54,11 @@ export function phoneRoutes(s: Services): Router {
   r.get(SERVER_KEY_PATH, async (req, res) => {
     const app = await admitted(req);
     res.json((await s.serverKeys.of(app.apiKey)).publicJwk);
+  });
+
+  r.get(VAPID_KEY_PATH, async (req, res) => {
+    await admitted(req);
+    res.json({ PublicKey: (await s.vapid.get()).publicKey });
   });
 
   return r;
