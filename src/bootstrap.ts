@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Services } from "./services.js";
+import { ensureAdminApp } from "./console/admin-app.js";
 
 export interface BootstrapResult {
   /** In development: the demo app's credentials, to print at every start. */
@@ -10,10 +11,15 @@ export interface BootstrapResult {
 export type BootstrapDeps = Pick<Services, "config" | "apps" | "settings" | "redis" | "keys" | "sealer">;
 
 /**
- * Make sure an app exists: the one named by BOOTSTRAP_API_KEY/SECRET, or in development a demo app with push
- * switched on, when there is no app at all.
+ * Make sure the console admins' internal app exists (contract 2.14), and a tenant app: the one named by
+ * BOOTSTRAP_API_KEY/SECRET, or in development a demo app with push switched on, when there is no app at all.
  */
 export async function bootstrapApps(deps: BootstrapDeps): Promise<BootstrapResult> {
+  await ensureAdminApp(deps);
+  return bootstrapTenantApp(deps);
+}
+
+async function bootstrapTenantApp(deps: BootstrapDeps): Promise<BootstrapResult> {
   const config = deps.config;
   if (config.BOOTSTRAP_API_KEY && config.BOOTSTRAP_API_SECRET) {
     await deps.apps.ensure(config.BOOTSTRAP_API_KEY, config.BOOTSTRAP_API_SECRET, "Bootstrap app");

@@ -92,6 +92,10 @@ const schema = z.object({
   /** Lifetime of access tokens, seconds. */
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(3600),
   ENROLLMENT_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  /** A named admin's console session ends after this long without a request (docs/CONSOLE-ADMINS.md). */
+  CONSOLE_SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(8 * 3600),
+  /** ...and this long after its sign-in, used or not. */
+  CONSOLE_SESSION_MAX_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(24 * 3600),
   /** Seconds pushes and logins stay locked after a "not me" answer. */
   FRAUD_LOCK_SECONDS: z.coerce.number().int().min(0).max(86_400 * 30).default(900),
   /** Audit events kept per app. */

@@ -94,6 +94,14 @@ export function createKeys(prefix: string) {
     deviceAck: (deliveryId: string) => `${prefix}:devack:${deliveryId}`,
     /** String: this signed timestamp was used with the key of this fingerprint (contract 2.8's replay rule). */
     signedTimestamp: (keyFingerprint: string, timestamp: string) => `${prefix}:sigts:${keyFingerprint}:${timestamp}`,
+    /** String: the apikey of the internal app whose accounts are the console's named admins (issue 16, contract 2.14). */
+    consoleAdminApp: () => `${prefix}:console:admin-app`,
+    /** Hash: a console admin's role and app scope, by the uid of their account in the internal app. */
+    consoleAdmin: (uid: string) => `${prefix}:console:admin:${uid}`,
+    /** Set of every console admin's uid, for the admin CLI's list. */
+    consoleAdmins: () => `${prefix}:console:admins`,
+    /** String: a console session (admin uid, absolute end) by the hash of its cookie's id. */
+    consoleSession: (idHash: string) => `${prefix}:console:sess:${idHash}`,
     /** Prefix of one rate-limiter-flexible limiter (`name`: a limit of rate-limits.ts, or the worker's `push-app`). */
     rateLimit: (name: string) => `${prefix}:rl:${name}`,
     /** Prefix for BullMQ queues (queue names carry their own hash tag). */

@@ -8,6 +8,7 @@ import { pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, secretHeaders, useWebhook } from "./support/scenario.js";
 import { pull, updateToken } from "./support/signed-device.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
+import { approveOnPhone, approvedAccessToken, CONSOLE_API, cookieOf, makeAdmin, postSignIn, sameOrigin } from "./support/console-admins.js";
 
 /**
  * The document says what each route answers; here each route is called on its happy path, as a client would, and
@@ -157,6 +158,19 @@ describe("every route's real answer fits its schema in /openapi.json", () => {
     fits("GET", "/v2/manage/push/dead-letters", await call(gw.url, "GET", "/v2/manage/push/dead-letters", { headers: secretHeaders(gw) }));
     await useWebhook(gw, receiver);
     fits("POST", "/v2/manage/push/dead-letters/{jobId}/retry", await call(gw.url, "POST", `/v2/manage/push/dead-letters/${id}/retry`, { headers: secretHeaders(gw) }));
+  });
+
+  it("a named admin's console sign-in (2.14)", async () => {
+    const email = uniqueEmail("oas-admin");
+    await makeAdmin(gw, email, "viewer");
+    const started = await postSignIn(gw, email);
+    fits("POST", CONSOLE_API.signIn, started);
+    await approveOnPhone(gw, new TestPhone(), started.body);
+    const session = await call(gw.url, "POST", CONSOLE_API.session, { headers: sameOrigin(gw), json: { AccessToken: await approvedAccessToken(gw, started.body) } });
+    fits("POST", CONSOLE_API.session, session);
+    const cookie = { Cookie: cookieOf(session) };
+    fits("GET", CONSOLE_API.me, await call(gw.url, "GET", CONSOLE_API.me, { headers: cookie }));
+    fits("POST", CONSOLE_API.signOut, await call(gw.url, "POST", CONSOLE_API.signOut, { headers: { ...cookie, ...sameOrigin(gw) } }));
   });
 
   it("the demo's routes", async () => {

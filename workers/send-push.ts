@@ -66,11 +66,11 @@ export async function sendPush(deps: SendPushDeps, job: Job<SendJob>, signal: Ab
   const { appId, uid, deviceId, sendNo } = job.data;
   const deliveryId = sendJobId(job.data);
   // Everything the checks below need, read in one round trip (they do not depend on each other).
-  const [c, delivered, device, settings, broken] = await together([
+  const [c, delivered, device, [app, settings], broken] = await together([
     services.challenges.load({ appId, uid, challengeId: job.data.challengeId }),
     services.redis.exists(services.keys.delivered(deliveryId)),
     services.devices.get(appId, uid, deviceId),
-    services.apps.get(appId).then((app) => (app ? services.settings.get(app.apiKey, app.name) : null)),
+    services.apps.get(appId).then(async (app) => [app, app ? await services.settings.get(app.apiKey, app.name) : null] as const),
     services.redis.get(services.keys.providerBroken(appId)),
   ]);
   if (!c || c.status !== "Pending" || services.now() >= c.expiresAt) return counted(services, NO_PROVIDER, "skipped: challenge ended");
@@ -80,6 +80,8 @@ export async function sendPush(deps: SendPushDeps, job: Job<SendJob>, signal: Ab
 
   const preferred = (await deps.preferred?.(appId, device)) ?? null;
   const chosen = preferred ?? deps.providers.forDevice(appId, settings, device);
+  // The console admins' app has no provider on purpose: a device not on the device channel pulls its push (2.8).
+  if ("unroutable" in chosen && app?.internal) return counted(services, NO_PROVIDER, "skipped: device pulls");
   // A platform with no route fails its own sends only (L2 and L3 refuse its users): the app is not broken.
   if ("unroutable" in chosen) return failNow(services, NO_PROVIDER, c, chosen.unroutable);
   // A web device without push, not on the device channel now: it gets this push when it connects or pulls (2.8, 2.13).

@@ -16,6 +16,8 @@ export interface AdminOutput {
   err(line: string): void;
   /** The whole of stdin, for `settings set <apikey> -`. */
   stdin?: () => Promise<string>;
+  /** A secret typed at a hidden prompt, when a person is at a terminal (else secrets come from stdin). */
+  secret?: (prompt: string) => Promise<string>;
 }
 
 export interface CommandArgs {

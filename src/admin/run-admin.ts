@@ -5,10 +5,11 @@ import { CommandError, EXIT, parseArgv, UsageError, type AdminOutput, type Comma
 import { openAdminContext } from "./context.js";
 import { deadLettersList, deadLettersRetry } from "./dead-letter-commands.js";
 import { backupCodes, devices, indexUsers, unlock } from "./user-commands.js";
+import { consoleAdminCommands } from "./console-admin-commands.js";
 
 export type { AdminOutput };
 
-const COMMANDS: Command[] = [createApp, rotateSecret, settingsGet, settingsSet, devices, unlock, backupCodes, indexUsers, deadLettersList, deadLettersRetry];
+const COMMANDS: Command[] = [createApp, rotateSecret, settingsGet, settingsSet, devices, unlock, backupCodes, indexUsers, deadLettersList, deadLettersRetry, ...consoleAdminCommands];
 
 export const USAGE = `usage: npm run admin -- <command> [options]
 

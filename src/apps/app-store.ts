@@ -9,14 +9,22 @@ export interface AppRecord {
   apiKey: string;
   name: string;
   createdAt: string;
+  /**
+   * Set only on the gateway's own app whose accounts are the console's admins (src/console/admin-app.ts): never
+   * listed among the tenants, and its pushes reach devices over the device channel or the signed pull only.
+   */
+  internal?: true;
 }
 
 export interface AppStore {
   get(apiKey: string): Promise<AppRecord | null>;
   /** Create a new app; the secret is returned once and never stored in clear. */
   create(name: string): Promise<{ app: AppRecord; apiSecret: string }>;
-  /** Make sure this app exists with this secret (BOOTSTRAP_API_KEY/SECRET); idempotent. */
-  ensure(apiKey: string, apiSecret: string, name: string): Promise<AppRecord>;
+  /**
+   * Make sure this app exists with this secret (BOOTSTRAP_API_KEY/SECRET); idempotent. `internal`: the console
+   * admins' app, kept out of `list()`.
+   */
+  ensure(apiKey: string, apiSecret: string, name: string, options?: { internal?: boolean }): Promise<AppRecord>;
   verifySecret(apiKey: string, apiSecret: string): Promise<boolean>;
   rotateSecret(apiKey: string): Promise<string | null>;
   /**
@@ -27,6 +35,7 @@ export interface AppStore {
   signingSecret(apiKey: string): Promise<string | null>;
   /** A short fingerprint of the current secret (of its hash), which changes when the secret rotates; null: no app. */
   secretVersion(apiKey: string): Promise<string | null>;
+  /** Every tenant's apikey (the internal app is not one). */
   list(): Promise<string[]>;
 }
 
@@ -47,8 +56,9 @@ export function createAppStore(redis: RedisClient, keys: Keys, sealer: Sealer, n
   const cache = new Map<string, { app: AppRecord; until: number }>();
 
   async function read(apiKey: string): Promise<AppRecord | null> {
-    const [name, createdAt] = await redis.hmget(keys.app(apiKey), "name", "createdAt");
-    return name == null || createdAt == null ? null : { apiKey, name, createdAt };
+    const [name, createdAt, internal] = await redis.hmget(keys.app(apiKey), "name", "createdAt", "internal");
+    if (name == null || createdAt == null) return null;
+    return internal === "1" ? { apiKey, name, createdAt, internal: true } : { apiKey, name, createdAt };
   }
 
   async function get(apiKey: string): Promise<AppRecord | null> {
@@ -61,11 +71,12 @@ export function createAppStore(redis: RedisClient, keys: Keys, sealer: Sealer, n
     return app;
   }
 
-  async function write(apiKey: string, apiSecret: string, name: string): Promise<AppRecord> {
-    const app = { apiKey, name, createdAt: now().toISOString() };
-    await redis.hset(keys.app(apiKey), { name, createdAt: app.createdAt, ...secretFields(apiKey, apiSecret) });
+  async function write(apiKey: string, apiSecret: string, name: string, internal = false): Promise<AppRecord> {
+    const createdAt = now().toISOString();
+    await redis.hset(keys.app(apiKey), { name, createdAt, ...secretFields(apiKey, apiSecret), ...(internal && { internal: "1" }) });
+    if (internal) return { apiKey, name, createdAt, internal: true };
     await redis.sadd(keys.apps(), apiKey);
-    return app;
+    return { apiKey, name, createdAt };
   }
 
   return {
@@ -75,14 +86,14 @@ export function createAppStore(redis: RedisClient, keys: Keys, sealer: Sealer, n
       const app = await write(newToken(), apiSecret, name);
       return { app, apiSecret };
     },
-    async ensure(rawKey, apiSecret, name) {
+    async ensure(rawKey, apiSecret, name, options = {}) {
       const apiKey = rawKey.toLowerCase();
       const existing = await read(apiKey);
       if (existing) {
         await redis.hset(keys.app(apiKey), secretFields(apiKey, apiSecret));
         return existing;
       }
-      return write(apiKey, apiSecret, name);
+      return write(apiKey, apiSecret, name, options.internal);
     },
     async verifySecret(apiKey, apiSecret) {
       const stored = await redis.hget(keys.app(apiKey), "secretHash");

@@ -24,6 +24,8 @@ export const auditEventTypeSchema = z.enum([
   "settings.changed",
   "user.locked",
   "user.unlocked",
+  "dead_letter.retried",
+  "console.signed_in",
   "backup_codes.issued",
   "backup_codes.reset",
   "backup_code.used",

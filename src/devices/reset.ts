@@ -7,7 +7,7 @@ export type ResetPushDevicesDeps = EndAndTellDeps & DeviceKeyIndexDeps & Pick<Se
 
 /**
  * L7 and L8: remove every push device of the user, cancel the login waiting for one, and queue the deletion
- * of their SNS platform endpoints.
+ * of their SNS platform endpoints. `by`: who asked, for the audit (an admin's email, "apikey+apisecret").
  */
 export async function resetPushDevices(deps: ResetPushDevicesDeps, appId: string, uid: string, by?: string): Promise<{ IsDeleted: true }> {
   const removed = await deps.devices.removeAll(appId, uid);

@@ -18,6 +18,7 @@ import { ownChallengeRoutes } from "./routes/own-challenges.js";
 import { consoleUserRoutes } from "./routes/console-users.js";
 import { consoleAuditRoutes } from "./routes/console-audit.js";
 import { CONSOLE_PATH, consoleRoutes } from "../console/console-routes.js";
+import { consoleAuthRoutes } from "../console/console-auth-routes.js";
 import { AUTHENTICATOR_PATH, authenticatorRoutes } from "../authenticator/authenticator-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import { allOperations, coreOperations, type Operation } from "./openapi.js";
@@ -55,8 +56,9 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   // Every operation mounted, pages included: what the OpenAPI test compares the mounted routes with.
   app.locals.operations = allOperations(options.operations);
   app.use(requestLog(s.logger, s.metrics));
-  // Pages on the configured origins call the API; the operator tools (/admin, /metrics) stay same-origin.
-  app.use(cors({ origins: s.config.CORS_ORIGINS, publicUrl: s.config.PUBLIC_URL, except: ["/admin", "/metrics"] }));
+  // Pages on the configured origins call the API; the operator tools (/admin, /metrics) and the console's own
+  // sign-in API (/console/api, cookie sessions) stay same-origin.
+  app.use(cors({ origins: s.config.CORS_ORIGINS, publicUrl: s.config.PUBLIC_URL, except: ["/admin", "/metrics", "/console/api"] }));
   // Bodies are small JSON objects; anything larger is refused before it is read. The push settings carry
   // credential files, and have a limit of their own (parsed there first, the general parser skips them). The raw
   // bytes are kept for signed management calls (request-signing.ts), within the same limits.
@@ -83,6 +85,7 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(serverCallerRoutes(s));
   app.use(ownChallengeRoutes(s));
   // The operator's console, in every mode (it holds nothing: the operator signs in with the app's secret).
+  app.use(consoleAuthRoutes(s));
   app.use(consoleRoutes());
   // The authenticator app (2.10), in every mode: it holds nothing on the server.
   app.use(authenticatorRoutes());

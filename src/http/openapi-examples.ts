@@ -100,6 +100,16 @@ export const OPENAPI_EXAMPLES: Record<string, { body?: unknown; response?: unkno
       FraudReports: 0,
     },
   },
+  "POST /console/api/sign-in": {
+    body: { Email: "admin@example.com", Password: "a long admin password" },
+    response: {
+      SecondFactorAuthentication: { SecondFactorAuthenticationToken: guid, ExpireIn: "2026-11-29T12:02:00.000Z", IsPushDeviceRegistered: true, PushQRCode: null, PushQRCodeDetails: null, ...noFlags },
+      Profile: null, access_token: "00000000-0000-0000-0000-000000000000", expires_in: "0001-01-01T00:00:00", ApiKey: guid,
+    },
+  },
+  "POST /console/api/session": { body: { AccessToken: guid }, response: { Email: "admin@example.com", Role: "operator", Can: ["read", "push.test"], Apps: [{ ApiKey: guid, Name: "Acme" }] } },
+  "GET /console/api/me": { response: { Email: "admin@example.com", Role: "operator", Can: ["read", "push.test"], Apps: [{ ApiKey: guid, Name: "Acme" }] } },
+  "POST /console/api/sign-out": { response: posted },
   "GET /v2/manage/push/console-session": { response: { Admin: "app secret", Permissions: ["read", "push.test"] } },
   "POST /v2/manage/token": { response: { access_token: guid, expires_in: "2026-11-29T13:00:00.000Z" } },
   "GET /ciam/appinfo": {

@@ -20,10 +20,11 @@ import { pushTokenBody, vapidKeyAnswer } from "./routes/phone.js";
 import { appInfoAnswer, managementTokenAnswer } from "./routes/server-callers.js";
 import { backupCodesAnswerSchema } from "../backup-codes/issue-backup-codes.js";
 import {
-  answerBody, auditQuery, backupCodeBody, ownChallengeBody, validationBody, countQuery, deletedAnswer, deviceBody, firstFactorBody, newAccountBody, postedAnswer, testPushAnswer,
+  consoleSessionBody, consoleSignInBody, answerBody, auditQuery, backupCodeBody, ownChallengeBody, validationBody, countQuery, deletedAnswer, deviceBody, firstFactorBody, newAccountBody, postedAnswer, testPushAnswer,
   testPushBody, twoFactorTokenQuery,
 } from "./routes/schemas.js";
 import { OPENAPI_EXAMPLES } from "./openapi-examples.js";
+import { consoleAdminAnswer, consoleSignInAnswer } from "../console/console-auth-routes.js";
 
 /**
  * The OpenAPI 3.1 document served at /openapi.json and rendered at /docs. Operations are listed here, one line each,
@@ -32,8 +33,12 @@ import { OPENAPI_EXAMPLES } from "./openapi-examples.js";
  * route Express has mounted appears here, and that each route's real answer fits the schema it names.
  */
 
-/** "operator": ADMIN_TOKEN, as a Bearer token or an HTTP Basic password (the queue dashboard). */
-type Auth = "apikey" | "apisecret" | "access_token" | "none" | "admin" | "operator";
+/**
+ * "operator": ADMIN_TOKEN, as a Bearer token or an HTTP Basic password (the queue dashboard). "apisecret": the app's
+ * apikey + apisecret, or a named admin's console session cookie with the apikey of one of their apps (contract
+ * 2.14). "console": the console session cookie alone.
+ */
+type Auth = "apikey" | "apisecret" | "access_token" | "none" | "admin" | "operator" | "console";
 
 export interface Operation {
   method: "get" | "post" | "put" | "patch" | "delete";
@@ -106,6 +111,10 @@ const ops: Operation[] = [
   { method: "get", path: "/identity/v2/auth/push/vapid-public-key", summary: "2.7: the deployment's VAPID public key (base64url uncompressed P-256 point), the same for every app", tag: "Devices", auth: "apikey", response: vapidKeyAnswer, errors: [429] },
   { method: "get", path: "/", summary: "The landing page", tag: "Pages", auth: "none", page: true },
   { method: "get", path: "/home.css", summary: "The landing page's styles", tag: "Pages", auth: "none", page: true },
+  { method: "post", path: "/console/api/sign-in", summary: "2.14: a console admin's email and password; starts the push login on the admin app (L2's answer and its apikey)", tag: "Console", auth: "none", body: consoleSignInBody, response: consoleSignInAnswer, errors: [966, 1198, 1313, 901, 429] },
+  { method: "post", path: "/console/api/session", summary: "2.14: the approved login's access token, taken once, for the console session cookie (httpOnly, SameSite=Strict)", tag: "Console", auth: "none", body: consoleSessionBody, response: consoleAdminAnswer, errors: [905, 901, 429] },
+  { method: "get", path: "/console/api/me", summary: "2.14: the signed-in admin: email, role, what it allows, their apps", tag: "Console", auth: "console", response: consoleAdminAnswer, errors: [905] },
+  { method: "post", path: "/console/api/sign-out", summary: "2.14: end the console session (server side) and clear its cookie", tag: "Console", auth: "console", response: postedAnswer, errors: [901, 905, 429] },
   { method: "get", path: "/console", summary: "The operator's console: push settings, test push, recent challenges, dead letters", tag: "Console", auth: "none", page: true },
   { method: "get", path: "/console/", summary: "Redirects to /console", tag: "Console", auth: "none", page: true },
   { method: "get", path: "/console/console.js", summary: "The console's script", tag: "Console", auth: "none", page: true },
@@ -127,7 +136,8 @@ const securityOf = (auth: Auth) =>
   : auth === "apikey" ? [{ apikey: [] }]
   : auth === "access_token" ? [{ apikey: [], bearer: [] }]
   : auth === "operator" ? [{ operator: [] }, { operatorBasic: [] }]
-  : [{ apikey: [], apisecret: [] }];
+  : auth === "console" ? [{ console: [] }]
+  : [{ apikey: [], apisecret: [] }, { apikey: [], console: [] }];
 
 /** The codes an operation's credentials and input can answer, before its own. */
 function errorsOf(op: Operation): ErrorCode[] {
@@ -242,6 +252,7 @@ export function openApiDocument(serverUrl: string, extra: Operation[] = []): Rec
         bearer: { type: "http", scheme: "bearer" },
         operator: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN (the deployment's operator; sees every app's jobs)" },
         operatorBasic: { type: "http", scheme: "basic", description: "ADMIN_TOKEN as the password, any user name (for browsers)" },
+        console: { type: "apiKey", in: "cookie", name: "pmg_console", description: "A named admin's console session (`__Host-pmg_console` over https); changes must come from the console's own origin" },
       },
       schemas: { Error: jsonSchemaOf(errorBodySchema, "output") },
     },

@@ -19,6 +19,11 @@ export interface SessionStore {
   /** The owner of a live access token of this app; 905 when unknown or of another app. */
   resolve(appId: string, accessToken: string): Promise<SessionOwner>;
   revoke(accessToken: string): Promise<void>;
+  /**
+   * The owner of a live access token of this app, which ends it: only the caller whose DEL removes it gets it, so a
+   * login exchanged for something else (a console session) cannot be exchanged twice. 905/906 as `resolve`.
+   */
+  consume(appId: string, accessToken: string): Promise<SessionOwner>;
 }
 
 /**
@@ -51,6 +56,17 @@ export function createSessionStore(
       if (!raw) throw new ApiError(905);
       const record = JSON.parse(raw) as SessionOwner & { expiresAt: string };
       if (record.appId !== appId) throw new ApiError(905);
+      if (Date.parse(record.expiresAt) <= now().getTime()) throw new ApiError(906);
+      return { appId: record.appId, uid: record.uid };
+    },
+    async consume(appId, accessToken) {
+      const key = keys.session(hashToken(accessToken));
+      const raw = await redis.get(key);
+      if (!raw) throw new ApiError(905);
+      const record = JSON.parse(raw) as SessionOwner & { expiresAt: string };
+      // Another app's token stays as it was: only this app's tokens are taken.
+      if (record.appId !== appId) throw new ApiError(905);
+      if ((await redis.del(key)) !== 1) throw new ApiError(905);
       if (Date.parse(record.expiresAt) <= now().getTime()) throw new ApiError(906);
       return { appId: record.appId, uid: record.uid };
     },

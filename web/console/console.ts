@@ -1,8 +1,8 @@
 /**
  * The console page (/console), "Security → MFA → Push Notification": sign in with the app's apikey and apisecret
- * (kept in sessionStorage only, sent as headers on every call), edit the push settings of contract 1.5 with L10,
- * send a test push, find users and act on their devices, read the dashboard and the audit, retry dead letters.
- * One file per panel; this one wires them.
+ * (kept in sessionStorage only, sent as headers on every call) or as a named admin (email, password and a push;
+ * contract 2.14), edit the push settings of contract 1.5 with L10, send a test push, find users and act on their
+ * devices, read the dashboard and the audit, retry dead letters. One file per panel; this one wires them.
  */
 import { auditPanel } from "./audit-panel.js";
 import { dashboardPanel } from "./dashboard-panel.js";

@@ -1,8 +1,8 @@
 /**
  * "Can this session do X?", asked in one place. The gateway answers it for the signed-in session
  * (GET /v2/manage/push/console-session, from src/console/admin-access.ts, which every admin route also asks), and
- * the panels show only the actions it allows. The app's apikey + apisecret session may do everything; named admins
- * with roles answer here through the same call.
+ * the panels show only the actions it allows. The app's apikey + apisecret session may do everything; a named
+ * admin's console session (contract 2.14) what their role allows, through the same call.
  */
 import { CONSOLE_SESSION_PATH } from "./paths.js";
 import { api } from "./session.js";
@@ -10,6 +10,7 @@ import { api } from "./session.js";
 export type AdminAction =
   | "read"
   | "audit.export"
+  | "user.create"
   | "device.remove"
   | "devices.reset"
   | "user.unlock"

@@ -1,14 +1,22 @@
 /**
  * The console's sign-in state: the app's apikey and apisecret (in sessionStorage only, so they end with the tab),
- * the calls made with them, and a generation that ends the polls of a session when it is left.
+ * or a named admin's session (an httpOnly cookie the page never sees, contract 2.14) and the app they chose; the
+ * calls made with them, what the session may do, and a generation that ends the polls of a session when it is left.
  */
 import { callJson, describeError, type JsonAnswer } from "../shared/page.js";
 import type { PushSettings } from "../shared/wire.js";
 
-export interface Credentials {
-  key: string;
-  secret: string;
+/** A named admin as GET /console/api/me describes them. */
+export interface AdminIdentity {
+  Email: string;
+  Role: "owner" | "operator" | "viewer";
+  /** The actions their role allows (src/console/permissions.ts). */
+  Can: string[];
+  Apps: Array<{ ApiKey: string; Name: string }>;
 }
+
+/** The app's own apikey + apisecret (the owner of that app), or a named admin on one of their apps. */
+export type Credentials = { key: string; secret: string } | { key: string; admin: AdminIdentity };
 
 /** One part of the console: filled when the operator signs in, emptied when they sign out. */
 export interface Panel {
@@ -27,14 +35,21 @@ let generation = 0;
 /** A management call with the credentials in use (their headers, as contract's management API wants them). */
 export async function api(method: string, path: string, body?: unknown): Promise<JsonAnswer> {
   if (!creds) return { ok: false, status: 0, body: null };
-  return callJson(path, method, body, { "X-LoginRadius-ApiKey": creds.key, "X-LoginRadius-ApiSecret": creds.secret });
+  return callJson(path, method, body, headersOf(creds));
 }
+
+/**
+ * The headers of a call with these credentials. A named admin's calls carry their session cookie (same origin,
+ * sent by the browser) and only the apikey of the app they chose.
+ */
+const headersOf = (c: Credentials): Record<string, string> =>
+  "admin" in c ? { "X-LoginRadius-ApiKey": c.key } : { "X-LoginRadius-ApiKey": c.key, "X-LoginRadius-ApiSecret": c.secret };
 
 /** A download with the credentials in use (a CSV export): its bytes and file name, or the error body. */
 export async function apiDownload(path: string): Promise<{ blob: Blob; filename: string } | { error: unknown }> {
   if (!creds) return { error: null };
   try {
-    const res = await fetch(path, { headers: { "X-LoginRadius-ApiKey": creds.key, "X-LoginRadius-ApiSecret": creds.secret }, cache: "no-store" });
+    const res = await fetch(path, { headers: headersOf(creds), cache: "no-store" });
     if (!res.ok) return { error: await res.json().catch(() => null) };
     const filename = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? "export.csv";
     return { blob: await res.blob(), filename };
@@ -53,7 +68,7 @@ export function useCredentials(c: Credentials): void {
 
 /** The credentials checked good: keep them for this tab, and start a session; returns whether it still lasts. */
 export function beginSession(): () => boolean {
-  if (creds) {
+  if (creds && "secret" in creds) {
     sessionStorage.setItem(STORE.key, creds.key);
     sessionStorage.setItem(STORE.secret, creds.secret);
   }
@@ -70,7 +85,7 @@ export function forgetCredentials(end: boolean): void {
 }
 
 /** The credentials kept by this tab (a reload signs in again with them). */
-export function storedCredentials(): Credentials | null {
+export function storedCredentials(): { key: string; secret: string } | null {
   const key = sessionStorage.getItem(STORE.key);
   const secret = sessionStorage.getItem(STORE.secret);
   return key && secret ? { key, secret } : null;

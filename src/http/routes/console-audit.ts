@@ -4,7 +4,7 @@ import type { Services } from "../../services.js";
 import { permissionsOf, requireAdmin } from "../../console/admin-access.js";
 import { readLines, type LineFilter } from "../../audit/audit-lines.js";
 import { LINE_OUTCOMES } from "../../audit/audit-text.js";
-import type { AuditEventType } from "../../audit/audit-log.js";
+import { auditEventTypeSchema } from "../../audit/audit-log.js";
 import { toCsv } from "../../audit/csv.js";
 import { readStats, STATS_RANGES } from "../../stats/read-stats.js";
 import { parseBody, queryParam } from "../request-input.js";
@@ -40,11 +40,6 @@ export const AUDIT_EXPORT_PATH = "/v2/manage/push/audit/export";
 export const STATS_PATH = "/v2/manage/push/stats";
 export const CONSOLE_SESSION_PATH = "/v2/manage/push/console-session";
 
-const EVENT_TYPES = [
-  "login.started", "login.refused", "push.sent", "push.failed", "challenge.approved", "challenge.denied", "challenge.fraud_reported",
-  "challenge.expired", "challenge.cancelled", "device.enrolled", "device.removed", "device.token_updated", "settings.changed", "user.locked", "user.unlocked",
-  "backup_codes.issued", "backup_codes.reset", "backup_code.used",
-] as const satisfies readonly AuditEventType[];
 
 /** A time as ISO-8601 or epoch milliseconds. */
 const time = z
@@ -58,7 +53,7 @@ const time = z
 
 const filterQuery = z.object({
   user: z.string().trim().min(1).max(254).regex(/^[^\p{Cc}]+$/u, "must not contain control characters").optional(),
-  type: z.enum(EVENT_TYPES).optional(),
+  type: auditEventTypeSchema.optional(),
   outcome: z.enum(LINE_OUTCOMES).optional(),
   from: time.optional(),
   to: time.optional(),

@@ -104,6 +104,7 @@ export function deadLetterRoutes(s: Services): Router {
       });
     }
     s.logger.info({ app: app.apiKey, job: jobId, by: actor.name }, "dead letter retried");
+    await s.audit.record(app.apiKey, { type: "dead_letter.retried", detail: jobId, by: actor.name });
     res.json({ IsPosted: true });
   });
 

@@ -17,7 +17,7 @@ import { resetPushDevices } from "../../devices/reset.js";
 import type { Services } from "../../services.js";
 import { together } from "../../together.js";
 import { countingGuesses } from "../../guess-budget.js";
-import { requireApp, requireAppWithSecret, requireUser } from "../credentials.js";
+import { requireApp, requireUser } from "../credentials.js";
 import { parseBody, queryParam } from "../request-input.js";
 import { clientIp } from "../client-address.js";
 import { otherFactorFields, otherFactorFieldsSchema } from "../../login/other-factors.js";
@@ -60,7 +60,7 @@ export function identityRoutes(s: Services, options: IdentityRouteOptions = {}):
 
   // L1: create an account (management).
   r.post("/identity/v2/manage/account", async (req, res) => {
-    const app = await requireAppWithSecret(s, req);
+    const { app } = await requireAdmin(s, req, "user.create");
     const body = parseBody(newAccountBody, req.body);
     const primary = body.Email.find((e) => e.Type.toLowerCase() === "primary") ?? body.Email[0]!;
     res.json(await s.accounts.create(app.apiKey, {

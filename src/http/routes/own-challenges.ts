@@ -4,6 +4,7 @@ import type { Services } from "../../services.js";
 import { requireAppWithSecret } from "../credentials.js";
 import { parseBody } from "../request-input.js";
 import { ownChallengeBody, validationBody } from "./schemas.js";
+import { clientIp } from "../client-address.js";
 
 /** Contract 2.12: where a backend that checks passwords itself asks for a push, and checks the approval. */
 export const OWN_CHALLENGE_PATH = "/v2/manage/push/challenge";
@@ -16,7 +17,7 @@ export function ownChallengeRoutes(s: Services): Router {
   r.post(OWN_CHALLENGE_PATH, async (req, res) => {
     const app = await requireAppWithSecret(s, req);
     const body = parseBody(ownChallengeBody, req.body);
-    const client = { ip: req.ip ?? "", userAgent: typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : "" };
+    const client = { ip: clientIp(req), userAgent: typeof req.headers["user-agent"] === "string" ? req.headers["user-agent"] : "" };
     res.json(await startOwnChallenge(s, app, { uid: body.Uid, email: body.Email, message: body.Message, context: body.Context }, client));
   });
 

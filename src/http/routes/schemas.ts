@@ -59,6 +59,17 @@ export const testPushBody = z
   .refine((b) => !!b.Email !== !!b.Uid, "Give Email or Uid (one of them).");
 export const testPushAnswer = z.object({ IsPosted: z.literal(true), Devices: z.number().int() });
 
+/** A named admin's first factor at the console (contract 2.14): their email and password. */
+export const consoleSignInBody = z.object({
+  Email: z.email().max(254),
+  Password: z.string().min(1, "is required").max(256),
+});
+
+/** The access token an approved console sign-in gave the page, exchanged once for the session cookie. */
+export const consoleSessionBody = z.object({
+  AccessToken: z.string().max(64),
+});
+
 /** L16: the backup code as typed (its dash, spaces and case do not matter); long enough for any paste, no more. */
 export const backupCodeBody = z.object({
   backupcode: z.string().trim().min(1, "is required").max(64),
