@@ -324,6 +324,28 @@ describe("backup codes (L13–L16)", () => {
     expect(await g.services.backupCodes.left(g.apiKey, uid)).toBe(10);
   });
 
+  it("behind a trusted backend, one user's wrong codes spend that user's budget (X-Origin-IP), not every user's", async () => {
+    const t = await gateway({ env: { TRUSTED_ORIGIN_IP_SOURCES: "127.0.0.1, ::1" }, rateLimits: { failedGuessesPerIp: 2 } });
+    const viaBackend = (token: string, backupcode: string, user: string) =>
+      call<{ access_token?: string; ErrorCode?: number }>(t.url, "PUT", "/identity/v2/auth/login/2fa/verification/backupcode", {
+        query: { apikey: t.apiKey, secondfactorauthenticationtoken: token },
+        headers: { "X-Origin-IP": user },
+        json: { backupcode },
+      });
+    const { user, phone } = await enrolledUser(t, receiver, email());
+    const first = await pushedLogin(t, receiver, user);
+    expect((await phone.answer(t.url, t.apiKey, first.handle, "Yes")).status).toBe(200);
+    const accessToken = ((await ping(t, first.token)).body as { access_token: string }).access_token;
+    const codes = (await call<{ BackUpCodes: string[] }>(t.url, "GET", "/identity/v2/auth/account/2fa/backupcode", { query: { apikey: t.apiKey }, headers: { Authorization: `Bearer ${accessToken}` } })).body.BackUpCodes;
+    const { token } = await pushedLogin(t, receiver, user);
+    // A stranger's unknown tokens through the same backend, as the stranger's own address.
+    for (let i = 0; i < 2; i++) expect((await viaBackend(crypto.randomUUID(), "00000-00000", "198.51.100.66")).body).toMatchObject({ ErrorCode: 1103 });
+    expect((await viaBackend(crypto.randomUUID(), "00000-00000", "198.51.100.66")).status).toBe(429);
+    // The user, at another address behind the same backend, is not refused.
+    const res = await viaBackend(token, codes[0]!, "198.51.100.77");
+    expect(res.status, res.text).toBe(200);
+  });
+
   it("no code is in a log line, the audit trail or Redis in clear (with or without its dash)", async () => {
     const u = await signedIn();
     const { token } = await pushedLogin(g, receiver, u.user);
