@@ -38,6 +38,10 @@ export function createKeys(prefix: string) {
     loginFailures: (appId: string, identifierRef: string) => `${prefix}:{l:${appId}:${identifierRef}}:pwfail`,
     /** String: set while an identifier is locked out after too many wrong passwords (error 1198). */
     loginLock: (appId: string, identifierRef: string) => `${prefix}:{l:${appId}:${identifierRef}}:pwlock`,
+    /** List: the user's latest challenges (JSON: id, time, browser, location, test), newest first, bounded (console). */
+    userChallenges: (appId: string, uid: string) => `${user(appId, uid)}:recent`,
+    /** Hash: challenge id → its outcome, for the challenges of `userChallenges` (trimmed with it). */
+    userOutcomes: (appId: string, uid: string) => `${user(appId, uid)}:outcomes`,
     /** Hash: one challenge. */
     challenge: (appId: string, uid: string, challengeId: string) => `${user(appId, uid)}:ch:${challengeId}`,
     /** String: where the challenge of this browser-token hash is. */
@@ -46,6 +50,11 @@ export function createKeys(prefix: string) {
     handleRef: (handleHash: string) => `${prefix}:hdl:${handleHash}`,
     /** String: session JSON by access-token hash. */
     session: (tokenHash: string) => `${prefix}:sess:${tokenHash}`,
+    /**
+     * String: the uid and challenge of an approved step-up or backend's own challenge (L12, contract 2.12), by the
+     * validation token's hash; per app, so another app's check never finds (or spends) it. Consumed with GETDEL.
+     */
+    validation: (appId: string, tokenHash: string) => `${prefix}:vt:${appId}:${tokenHash}`,
     /** String: session JSON by refresh-token hash. */
     refresh: (tokenHash: string) => `${prefix}:rfr:${tokenHash}`,
     /** String: set once a provider accepted this delivery, so a job that runs again does not push twice. */
@@ -74,6 +83,10 @@ export function createKeys(prefix: string) {
     serverKey: (appId: string) => `${app(appId)}:server-key`,
     /** String: set while the app's push provider is known to be misconfigured (error 1298). */
     providerBroken: (appId: string) => `${app(appId)}:provider-broken`,
+    /** Sorted set (all scores 0): the app's users by normalized email, username and uid, for the console's prefix search. */
+    userIndex: (appId: string) => `${app(appId)}:users`,
+    /** Hash: the console's counters for one minute or one hour (`m:<epoch minute>`, `h:<epoch hour>`), expiring. */
+    statsBucket: (appId: string, bucket: string) => `${app(appId)}:stats:${bucket}`,
     /** Stream: the app's audit events, bounded. */
     audit: (appId: string) => `${app(appId)}:audit`,
     /** Set of `uid|deviceId` enrolled in this app with the key of this fingerprint (one phone may hold several accounts). */

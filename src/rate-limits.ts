@@ -99,3 +99,13 @@ export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLi
 
 /** The contract's 429, with Retry-After in whole seconds (at least 1) until the window lets the caller in again. */
 export const tooManyRequests = (msBeforeNext: number): ApiError => new ApiError(429, { retryAfter: Math.max(1, Math.ceil(msBeforeNext / 1000)) });
+
+/**
+ * Held long-poll pings (contract 2.11) a gateway node keeps at once, counted in memory like its sockets. Per 2FA
+ * token and per client address a held ping counts against the page sockets' own caps' numbers (SOCKETS_PER_TOKEN,
+ * SOCKETS_PER_ADDRESS), in a count of its own.
+ */
+export const HELD_PINGS_PER_NODE = 10_000;
+
+/** Retry-After (seconds) of a long poll refused because a cap of held pings is full: 429, as a refused socket. */
+export const HELD_PING_RETRY_AFTER_SECONDS = 5;

@@ -157,7 +157,7 @@ describe("the console in Chromium", () => {
     expect(await url.getAttribute("aria-invalid")).toBeNull();
   });
 
-  it("sends a test push that reaches the webhook receiver; the recent challenges show it, then its approval", async () => {
+  it("sends a test push that reaches the webhook receiver; the audit shows it, then its approval", async () => {
     user = await enrollWithoutLogin(gw, { email: `console-${Date.now()}@example.com` });
     const before = receiver.pushes.length;
     await field("User email").fill(user.email);
@@ -171,16 +171,18 @@ describe("the console in Chromium", () => {
     expect(push.notification.title).toBe("Acme Authenticator");
 
     const challenge = (await gw.services.challenges.pendingOf(gw.apiKey, user.uid))!;
-    const row = page.locator("#recent tbody tr", { hasText: challenge.id }).filter({ hasText: "login.started" });
+    // The audit's line of this challenge: the user by email, labelled a test push, no answer yet.
+    const row = page.locator(`#audit tbody tr[data-challenge="${challenge.id}"]`);
     await row.waitFor({ timeout: 10_000 });
-    expect(await row.textContent()).toContain(user.uid);
-    expect(await row.textContent()).toContain("No answer yet");
+    expect(await row.textContent()).toContain(user.email);
+    expect(await row.locator("td").nth(2).textContent()).toContain("Test push");
+    expect(await row.locator("td").nth(3).textContent()).toBe("No answer yet");
 
     // The phone approves (Typed number matching: the number the page would show); the list follows within a poll.
     const handle = push.data.secondfactorauthenticationtoken!;
     expect((await user.phone.answer(gw.url, gw.apiKey, handle, "Yes", { number: challenge.number })).status).toBe(200);
-    await expect.poll(() => row.locator("td").nth(4).textContent(), { timeout: 10_000 }).toBe("Approved");
-    const listed = (await page.textContent("#recent")) ?? "";
+    await expect.poll(() => row.locator("td").nth(3).textContent(), { timeout: 10_000 }).toBe("Approved");
+    const listed = (await page.textContent("#audit")) ?? "";
     for (const secret of [handle, SIGNING_SECRET, gw.apiSecret, user.phone.deviceToken]) expect(listed).not.toContain(secret);
   });
 

@@ -47,7 +47,7 @@ describe("the other factors' fields", () => {
     const sfa = res.body.SecondFactorAuthentication as unknown as Record<string, unknown>;
     expect(sfa).toMatchObject(NEUTRAL);
     expect(Object.keys(sfa).sort()).toEqual(
-      [...Object.keys(NEUTRAL), "SecondFactorAuthenticationToken", "ExpireIn", "IsPushDeviceRegistered", "PushQRCode"].sort(),
+      [...Object.keys(NEUTRAL), "SecondFactorAuthenticationToken", "ExpireIn", "IsPushDeviceRegistered", "PushQRCode", "PushQRCodeDetails"].sort(),
     );
     expect(res.body).toMatchObject({ Profile: null, access_token: "00000000-0000-0000-0000-000000000000", expires_in: "0001-01-01T00:00:00" });
   });

@@ -104,7 +104,7 @@ interface Endpoint {
 const notText = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.array(hostileString, { maxLength: 3 }), fc.dictionary(hostileString, hostileString, { maxKeys: 3 }));
 /** Bodies that are not an object at all. */
 const notAnObject = fc.oneof(fc.array(hostileValue, { maxLength: 3 }), hostileString, fc.integer(), fc.boolean(), fc.constant(null));
-const FIELDS = ["email", "password", "verify", "signature", "number", "reason", "deviceName", "deviceType", "publicKey", "deviceToken", "Email", "Password", "IsEnabled", "NotificationService", "NativeSettings", "AWSsettings", "__proto__", "constructor"];
+const FIELDS = ["email", "password", "verify", "signature", "number", "reason", "deviceName", "deviceType", "publicKey", "deviceToken", "Email", "Password", "IsEnabled", "NotificationService", "NativeSettings", "AWSsettings", "Uid", "Context", "__proto__", "constructor"];
 
 /** A body the contract refuses: not an object, or a valid one with hostile extras and `field` set to a bad value. */
 const refusedBody = (valid: () => Record<string, unknown>, field: string, bad: fc.Arbitrary<unknown>) =>
@@ -162,6 +162,13 @@ const endpoints: Endpoint[] = [
     name: "L4 ping (alias)", method: "GET", path: () => "/identity/v2/auth/login/2fa/push/ping", query: () => ({ apikey: gw.apiKey, secondfactorauthenticationtoken: token }),
     refusedWith: { apikey: APIKEY, secondfactorauthenticationtoken: [1103] },
     accepted: (res) => expectContractError(res, "L4 pending", 1295),
+  },
+  {
+    // Contract 2.11: the same poll held up to `wait` seconds; a valid one of a login still waiting ends its second
+    // pending. `wait` left out is plain L4 (pending, 1295); anything else that is not 1–30 is 908.
+    name: "L4 long poll", method: "GET", path: () => "/login/2fa/push/ping", query: () => ({ apikey: gw.apiKey, secondfactorauthenticationtoken: token, wait: "1" }),
+    refusedWith: { apikey: APIKEY, secondfactorauthenticationtoken: [1103], wait: [908, 1295] },
+    accepted: (res) => expectContractError(res, "L4 long poll pending", 1295),
   },
   {
     name: "L5 answer", method: "PUT", path: () => "/identity/v2/auth/login/2fa/verification/push", query: () => ({ apikey: gw.apiKey, secondfactorauthenticationtoken: handle }),
@@ -237,6 +244,38 @@ const endpoints: Endpoint[] = [
     },
   },
   {
+    name: "L12 step-up", method: "GET", path: () => "/identity/v2/auth/account/reauth/2fa", query: userQuery,
+    refusedWith: { apikey: APIKEY, access_token: ACCESS_TOKEN },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toHaveProperty("SecondFactorAuthenticationToken");
+    },
+  },
+  {
+    // Any text of at most 120 characters is a fine Message: a bad Uid is what spoils this body.
+    name: "2.12 own challenge", method: "POST", path: () => "/v2/manage/push/challenge", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    body: (() => {
+      const valid = () => ({ Uid: uid, Message: "Approve the transfer?", Context: { Amount: "10 EUR" } });
+      const badUid = fc.oneof(notText, fc.constant(null), hostileString.filter((v) => !/^[0-9a-fA-F]{32}$/.test(v)));
+      return { valid, invalid: refusedBody(valid, "Uid", badUid) };
+    })(),
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ IsPushDeviceRegistered: true, SecondFactorAuthenticationToken: expect.any(String) });
+    },
+  },
+  {
+    // Any short text is a token that is simply not valid (200 IsValid false): only a token that is no text, or too long, is refused.
+    name: "2.12 validate", method: "POST", path: () => "/v2/manage/push/challenge/validate", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    body: (() => {
+      const valid = () => ({ SecondFactorValidationToken: "b1fbbba5-2a5e-41a2-96da-c216df36e6f4" });
+      return { valid, invalid: refusedBody(valid, "SecondFactorValidationToken", fc.oneof(notText, fc.constant(null), fc.string({ minLength: 65, maxLength: 300 }))) };
+    })(),
+    accepted: ok({ IsValid: false }),
+  },
+  {
     name: "L10 get settings", method: "GET", path: () => "/v2/manage/2fa/push-notification-settings", query: adminQuery,
     refusedWith: { apikey: APIKEY, apisecret: APISECRET },
     accepted: (res) => {
@@ -255,6 +294,56 @@ const endpoints: Endpoint[] = [
     accepted: (res) => {
       ok()(res);
       expect(res.body).toMatchObject({ IsEnabled: true, CustomAppName: "Acme Authenticator" });
+    },
+  },
+  // The console's admin reads (issue 16): only their credentials are spoiled here (a hostile search text or
+  // filter is often a valid one); their own parameters are refused in console-ops-api.test.ts.
+  {
+    name: "console user search", method: "GET", path: () => "/v2/manage/push/users", query: () => ({ ...adminQuery(), q: "user@" }),
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Data: [{ Uid: uid, Email: "user@example.com" }] });
+    },
+  },
+  {
+    name: "console user overview", method: "GET", path: () => `/v2/manage/account/${uid}/push/overview`, query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Uid: uid, Email: "user@example.com" });
+    },
+  },
+  {
+    name: "console stats", method: "GET", path: () => "/v2/manage/push/stats", query: () => ({ ...adminQuery(), range: "day" }),
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Range: "day", BucketSeconds: 3600 });
+    },
+  },
+  {
+    name: "console audit lines", method: "GET", path: () => "/v2/manage/push/audit/lines", query: () => ({ ...adminQuery(), outcome: "approved" }),
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toHaveProperty("Next");
+    },
+  },
+  {
+    name: "console audit export", method: "GET", path: () => "/v2/manage/push/audit/export", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
+    },
+  },
+  {
+    name: "console session", method: "GET", path: () => "/v2/manage/push/console-session", query: adminQuery,
+    refusedWith: { apikey: APIKEY, apisecret: APISECRET },
+    accepted: (res) => {
+      ok()(res);
+      expect(res.body).toMatchObject({ Admin: "app secret" });
     },
   },
   {
@@ -504,8 +593,11 @@ describe("routes and credentials", () => {
  */
 describe("controls: the unspoiled calls are accepted", () => {
   const order = [
-    "L17 appinfo", "1.6 management token", "L10 get settings", "L10 put settings", "L4 ping", "L4 ping (alias)", "L3 resend", "L1 create account", "L11 QR image", "L6 enroll", "L6 enroll (web)", "VAPID public key",
-    "L16 backup code login", "L5 answer", "L9 MFA settings", "L13 backup codes", "L14 backup codes reset", "L15 backup codes by admin",
+    "L17 appinfo", "1.6 management token", "L10 get settings", "L10 put settings",
+    "console user search", "console user overview", "console stats", "console audit lines", "console audit export", "console session",
+    "L4 ping", "L4 ping (alias)", "L4 long poll", "L3 resend", "L1 create account", "L11 QR image", "L6 enroll", "L6 enroll (web)", "VAPID public key",
+    "L16 backup code login", "L5 answer", "L9 MFA settings", "L12 step-up",
+    "2.12 own challenge", "2.12 validate", "L13 backup codes", "L14 backup codes reset", "L15 backup codes by admin",
     "L15 backup codes reset by admin", "L7 reset own", "L8 reset by admin", "L2 login",
   ];
   it.each(order)("%s", async (name) => {

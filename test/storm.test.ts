@@ -41,7 +41,7 @@ async function seedPending(s: Services, uid: string): Promise<string> {
   const token = newToken();
   const now = s.now();
   const c: Challenge = {
-    id: newToken(), appId: apiKey, uid, status: "Pending", createdAt: now, expiresAt: now + LOGIN_LIFETIME_MS,
+    id: newToken(), appId: apiKey, uid, kind: "login", message: "", context: "", status: "Pending", createdAt: now, expiresAt: now + LOGIN_LIFETIME_MS,
     tokenHash: hashToken(token), handleHash: hashToken(newToken()), handleSealed: "", identifier: `${uid}@example.com`,
     browser: "Firefox on Linux", location: "127.0.0.1", number: "", numberOptions: "", numberMode: "Off", sends: 1,
     lastSendAt: now, delivery: "Sent", deviceCount: 1, loginSealed: "", finalizeUntil: 0, endedAt: 0, reason: "",

@@ -136,6 +136,26 @@ describe("Web Push end to end", () => {
   });
 });
 
+describe("the stand-in is a real check", () => {
+  it("a VAPID key other than the published one is refused 400 by the stand-in: a dead letter, the device stays active", async () => {
+    const { email, uid, sub } = await browserUser();
+    expectClean(await service.nthRequestTo(sub));
+    const published = service.expectedKey;
+    service.expectedKey = Buffer.alloc(65, 4).toString("base64url");
+    try {
+      const token = (await login(gw, email)).body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+      const [device] = await gw.services.devices.list(gw.apiKey, uid);
+      const { state, job } = await settle(gw, sendId(await challengeOfToken(gw, token), device!.id));
+      expect(state).toBe("failed");
+      expect(job.failedReason).toMatch(/400/);
+      expect(service.requestsTo(sub)[1]!.problem).toMatch(/not the key the gateway publishes/);
+      expect((await gw.services.devices.get(gw.apiKey, uid, device!.id))!.active).toBe(true);
+    } finally {
+      service.expectedKey = published;
+    }
+  });
+});
+
 describe("the provider alone", () => {
   it("refuses at connect time an endpoint that is an internal address (SSRF guard), as the device's fault", async () => {
     const sub = service.subscribe();

@@ -14,7 +14,7 @@ export type MarkFailureDeps = Pick<Services, "devices" | "redis" | "keys" | "log
  */
 export async function markFailure(deps: MarkFailureDeps, ref: { appId: string; uid: string; deviceId: string }, err: unknown): Promise<void> {
   if (err instanceof PermanentDeliveryError) {
-    await deps.devices.patch(ref.appId, ref.uid, ref.deviceId, { active: false });
+    await deps.devices.patch(ref.appId, ref.uid, ref.deviceId, { active: false, inactiveReason: err.message.slice(0, 200) });
     deps.logger.warn({ app: ref.appId, device: ref.deviceId, reason: err.message }, "push device marked inactive");
   } else if (err instanceof ConfigDeliveryError) {
     await deps.redis.set(deps.keys.providerBroken(ref.appId), err.message.slice(0, 200), "EX", BROKEN_SECONDS);

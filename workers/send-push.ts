@@ -13,11 +13,14 @@ import type { PushMessage, PushProvider } from "../src/delivery/push-provider.js
 import type { ProviderSelector } from "./providers/select-provider.js";
 import { retryDelay, RetryAfter } from "./retry-policy.js";
 import { together } from "../src/together.js";
+import { countDelivery, type CounterDeps } from "../src/stats/counters.js";
 
 /** How the pages are told about delivery: the challenge's delivery state, and the notifier. */
 type SetDeliveryDeps = Pick<Services, "challenges" | "notifier">;
 /** What the end of a push that will not be tried again touches. */
-type GiveUpDeps = SetDeliveryDeps & Pick<Services, "metrics" | "logger" | "audit">;
+type GiveUpDeps = SetDeliveryDeps & CountDeps & Pick<Services, "audit">;
+/** Where a send's outcome is counted: the metrics and the console's dashboard counters. */
+type CountDeps = Pick<Services, "metrics"> & CounterDeps;
 
 /**
  * What the send processor touches in the stores: the challenge, the device and its push token, the app's settings
@@ -108,22 +111,26 @@ export async function sendPush(deps: SendPushDeps, job: Job<SendJob>, signal: Ab
   await together([
     services.redis.set(services.keys.delivered(deliveryId), "1", "PX", Math.max(1000, c.expiresAt - services.now() + 60_000)),
     setDelivery(services, c, "Sent"),
-    services.audit.record(c.appId, { type: "push.sent", uid: c.uid, challenge: c.id, device: device.id, detail: provider.name }),
+    services.audit.record(c.appId, { type: "push.sent", uid: c.uid, challenge: c.id, device: device.id, detail: provider.name, deviceName: device.name }),
   ]);
-  return counted(services, provider.name, "sent");
+  countPush(services, provider.name, "sent", c.appId);
+  return "sent";
 }
 
 /** The provider label of a send skipped before a provider was chosen. */
 const NO_PROVIDER = "none";
 
 /** Count a send's outcome in `pmg_pushes_total{provider,outcome}` (sent, failed, retrying, skipped). */
-function counted<T extends SendOutcome>(deps: Pick<Services, "metrics">, provider: string, outcome: T): T {
+function counted<T extends SendOutcome>(deps: CountDeps, provider: string, outcome: T): T {
   countPush(deps, provider, outcome === "sent" ? "sent" : "skipped");
   return outcome;
 }
 
-const countPush = (deps: Pick<Services, "metrics">, provider: string, outcome: "sent" | "failed" | "retrying" | "skipped") =>
+function countPush(deps: CountDeps, provider: string, outcome: "sent" | "failed" | "retrying" | "skipped", appId?: string): void {
   deps.metrics.pushes.inc({ provider, outcome });
+  // The dashboard's delivery success by provider (never awaited: it never fails the send, see bump()).
+  if (appId && outcome !== "skipped") void countDelivery(deps, appId, provider, outcome);
+}
 
 function buildMessage(deps: Pick<Services, "devices" | "sealer" | "now">, c: Challenge, device: Device, settings: PushSettings, deliveryId: string): PushMessage {
   return {
@@ -144,7 +151,7 @@ const failNow = (deps: GiveUpDeps, provider: string, c: Challenge, reason: strin
 
 /** The end of a push that will not be tried again: counted, logged, audited, the page told Failed. */
 async function giveUp(deps: GiveUpDeps, provider: string, c: Challenge, log: Record<string, unknown>, error: Error): Promise<never> {
-  countPush(deps, provider, "failed");
+  countPush(deps, provider, "failed", c.appId);
   deps.logger.warn({ ...log, final: true }, "push failed");
   await deps.audit.record(c.appId, { type: "push.failed", uid: c.uid, challenge: c.id, detail: error.message.slice(0, 200) });
   await setDelivery(deps, c, "Failed");
@@ -176,7 +183,7 @@ async function onFailure(
     const why = "not retried: the next attempt would come after the challenge's deadline";
     return giveUp(deps, provider, c, { ...log, delayMs, why }, new UnrecoverableError(`${reason}; ${why}`));
   }
-  countPush(deps, provider, "retrying");
+  countPush(deps, provider, "retrying", c.appId);
   deps.logger.warn({ ...log, final: false, delayMs }, "push failed, retrying");
   await setDelivery(deps, c, "Retrying");
   throw new RetryAfter(reason, delayMs);

@@ -4,6 +4,7 @@ import { hashPassword } from "../crypto/passwords.js";
 import type { Keys } from "../keys.js";
 import type { RedisClient } from "../redis.js";
 import { normalizeIdentifier, type IdentifierKind } from "./identifiers.js";
+import { indexAccount } from "./user-index.js";
 
 export type { IdentifierKind } from "./identifiers.js";
 
@@ -75,6 +76,7 @@ export function createAccountStore(redis: RedisClient, keys: Keys, now: () => Da
         profile: JSON.stringify(profile),
         password: await hashPassword(input.password),
       });
+      await indexAccount(redis, keys, appId, uid, profile);
       return profile;
     },
     findUid: (appId, kind, value) => redis.get(keys.identity(appId, kind, normalizeIdentifier(kind, value))),

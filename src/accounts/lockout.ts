@@ -135,7 +135,7 @@ export async function refuseIfNotMeLocked(deps: Pick<Services, "redis" | "keys" 
  * account (email, username, phone), with their failure counts. Audited when anything was lifted; returns
  * whether anything was.
  */
-export async function liftLocks(deps: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string, profile: Profile, by: string): Promise<boolean> {
+export async function liftLocks(deps: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string, profile: Profile, detail: string, by?: string): Promise<boolean> {
   // One DEL per identifier: each identifier's keys share a hash tag, different identifiers may not (Redis Cluster).
   const removed = await Promise.all([
     deps.redis.del(deps.keys.lock(appId, uid), deps.keys.backupCodeFailures(appId, uid)),
@@ -145,6 +145,27 @@ export async function liftLocks(deps: Pick<Services, "redis" | "keys" | "audit">
     }),
   ]);
   const lifted = removed.some((n) => n > 0);
-  if (lifted) await deps.audit.record(appId, { type: "user.unlocked", uid, detail: by });
+  if (lifted) await deps.audit.record(appId, { type: "user.unlocked", uid, detail, ...(by && { by }) });
   return lifted;
+}
+
+/** A user's locks as the console shows them: the "not me" lock and each identifier's wrong-password lockout. */
+export interface LockState {
+  /** The "not me" lock's reason ("fraud") and seconds left, or null. */
+  notMe: { reason: string; secondsLeft: number } | null;
+  /** The identifiers locked out after wrong passwords (their kind only), with seconds left. */
+  wrongPasswords: Array<{ kind: IdentifierKind; secondsLeft: number }>;
+}
+
+export async function lockStateOf(deps: Pick<Services, "redis" | "keys">, appId: string, uid: string, profile: Profile): Promise<LockState> {
+  const ids = identifiersOf(profile);
+  const [notMe, notMeTtl, ...ttls] = await Promise.all([
+    deps.redis.get(deps.keys.lock(appId, uid)),
+    deps.redis.ttl(deps.keys.lock(appId, uid)),
+    ...ids.map(([kind, value]) => deps.redis.ttl(deps.keys.loginLock(appId, identifierRef(appId, kind, normalizeIdentifier(kind, value))))),
+  ]);
+  return {
+    notMe: typeof notMe === "string" ? { reason: notMe, secondsLeft: Math.max(0, Number(notMeTtl)) } : null,
+    wrongPasswords: ids.flatMap(([kind], i) => (Number(ttls[i]) > 0 ? [{ kind, secondsLeft: Number(ttls[i]) }] : [])),
+  };
 }

@@ -4,11 +4,11 @@ import { createApp, rotateSecret, settingsGet, settingsSet } from "./app-command
 import { CommandError, EXIT, parseArgv, UsageError, type AdminOutput, type Command } from "./command.js";
 import { openAdminContext } from "./context.js";
 import { deadLettersList, deadLettersRetry } from "./dead-letter-commands.js";
-import { backupCodes, devices, unlock } from "./user-commands.js";
+import { backupCodes, devices, indexUsers, unlock } from "./user-commands.js";
 
 export type { AdminOutput };
 
-const COMMANDS: Command[] = [createApp, rotateSecret, settingsGet, settingsSet, devices, unlock, backupCodes, deadLettersList, deadLettersRetry];
+const COMMANDS: Command[] = [createApp, rotateSecret, settingsGet, settingsSet, devices, unlock, backupCodes, indexUsers, deadLettersList, deadLettersRetry];
 
 export const USAGE = `usage: npm run admin -- <command> [options]
 

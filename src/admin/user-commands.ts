@@ -1,4 +1,5 @@
 import { liftLocks } from "../accounts/lockout.js";
+import { reindexUsers } from "../accounts/user-index.js";
 import { issueBackupCodes } from "../backup-codes/issue-backup-codes.js";
 import { publicDevice } from "../http/routes/admin.js";
 import type { AdminContext } from "./context.js";
@@ -70,6 +71,22 @@ export const backupCodes: Command = {
     const { BackUpCodes } = await issueBackupCodes(await ctx.services(), app.apiKey, uid, { reset: true, by: "by an admin (CLI)" });
     if (a.flags.has("json")) io.out(JSON.stringify({ BackUpCodes }, null, 2));
     else for (const code of BackUpCodes) io.out(code);
+    return EXIT.ok;
+  },
+};
+
+export const indexUsers: Command = {
+  name: "index-users",
+  usage: "index-users <apikey>",
+  help:
+    "Add every account of the app to the console's user search index (email, username and uid prefixes). New\n" +
+    "accounts are indexed as they are created; run this once for accounts created before the index existed. Safe to\n" +
+    "run again. It walks the app's profiles with SCAN, which the search itself never does.",
+  args: { min: 1, max: 1 },
+  async run(ctx, a, io) {
+    const app = await existingApp(ctx, apiKeyArg(a.args[0]));
+    const s = await ctx.services();
+    io.out(`indexed ${await reindexUsers(s.redis, s.keys, app.apiKey)} account(s) of app ${app.apiKey}`);
     return EXIT.ok;
   },
 };

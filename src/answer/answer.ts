@@ -5,12 +5,15 @@ import type { AppRecord } from "../apps/app-store.js";
 import { lockAfterFraudReport, type FraudLockDeps } from "../accounts/lockout.js";
 import { refOf, type ChallengeRef } from "../challenge/challenge-store.js";
 import type { Challenge } from "../challenge/challenge.js";
-import { sealLogin, type LoginResponse } from "../challenge/login-response.js";
+import type { Profile as LoginProfile } from "../accounts/account-store.js";
+import { approvesWithLogin, sealApproval, type ApprovalResponse } from "../challenge/login-response.js";
+import { mintValidation, revokeValidation } from "../challenge/validation-token.js";
 import { answerError, standingAt } from "../challenge/status-errors.js";
 import type { Device } from "../devices/device-store.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
 import { checkAnswerBudget } from "./answer-budget.js";
+import { recordEnd, type RecordEndDeps } from "../challenge/record-end.js";
 
 export interface DeviceAnswer {
   verify: "Yes" | "No";
@@ -35,10 +38,13 @@ export async function challengeRefOfHandle(s: Pick<Services, "limits" | "challen
 }
 
 /** What the end of an answer touches: the challenge's transition, its count and log, and the notifier for its pages. */
-type EndDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "logger" | "now">;
+type EndDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "logger" | "now"> & RecordEndDeps;
 
-/** What L5 touches: the challenge, the user's devices and account, the session minted on approval, the fraud lock. */
-export type AnswerDeps = EndDeps & FraudLockDeps & Pick<Services, "devices" | "accounts" | "sessions" | "sealer" | "audit" | "config">;
+/**
+ * What L5 touches: the challenge, the user's devices and account, the session (a login) or validation token (a
+ * step-up or a backend's own challenge) minted on approval, the fraud lock.
+ */
+export type AnswerDeps = EndDeps & FraudLockDeps & Pick<Services, "devices" | "accounts" | "sessions" | "sealer" | "audit" | "config" | "redis" | "keys">;
 
 /**
  * L5: the phone answers. The signature over `verify + handle (+ number)` must verify with the key of one of the
@@ -61,54 +67,79 @@ export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, 
 
   const matching = c.numberMode !== "Off";
   const signed = answer.verify + handle + (matching ? (answer.number ?? "") : "");
-  if (!signedByUserDevice(devices, signed, answer.signature)) {
+  const signer = signedByUserDevice(devices, signed, answer.signature);
+  if (!signer) {
     s.logger.info({ challenge: c.id }, "answer with a bad signature refused");
     throw new ApiError(1297);
   }
 
   if (answer.verify === "Yes" && matching && answer.number !== c.number) {
     await end(s, c, "Denied", { reason: "wrong-number" });
+    await markUsed(s, c, signer);
     await s.audit.record(c.appId, { type: "challenge.denied", uid: c.uid, challenge: c.id, detail: "wrong number" });
     throw new ApiError(1297);
   }
   if (answer.verify === "No") {
     const fraud = answer.reason === "fraud";
     await end(s, c, "Denied", { reason: fraud ? "fraud" : "denied" });
+    await markUsed(s, c, signer);
     await s.audit.record(c.appId, { type: fraud ? "challenge.fraud_reported" : "challenge.denied", uid: c.uid, challenge: c.id });
     if (fraud) await lockAfterFraudReport(s, c.appId, c.uid, c.id);
     return { IsPosted: true };
   }
 
   if (!account) throw new ApiError(938);
-  const tokens = await s.sessions.mint({ appId: c.appId, uid: c.uid });
-  const login = { Profile: account.profile, ...tokens };
-  const loginSealed = sealLogin(s.sealer, c.id, login);
+  const approval = await approvalOf(s, c, account.profile);
+  const loginSealed = sealApproval(s.sealer, c.id, approval.response);
   try {
-    await end(s, c, "Approved", { loginSealed, finalizeUntil: now + s.config.FINALIZE_WINDOW_SECONDS * 1000 }, login);
+    await end(s, c, "Approved", { loginSealed, finalizeUntil: now + s.config.FINALIZE_WINDOW_SECONDS * 1000 }, approval.response);
   } catch (err) {
-    // Another answer won: the session minted for this one must never work.
-    await s.sessions.revoke(tokens.access_token);
+    // Another answer won: the session or validation token minted for this one must never work.
+    await approval.revoke();
     throw err;
   }
-  await s.audit.record(c.appId, { type: "challenge.approved", uid: c.uid, challenge: c.id });
+  await markUsed(s, c, signer);
+  await s.audit.record(c.appId, { type: "challenge.approved", uid: c.uid, challenge: c.id, ...(c.kind !== "login" && { detail: c.kind }) });
   return { IsPosted: true };
 }
 
-function signedByUserDevice(devices: Device[], text: string, signature: string): boolean {
-  return devices.some((d) => {
+/**
+ * What an approval gives, by the challenge's kind: a login mints a session (contract 1.2); a step-up (L12) or a
+ * backend's own challenge (2.12) a single-use validation token. With the way to take it back if the answer loses.
+ */
+async function approvalOf(
+  s: AnswerDeps,
+  c: Challenge,
+  profile: LoginProfile,
+): Promise<{ response: ApprovalResponse; revoke: () => Promise<void> }> {
+  if (approvesWithLogin(c.kind)) {
+    const tokens = await s.sessions.mint({ appId: c.appId, uid: c.uid });
+    return { response: { Profile: profile, ...tokens }, revoke: () => s.sessions.revoke(tokens.access_token) };
+  }
+  const validation = await mintValidation(s, c);
+  return { response: validation, revoke: () => revokeValidation(s, c.appId, validation.SecondFactorValidationToken) };
+}
+
+/** The device that answered was used now (the console's "last used"). */
+const markUsed = (s: Pick<Services, "devices" | "now">, c: Challenge, device: Device): Promise<boolean> =>
+  s.devices.patch(c.appId, c.uid, device.id, { lastUsedAt: new Date(s.now()).toISOString() });
+
+function signedByUserDevice(devices: Device[], text: string, signature: string): Device | undefined {
+  return devices.find((d) => {
     if (!d.active) return false;
     const key = loadStoredDeviceKey(d.publicKey);
     return key !== null && verifyDeviceSignature(key, text, signature);
   });
 }
 
-async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, login?: LoginResponse): Promise<void> {
+async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, approval?: ApprovalResponse): Promise<void> {
   const now = s.now();
   const result = await s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
   if (result !== "OK") throw new ApiError(answerError(result));
   s.metrics.challenges.inc({ outcome: fields.reason === "fraud" ? "fraud" : to.toLowerCase() });
+  await recordEnd(s, c, to === "Approved" ? "approved" : fields.reason === "fraud" ? "notme" : "denied", true);
   // The END script wrote exactly these fields: tell the pages without reading the challenge back (or opening
   // the login just sealed).
-  s.notifier.notify({ ...c, ...fields, status: to, endedAt: now }, login);
+  s.notifier.notify({ ...c, ...fields, status: to, endedAt: now }, approval);
   s.logger.info({ app: c.appId, challenge: c.id, outcome: to }, "push answered");
 }

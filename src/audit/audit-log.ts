@@ -14,6 +14,9 @@ export type AuditEventType =
   | "challenge.approved"
   | "challenge.denied"
   | "challenge.fraud_reported"
+  | "challenge.validated"
+  | "challenge.expired"
+  | "challenge.cancelled"
   | "device.enrolled"
   | "device.removed"
   | "device.token_updated"
@@ -32,6 +35,12 @@ export interface AuditEvent {
   device?: string;
   /** A short reason or detail ("wrong-number", "rate-limited", "webhook answered 410"). */
   detail?: string;
+  /** Who did it, for an admin's action: the console session's admin ("app secret" for the apikey + apisecret sign-in). */
+  by?: string;
+  /** "1" on the events of an admin's test push. */
+  test?: "1";
+  /** The device's name as enrolled, on push events (the device may be gone by the time the trail is read). */
+  deviceName?: string;
 }
 
 export interface AuditEntry extends AuditEvent {

@@ -6,6 +6,7 @@ import type { LoginResponse } from "../challenge/login-response.js";
 import { resendError, standingAt } from "../challenge/status-errors.js";
 import { findChallengeByToken } from "../login/find-challenge.js";
 import type { Services } from "../services.js";
+import { recordEnd } from "../challenge/record-end.js";
 
 /** What L16 touches: the challenge and its pages, the codes, the account and its locks, the session it mints. */
 export type BackupCodeLoginDeps = PasswordCheckDeps &
@@ -44,6 +45,7 @@ export async function loginWithBackupCode(deps: BackupCodeLoginDeps, app: AppRec
 
   deps.metrics.challenges.inc({ outcome: "cancelled" });
   deps.notifier.notify({ ...c, status: "Cancelled", endedAt: now, reason: "backup-code" });
+  await recordEnd(deps, c, "cancelled");
   const tokens = await deps.sessions.mint({ appId: c.appId, uid: c.uid });
   deps.logger.info({ app: c.appId, uid: c.uid, challenge: c.id }, "login finished with a backup code");
   await deps.audit.record(c.appId, { type: "backup_code.used", uid: c.uid, challenge: c.id });

@@ -3,10 +3,18 @@
 export type ChallengeStatus = "Pending" | "Approved" | "Denied" | "Expired" | "Cancelled";
 export type DeliveryState = "Queued" | "Sent" | "Retrying" | "Failed";
 
+/**
+ * What an approval gives: `login` a session (L2, contract 1.2), `stepup` a validation token for a signed-in user
+ * (L12), `own` a validation token for a backend that checked the password itself (contract 2.12).
+ */
+export type ChallengeKind = "login" | "stepup" | "own";
+
 export interface Challenge {
   id: string;
   appId: string;
   uid: string;
+  /** Absent on challenges stored before kinds existed: those are logins. */
+  kind: ChallengeKind;
   status: ChallengeStatus;
   createdAt: number;
   expiresAt: number;
@@ -27,7 +35,10 @@ export interface Challenge {
   lastSendAt: number;
   delivery: DeliveryState | "";
   deviceCount: number;
-  /** The approved login response, sealed; served until `finalizeUntil`. */
+  /** Contract 2.12: the backend's text for the phone ("" when none), and its context as JSON text ("" when none). */
+  message: string;
+  context: string;
+  /** The approved answer (login response or validation, by `kind`), sealed; served until `finalizeUntil`. */
   loginSealed: string;
   finalizeUntil: number;
   endedAt: number;
@@ -46,6 +57,9 @@ export function parseChallenge(raw: Record<string, string>): Challenge | null {
   if (!raw.id || !raw.status) return null;
   const out: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(raw)) out[k] = NUMERIC.has(k) ? Number(v) : v;
+  out.kind ??= "login";
+  out.message ??= "";
+  out.context ??= "";
   return out as unknown as Challenge;
 }
 

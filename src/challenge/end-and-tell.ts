@@ -1,9 +1,10 @@
 import type { Services } from "../services.js";
 import type { Challenge } from "./challenge.js";
 import { refOf, type ChallengeRef } from "./challenge-store.js";
+import { recordEnd, type RecordEndDeps } from "./record-end.js";
 
 /** What ending a challenge reads and writes, and the notifier that tells its pages. */
-export type EndAndTellDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "now">;
+export type EndAndTellDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "now" | "audit"> & RecordEndDeps;
 
 /**
  * End a pending challenge without an answer (its deadline, a newer event that makes it pointless), once: the END
@@ -22,6 +23,10 @@ export async function endAndTell(
   // Read back whole: the pages are told the state as stored (delivery, number), not only what END wrote.
   const ended = await deps.challenges.load(ref);
   if (ended) deps.notifier.notify(ended);
+  const outcome = to === "Expired" ? "expired" : "cancelled";
+  const c = ended ?? { appId: ref.appId, uid: ref.uid, id: ref.challengeId, lastSendAt: 0, reason: "" };
+  await recordEnd(deps, c, outcome);
+  await deps.audit.record(ref.appId, { type: `challenge.${outcome}`, uid: ref.uid, challenge: ref.challengeId, ...(c.reason && { detail: c.reason }) });
   return true;
 }
 

@@ -9,13 +9,22 @@ import type { PushSettings } from "../settings/push-settings.js";
 import { refuseIfUnroutable } from "../settings/push-route.js";
 import type { Services } from "../services.js";
 import { serverSignatureOf } from "../delivery/push-content.js";
-import type { Challenge } from "./challenge.js";
+import type { Challenge, ChallengeKind } from "./challenge.js";
 import { drawNumber } from "./number-matching.js";
+import { recordEnd } from "./record-end.js";
+import { rememberChallenge } from "../accounts/user-history.js";
 
-/** Where the login comes from, as the phone will show it. */
+/** Where the login comes from, as the phone will show it, and what the approval is for. */
 export interface ChallengeOrigin {
   browser: string;
   location: string;
+  /** @default "login" */
+  kind?: ChallengeKind;
+  /** Contract 2.12: the backend's text for the phone, and its context as JSON text (both in the signed push data). */
+  message?: string;
+  context?: string;
+  /** An admin's test push (labelled so in the audit and the user's history), and who sent it. */
+  test?: { by: string };
 }
 
 export interface OpenedChallenge {
@@ -33,7 +42,7 @@ export interface OpenedChallenge {
  */
 export type OpenChallengeDeps = Pick<
   Services,
-  "devices" | "challenges" | "enrollment" | "queues" | "notifier" | "sealer" | "serverKeys" | "config" | "metrics" | "logger" | "audit" | "now"
+  "devices" | "challenges" | "enrollment" | "queues" | "notifier" | "sealer" | "serverKeys" | "config" | "metrics" | "logger" | "audit" | "now" | "redis" | "keys"
 >;
 
 /**
@@ -56,6 +65,8 @@ export async function openChallenge(
   // A user who has enrolled but whose devices all died (their push tokens were refused) gets no QR: it would
   // hand enrollment, and so the account, to whoever knows the password. Refused before anything is written.
   if (enrolled.length && !devices.length) throw new ApiError(1313);
+  // A backend's own challenge (2.12) never offers enrollment: its caller is not the user, and nobody signed in.
+  if (origin.kind === "own" && !devices.length) throw new ApiError(1313);
   refuseIfUnroutable(settings, devices);
   const now = deps.now();
   const token = newToken();
@@ -67,6 +78,7 @@ export async function openChallenge(
     id,
     appId: app.apiKey,
     uid,
+    kind: origin.kind ?? "login",
     status: "Pending",
     createdAt: now,
     expiresAt: now + ttlMs,
@@ -76,6 +88,8 @@ export async function openChallenge(
     identifier: displayIdentifierOf(profile),
     browser: origin.browser,
     location: origin.location,
+    message: origin.message ?? "",
+    context: origin.context ?? "",
     number,
     numberOptions: options,
     numberMode: settings.NumberMatching,
@@ -98,8 +112,13 @@ export async function openChallenge(
   if (cancelledTokenHash) {
     deps.metrics.challenges.inc({ outcome: "cancelled" });
     const cancelled = await deps.challenges.findByToken(cancelledTokenHash);
-    if (cancelled) deps.notifier.notify(cancelled);
+    if (cancelled) {
+      deps.notifier.notify(cancelled);
+      await recordEnd(deps, cancelled, "cancelled");
+      await deps.audit.record(app.apiKey, { type: "challenge.cancelled", uid, challenge: cancelled.id, detail: "a newer sign-in" });
+    }
   }
+  await rememberChallenge(deps, app.apiKey, uid, { id, at: now, browser: origin.browser, location: origin.location, ...(origin.test && { test: true }) });
 
   let qr: EnrollmentQr | null = null;
   if (devices.length) {
@@ -108,6 +127,12 @@ export async function openChallenge(
     qr = await deps.enrollment.issue({ appId: app.apiKey, uid, challengeId: id }, settings, token);
   }
   deps.logger.info({ app: app.apiKey, uid, challenge: id, devices: devices.length }, "challenge opened");
-  await deps.audit.record(app.apiKey, { type: "login.started", uid, challenge: id, detail: devices.length ? `${devices.length} device(s)` : "enrollment" });
+  await deps.audit.record(app.apiKey, {
+    type: "login.started",
+    uid,
+    challenge: id,
+    detail: devices.length ? `${devices.length} device(s)` : "enrollment",
+    ...(origin.test && { test: "1", by: origin.test.by }),
+  });
   return { token, challenge, qr, devices };
 }

@@ -61,6 +61,43 @@ export async function listDeadLetters(queues: Queue[], o: DeadLetterFilter & { l
     .slice(0, o.limit);
 }
 
+/** A job that failed at least once and waits for its next attempt (delayed by its backoff, or waiting for a worker). */
+export interface RetryingJob {
+  id: string;
+  name: string;
+  state: "delayed" | "waiting";
+  failedReason: string;
+  attemptsMade: number;
+  attempts: number;
+  nextAttemptAt: string | null;
+  data: Record<string, unknown>;
+}
+
+/** The jobs (of one app) still being retried, newest first: delayed or waiting with attempts made. */
+export async function listRetrying(queues: Queue[], o: DeadLetterFilter & { limit: number }): Promise<RetryingJob[]> {
+  const all: RetryingJob[] = [];
+  for (const queue of queues) {
+    for (const state of ["delayed", "waiting"] as const) {
+      const jobs = (await queue.getJobs([state], 0, SCAN_MAX - 1)).filter((j): j is Job => Boolean(j) && j.attemptsMade > 0);
+      for (const job of jobs) {
+        const data = (typeof job.data === "object" && job.data !== null ? job.data : {}) as Record<string, unknown>;
+        if (o.app && data.appId !== o.app) continue;
+        all.push({
+          id: job.id ?? "",
+          name: job.name,
+          state,
+          failedReason: job.failedReason ?? "",
+          attemptsMade: job.attemptsMade,
+          attempts: job.opts.attempts ?? 1,
+          nextAttemptAt: state === "delayed" && job.delay ? new Date(job.timestamp + job.delay).toISOString() : null,
+          data,
+        });
+      }
+    }
+  }
+  return all.sort((a, b) => b.id.localeCompare(a.id)).slice(0, o.limit);
+}
+
 /** Retry one dead letter with fresh attempts. False when no queue holds a failed job of that id. */
 export async function retryDeadLetter(queues: Queue[], jobId: string): Promise<boolean> {
   for (const queue of queues) {

@@ -27,7 +27,8 @@ export type UnsignedPushData = Omit<PushData, "serverSignature">;
 export function pushContentOf(deps: Pick<Services, "sealer" | "now">, c: Challenge, text: NotificationText): PushContent {
   return {
     data: pushDataOf(deps, c),
-    notification: { title: text.CustomAppName, body: text.Message },
+    // A backend's own challenge (2.12) says on the phone what the backend asked it to.
+    notification: { title: text.CustomAppName, body: c.message || text.Message },
     ttlSeconds: Math.max(1, Math.ceil((c.expiresAt - deps.now()) / 1000)),
   };
 }
@@ -49,6 +50,9 @@ export function unsignedPushDataOf(s: Pick<Services, "sealer">, c: Challenge): U
     apikey: c.appId,
     expiresAt: new Date(c.expiresAt).toISOString(),
     ...(challenge !== undefined && { challenge }),
+    // Contract 2.12: inside the data the server signs, so nobody on the way can change what the phone shows.
+    ...(c.message && { message: c.message }),
+    ...(c.context && { context: c.context }),
   };
 }
 

@@ -16,6 +16,9 @@ export interface PushData {
   apikey: string;
   expiresAt: string;
   challenge?: string;
+  /** Contract 2.12: the backend's text for the phone, and its context object as JSON text. */
+  message?: string;
+  context?: string;
   /**
    * Contract 2.9: base64url of the app's server key's ECDSA P-256 signature (r||s) over the RFC 8785 canonical
    * JSON of the other keys. Every push the gateway builds carries it (push-content.ts); optional here so a

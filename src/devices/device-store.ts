@@ -26,6 +26,10 @@ export interface Device {
   endpointPlatformArn?: string;
   active: boolean;
   createdAt: string;
+  /** When it last answered a push (the console's "last used"). */
+  lastUsedAt?: string;
+  /** Why it was marked inactive (a provider's permanent refusal), until a new push token revives it. */
+  inactiveReason?: string;
 }
 
 export interface NewDevice {
@@ -74,7 +78,7 @@ export interface DeviceStore {
   remove(appId: string, uid: string, deviceId: string): Promise<Device | null>;
 }
 
-export type DevicePatch = Partial<Pick<Device, "active" | "endpointArn" | "endpointPlatformArn">>;
+export type DevicePatch = Partial<Pick<Device, "active" | "endpointArn" | "endpointPlatformArn" | "lastUsedAt" | "inactiveReason">>;
 
 /** KEYS: the user's devices hash. ARGV: device id, JSON of the fields to set. Returns 1, or 0 when it is gone. */
 const patchScript = defineScript(`
@@ -120,6 +124,7 @@ local device = cjson.decode(raw)
 device.tokenSealed = ARGV[2]
 device.tokenTag = ARGV[3] ~= '' and ARGV[3] or nil
 device.active = true
+device.inactiveReason = nil
 device.endpointArn = nil
 device.endpointPlatformArn = nil
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(device))

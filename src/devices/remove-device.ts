@@ -12,7 +12,7 @@ export type RemovePushDeviceDeps = EndAndTellDeps & DeviceKeyIndexDeps & Pick<Se
  * to devices and now has no active one left is cancelled, as L7 does, so its page stops waiting for nothing.
  * Null when the user has no device of that id (another user's device is "no device" too).
  */
-export async function removePushDevice(deps: RemovePushDeviceDeps, appId: string, uid: string, deviceId: string, by: string): Promise<Device | null> {
+export async function removePushDevice(deps: RemovePushDeviceDeps, appId: string, uid: string, deviceId: string, detail: string, by?: string): Promise<Device | null> {
   const removed = await deps.devices.remove(appId, uid, deviceId);
   if (!removed) return null;
   await unindexDeviceKeys(deps, appId, uid, [removed]);
@@ -22,6 +22,6 @@ export async function removePushDevice(deps: RemovePushDeviceDeps, appId: string
   }
   if (removed.endpointArn) await deps.queues.enqueueEndpointDeletions([{ appId, endpointArn: removed.endpointArn }]);
   deps.logger.info({ app: appId, uid, device: removed.id }, "push device removed");
-  await deps.audit.record(appId, { type: "device.removed", uid, device: removed.id, detail: by });
+  await deps.audit.record(appId, { type: "device.removed", uid, device: removed.id, deviceName: removed.name, detail, ...(by && { by }) });
   return removed;
 }

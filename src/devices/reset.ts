@@ -9,7 +9,7 @@ export type ResetPushDevicesDeps = EndAndTellDeps & DeviceKeyIndexDeps & Pick<Se
  * L7 and L8: remove every push device of the user, cancel the login waiting for one, and queue the deletion
  * of their SNS platform endpoints.
  */
-export async function resetPushDevices(deps: ResetPushDevicesDeps, appId: string, uid: string): Promise<{ IsDeleted: true }> {
+export async function resetPushDevices(deps: ResetPushDevicesDeps, appId: string, uid: string, by?: string): Promise<{ IsDeleted: true }> {
   const removed = await deps.devices.removeAll(appId, uid);
   await unindexDeviceKeys(deps, appId, uid, removed);
   await cancelPendingChallenge(deps, appId, uid, "reset");
@@ -17,6 +17,6 @@ export async function resetPushDevices(deps: ResetPushDevicesDeps, appId: string
     removed.flatMap((device) => (device.endpointArn ? [{ appId, endpointArn: device.endpointArn }] : [])),
   );
   deps.logger.info({ app: appId, uid, devices: removed.length }, "push devices reset");
-  for (const device of removed) await deps.audit.record(appId, { type: "device.removed", uid, device: device.id, detail: "reset" });
+  for (const device of removed) await deps.audit.record(appId, { type: "device.removed", uid, device: device.id, deviceName: device.name, detail: "reset", ...(by && { by }) });
   return { IsDeleted: true };
 }

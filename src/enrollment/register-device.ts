@@ -68,7 +68,7 @@ export async function registerDevice(s: RegisterDeviceDeps, appId: string, token
   const { device: added, replaced } = enrolled;
   await indexDeviceKey(s, grant.appId, grant.uid, added);
   s.logger.info({ app: grant.appId, uid: grant.uid, device: added.id, type: added.type, replaced: replaced.map((d) => d.id) }, "push device enrolled");
-  await s.audit.record(grant.appId, { type: "device.enrolled", uid: grant.uid, device: added.id, detail: added.type });
+  await s.audit.record(grant.appId, { type: "device.enrolled", uid: grant.uid, device: added.id, deviceName: added.name, detail: added.type });
   const app = await s.apps.get(grant.appId);
   const settings = app ? await s.settings.get(app.apiKey, app.name) : null;
   await retireReplacedDevices(s, { appId: grant.appId, uid: grant.uid, by: added }, replaced, settings);

@@ -14,10 +14,14 @@ import { phoneRoutes } from "./routes/phone.js";
 import { qrCodeRoutes } from "./routes/qr-code.js";
 import { backupCodeRoutes } from "./routes/backup-codes.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
+import { ownChallengeRoutes } from "./routes/own-challenges.js";
+import { consoleUserRoutes } from "./routes/console-users.js";
+import { consoleAuditRoutes } from "./routes/console-audit.js";
 import { CONSOLE_PATH, consoleRoutes } from "../console/console-routes.js";
 import { AUTHENTICATOR_PATH, authenticatorRoutes } from "../authenticator/authenticator-routes.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import { coreOperations, type Operation } from "./openapi.js";
+import type { PingWaiters } from "../realtime/ping-waiters.js";
 import { keepRawBody } from "./request-signing.js";
 import { originAddress } from "./origin-address.js";
 import { methodNotAllowed } from "./method-not-allowed.js";
@@ -30,6 +34,8 @@ export interface HttpAppOptions {
   operations?: Operation[];
   /** Path prefixes that serve pages (HTML and their scripts), which get the page security headers. */
   pagePrefixes?: string[];
+  /** This node's held L4 requests (contract 2.11's long poll); L4 answers at once without. */
+  pingWaiters?: PingWaiters;
   /** Extra routers (demo pages, console, browser client) mounted before the 404. */
   extra?: express.Router[];
 }
@@ -57,7 +63,7 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(originAddress(s));
   // The contract's endpoints first: every router a request passes without a match costs it a turn of the event
   // loop (Express leaves a router through setImmediate), and L4 polls and L5 answers are the hot paths.
-  app.use(identityRoutes(s));
+  app.use(identityRoutes(s, { pingWaiters: options.pingWaiters }));
   app.use(qrCodeRoutes(s));
   app.use(backupCodeRoutes(s));
   app.use(healthRoutes(s.redis, options.isAccepting));
@@ -68,7 +74,10 @@ export function createHttpApp(s: Services, options: HttpAppOptions): Express {
   app.use(devicesRoutes(s));
   app.use(phoneRoutes(s));
   app.use(deadLetterRoutes(s));
+  app.use(consoleUserRoutes(s));
+  app.use(consoleAuditRoutes(s));
   app.use(serverCallerRoutes(s));
+  app.use(ownChallengeRoutes(s));
   // The operator's console, in every mode (it holds nothing: the operator signs in with the app's secret).
   app.use(consoleRoutes());
   // The authenticator app (2.10), in every mode: it holds nothing on the server.

@@ -1,13 +1,17 @@
 import type { ErrorCode } from "../errors.js";
 import { hashToken, isGuid } from "../crypto/tokens.js";
 import type { AppRecord } from "../apps/app-store.js";
-import { openLogin, type LoginResponse } from "../challenge/login-response.js";
+import { openApproval, type ApprovalResponse } from "../challenge/login-response.js";
 import { pollError } from "../challenge/status-errors.js";
+import type { ChallengeStatusView } from "../challenge/challenge.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
 
-/** What L4 answers: the login once approved, or the error code that says why not yet or not any more. */
-export type PingResult = { login: LoginResponse } | { error: ErrorCode };
+/**
+ * What L4 answers: once approved, the login (or, for a step-up or a backend's own challenge, the validation), or
+ * the error code that says why not yet or not any more.
+ */
+export type PingResult = { login: ApprovalResponse } | { error: ErrorCode };
 
 /** What a poll reads: its limit, the caller's failed-guesses budget, the challenge, and the key its login is sealed under. */
 export type PingDeps = Pick<Services, "limits" | "guesses" | "challenges" | "sealer" | "now">;
@@ -30,9 +34,23 @@ export async function ping(deps: PingDeps, app: AppRecord, token: string, ip: st
     await deps.guesses.countGuess(ip);
     return { error: 1103 };
   }
+  return answerOf(deps, c);
+}
+
+/**
+ * L4's answer read again for a token already checked (the long poll of contract 2.11, after it wakes or its time
+ * runs out): one read, no limit spent. A challenge gone since reads as L4 would read it now (1103).
+ */
+export async function pingAgain(deps: Pick<Services, "challenges" | "sealer" | "now">, app: AppRecord, tokenHash: string): Promise<PingResult> {
+  const c = await deps.challenges.statusByToken(tokenHash);
+  if (!c || c.appId !== app.apiKey) return { error: 1103 };
+  return answerOf(deps, c);
+}
+
+function answerOf(deps: Pick<Services, "sealer" | "now">, c: ChallengeStatusView): PingResult {
   const error = pollError(c, deps.now());
   if (error !== null) return { error };
-  const login = openLogin(deps.sealer, c);
-  // Approved without a sealed login to serve reads as over, as after the finalize window.
+  const login = openApproval(deps.sealer, c);
+  // Approved without a sealed answer to serve reads as over, as after the finalize window.
   return login ? { login } : { error: 1104 };
 }

@@ -1,7 +1,7 @@
 import type { AppRecord } from "../apps/app-store.js";
 import { accountRef, identifierRef, normalizeIdentifier, type IdentifierKind } from "../accounts/identifiers.js";
 import { checkPassword, refuseIfNotMeLocked, type PasswordCheckDeps } from "../accounts/lockout.js";
-import { openChallenge, type OpenChallengeDeps } from "../challenge/open-challenge.js";
+import { openChallenge, type OpenChallengeDeps, type OpenedChallenge } from "../challenge/open-challenge.js";
 import type { PushQRCodeDetails } from "../enrollment/enrollment.js";
 import type { Services } from "../services.js";
 import { describeBrowser, describeLocation, type ClientContext } from "./client-context.js";
@@ -54,24 +54,32 @@ export async function startLogin(deps: StartLoginDeps, app: AppRecord, input: Fi
   await deps.limits.loginPerAccount(accountRef(app.apiKey, uid));
   await refuseIfNotMeLocked(deps, app.apiKey, uid);
 
-  const [{ token, challenge, qr, devices }, backupCodesLeft] = await Promise.all([
+  const [opened, backupCodesLeft] = await Promise.all([
     openChallenge(deps, app, settings, uid, profile, { browser: describeBrowser(client.userAgent), location: describeLocation(client.ip) }),
     deps.backupCodes.left(app.apiKey, uid),
   ]);
 
-  const sfa: SecondFactorResponse["SecondFactorAuthentication"] = {
-    SecondFactorAuthenticationToken: token,
-    ExpireIn: new Date(challenge.expiresAt).toISOString(),
-    IsPushDeviceRegistered: devices.length > 0,
-    PushQRCode: qr?.PushQRCode ?? null,
-    PushQRCodeDetails: qr?.PushQRCodeDetails ?? null,
-    ...otherFactorFields({ backupCodes: backupCodesLeft > 0 }),
-  };
-  if (challenge.number) sfa.PushNumber = challenge.number;
   return {
-    SecondFactorAuthentication: sfa,
+    SecondFactorAuthentication: secondFactorOf(opened, backupCodesLeft > 0),
     Profile: null,
     access_token: "00000000-0000-0000-0000-000000000000",
     expires_in: "0001-01-01T00:00:00",
   };
+}
+
+/**
+ * The `SecondFactorAuthentication` object of contract 1.1 for an opened challenge: what L2 answers inside its
+ * envelope, and L12 (step-up) answers as it is.
+ */
+export function secondFactorOf(opened: OpenedChallenge, hasBackupCodes: boolean): SecondFactorResponse["SecondFactorAuthentication"] {
+  const sfa: SecondFactorResponse["SecondFactorAuthentication"] = {
+    SecondFactorAuthenticationToken: opened.token,
+    ExpireIn: new Date(opened.challenge.expiresAt).toISOString(),
+    IsPushDeviceRegistered: opened.devices.length > 0,
+    PushQRCode: opened.qr?.PushQRCode ?? null,
+    PushQRCodeDetails: opened.qr?.PushQRCodeDetails ?? null,
+    ...otherFactorFields({ backupCodes: hasBackupCodes }),
+  };
+  if (opened.challenge.number) sfa.PushNumber = opened.challenge.number;
+  return sfa;
 }

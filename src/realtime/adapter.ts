@@ -11,6 +11,32 @@ export interface SocketAdapter {
    * miss a change published in between.
    */
   subscribed(room: string): Promise<void>;
+  /**
+   * Call `listener` with the room of every message this node's subscriber receives for a room of the default
+   * namespace (the very messages that reach the room's sockets, from this node, another, or a worker's emitter).
+   * Returns the way to stop listening.
+   */
+  onRoomMessage(listener: (room: string) => void): () => void;
+}
+
+/** The room of a default-namespace room channel (`<prefix>#/#<room>#`), or undefined for any other channel. */
+export function roomOfChannel(prefix: string, channel: string): string | undefined {
+  const head = `${prefix}#/#`;
+  return channel.startsWith(head) && channel.endsWith("#") && channel.length > head.length + 1 ? channel.slice(head.length, -1) : undefined;
+}
+
+/** Listen to the subscriber's messages of one kind (`smessageBuffer` sharded, `pmessageBuffer` classic) as rooms. */
+function roomListener(sub: RedisClient, prefix: string, event: "smessageBuffer" | "pmessageBuffer") {
+  return (listener: (room: string) => void): (() => void) => {
+    // smessageBuffer: (channel, message); pmessageBuffer: (pattern, channel, message).
+    const handler = (...args: unknown[]) => {
+      const channel = String(event === "smessageBuffer" ? args[0] : args[1]);
+      const room = roomOfChannel(prefix, channel);
+      if (room !== undefined) listener(room);
+    };
+    sub.on(event, handler);
+    return () => void sub.off(event, handler);
+  };
 }
 
 /**
@@ -26,7 +52,11 @@ export function createSocketAdapter(mode: AdapterMode, pub: RedisClient, sub: Re
   const prefix = socketChannelPrefix(redisPrefix);
   if (mode === "classic") {
     // One pattern subscription made at start: nothing to wait for per room.
-    return { adapter: createAdapter(pub, sub, { key: prefix }), subscribed: () => Promise.resolve() };
+    return {
+      adapter: createAdapter(pub, sub, { key: prefix }),
+      subscribed: () => Promise.resolve(),
+      onRoomMessage: roomListener(sub, prefix, "pmessageBuffer"),
+    };
   }
   return {
     adapter: createShardedAdapter(pub, sub, { channelPrefix: prefix, subscriptionMode: "dynamic" }),
@@ -35,5 +65,6 @@ export function createSocketAdapter(mode: AdapterMode, pub: RedisClient, sub: Re
       // SSUBSCRIBE on the same connection (on a cluster: the same shard's subscriber): a barrier on either.
       await sub.ssubscribe(roomChannel(prefix, "/", room)).catch(() => undefined);
     },
+    onRoomMessage: roomListener(sub, prefix, "smessageBuffer"),
   };
 }

@@ -1,6 +1,6 @@
 import type { Sealer } from "../crypto/sealed.js";
 import { roomOf, type Challenge } from "../challenge/challenge.js";
-import { openLogin, type LoginResponse } from "../challenge/login-response.js";
+import { openApproval, type ApprovalResponse } from "../challenge/login-response.js";
 import { STATUS_EVENT, statusOf } from "./status.js";
 import { ENDED_EVENT, type DevicePushEnded } from "./device-push.js";
 import { deviceUserRoom } from "./device-room.js";
@@ -12,10 +12,10 @@ export interface RoomEmitter {
 
 export interface Notifier {
   /**
-   * Tell every page waiting on this challenge, on any gateway node, its current state (`login`: already open);
+   * Tell every page waiting on this challenge, on any gateway node, its current state (`approval`: already open);
    * once it has ended, tell the open apps of its user's devices too (`push:ended`, contract 2.13).
    */
-  notify(c: Challenge, login?: LoginResponse): void;
+  notify(c: Challenge, approval?: ApprovalResponse): void;
 }
 
 /**
@@ -24,8 +24,8 @@ export interface Notifier {
  */
 export function createNotifier(emitter: RoomEmitter, sealer: Sealer, now: () => number = Date.now, deviceRooms?: RoomEmitter): Notifier {
   return {
-    notify(c, login) {
-      const opened = c.status === "Approved" ? (login ?? openLogin(sealer, c)) : null;
+    notify(c, approval) {
+      const opened = c.status === "Approved" ? (approval ?? openApproval(sealer, c)) : null;
       emitter.to(roomOf(c.tokenHash)).emit(STATUS_EVENT, statusOf(c, opened, now()));
       if (deviceRooms && c.status !== "Pending") {
         // The room of this user's devices only: each got this very handle in its push (one per challenge).

@@ -3,7 +3,7 @@ import { ApiError, errorBody } from "../errors.js";
 import { hashToken, isGuid } from "../crypto/tokens.js";
 import { roomOf } from "../challenge/challenge.js";
 import type { ChallengeRef } from "../challenge/challenge-store.js";
-import { openLogin } from "../challenge/login-response.js";
+import { openApproval } from "../challenge/login-response.js";
 import { pageEndError } from "../challenge/status-errors.js";
 import type { Services } from "../services.js";
 import { checkedAgainstGuessing } from "../guess-budget.js";
@@ -115,8 +115,8 @@ async function currentStatus(deps: Pick<Services, "challenges" | "sealer" | "now
   // Gone from Redis since the handshake: cleaned up after the finalize window, or lost with a Redis that
   // restarted without persistence. Either way the page cannot be approved any more.
   if (!c) return { Status: "Expired", ExpireIn: new Date(0).toISOString(), Error: errorBody(pageEndError("Missing")) };
-  const login = c.status === "Approved" && deps.now() < c.finalizeUntil ? openLogin(deps.sealer, c) : null;
-  return statusOf(c, login, deps.now());
+  const approval = c.status === "Approved" && deps.now() < c.finalizeUntil ? openApproval(deps.sealer, c) : null;
+  return statusOf(c, approval, deps.now());
 }
 
 /** Tell every page on this node the state Redis holds now, a bounded number of reads at a time (a node may hold thousands). */

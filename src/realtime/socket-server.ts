@@ -9,6 +9,8 @@ import { createConnectionCensus } from "./connection-census.js";
 import { attachDeviceChannel, DEVICE_NAMESPACE, type DeviceChannelDeps } from "./device-channel.js";
 import type { DevicePresence } from "./device-presence.js";
 import { attachPageChannel, type PageChannelDeps } from "./page-channel.js";
+import { createPingWaiters, type PingWaiters } from "./ping-waiters.js";
+import { HELD_PINGS_PER_NODE } from "../rate-limits.js";
 
 export interface RealtimeOptions {
   /** The Socket.IO Redis adapter (sharded or classic); in-memory when absent (a single node). */
@@ -19,6 +21,8 @@ export interface RealtimeOptions {
 
 export interface Realtime {
   io: Server;
+  /** Held L4 requests (contract 2.11), woken by the same messages as the pages' sockets. */
+  pingWaiters: PingWaiters;
   /** Stop the node's timers (the caller closes `io`). */
   close(): void;
   /**
@@ -45,7 +49,21 @@ export function createRealtimeServer(deps: RealtimeDeps, http: HttpServer, optio
   const pages = attachPageChannel(io, deps, { adapter: options.adapter, clientIp, census });
   const devices = attachDeviceChannel(io, deps, { presence: options.presence, clientIp });
   countSockets(io.of(DEVICE_NAMESPACE), deps.metrics, "device");
-  return { io, close: () => devices.close(), resync: () => pages.resync() };
+  const pingWaiters = createPingWaiters(io, options.adapter, {
+    perNode: HELD_PINGS_PER_NODE,
+    perToken: deps.config.SOCKETS_PER_TOKEN,
+    perAddress: deps.config.SOCKETS_PER_ADDRESS,
+  });
+  return {
+    io,
+    pingWaiters,
+    close: () => devices.close(),
+    resync: async () => {
+      // Held pings read once too: what was published while the subscriber was away never woke them.
+      pingWaiters.wakeAll();
+      await pages.resync();
+    },
+  };
 }
 
 /**

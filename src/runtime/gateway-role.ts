@@ -13,6 +13,7 @@ import { ADMIN_BOARD_PATH, createAdminBoard } from "../admin/queue-board.js";
 import type { Infrastructure } from "./infrastructure.js";
 import type { HttpListener } from "./http-listener.js";
 import type { PageRooms } from "./page-rooms.js";
+import type { PingWaiters } from "../realtime/ping-waiters.js";
 
 /** The gateway role of a process: Socket.IO on the listener now, the REST API once the apps are bootstrapped. */
 export interface Gateway {
@@ -54,12 +55,14 @@ export function startGateway(deps: GatewayDeps): Gateway {
   return {
     io,
     serveApi(bootstrap, isAccepting) {
-      const app = createApiApp(deps.services, deps.infrastructure.queues, bootstrap, isAccepting);
+      const app = createApiApp(deps.services, deps.infrastructure.queues, bootstrap, isAccepting, realtime.pingWaiters);
       deps.listener.serve(app);
       return app;
     },
     async drain() {
       realtime.close();
+      // Held long polls answer now (as L4 would) instead of holding the close for up to their whole wait.
+      realtime.pingWaiters.drain();
       // This node's pages only (`local`: through the cluster adapter, a plain disconnectSockets closes every
       // node's). They hear "io server disconnect", on which the browser client reconnects at once, to another
       // node. Device apps just lose the transport below, on which any Socket.IO client reconnects by itself.
@@ -75,13 +78,19 @@ export function startGateway(deps: GatewayDeps): Gateway {
  * The REST API with the browser client everywhere, the demo pages in development only, and the queue dashboard
  * only with ADMIN_TOKEN (it shows every app's jobs, for the deployment's operator).
  */
-function createApiApp(services: Services, queues: Infrastructure["queues"], bootstrap: BootstrapResult, isAccepting: () => boolean): Express {
+function createApiApp(
+  services: Services,
+  queues: Infrastructure["queues"],
+  bootstrap: BootstrapResult,
+  isAccepting: () => boolean,
+  pingWaiters: PingWaiters,
+): Express {
   const { config } = services;
   const board = config.ADMIN_TOKEN ? createAdminBoard({ token: config.ADMIN_TOKEN, queues: [queues.push, queues.expiry], guesses: services.guesses }) : undefined;
   const extra = [clientRoutes(), ...(config.isDev ? [demoRoutes(services, bootstrap)] : []), ...(board ? [board.router] : [])];
   const operations = [...clientOperations, ...(config.isDev ? demoOperations : []), ...(board ? board.operations : [])];
   const pagePrefixes = ["/client", ...(config.isDev ? ["/demo"] : []), ...(board ? [ADMIN_BOARD_PATH] : [])];
-  return createHttpApp(services, { isAccepting, extra, operations, pagePrefixes });
+  return createHttpApp(services, { isAccepting, extra, operations, pagePrefixes, pingWaiters });
 }
 
 /**

@@ -3,7 +3,7 @@
  * share, and the one way it settles, which stops both.
  */
 import type { Socket } from "socket.io-client";
-import type { ErrorBody, LoginResponse } from "../shared/wire.js";
+import type { ErrorBody, PushApproval } from "../shared/wire.js";
 import type { Transport, WaitForPushApprovalOptions } from "./wait-options.js";
 import { EXPIRED } from "./wire-answers.js";
 
@@ -17,13 +17,17 @@ export interface ApprovalWait {
   readonly maxPollMs: number;
   /** Removes everything the wait started; given to the signal as its "abort" listener. */
   readonly onAbort: () => void;
-  readonly resolve: (login: LoginResponse) => void;
+  readonly resolve: (approval: PushApproval) => void;
   readonly reject: (reason: unknown) => void;
   settled: boolean;
   socket: Socket | undefined;
   connected: boolean;
   transport: Transport | undefined;
   pollTimer: Timer | undefined;
+  /** Aborts the L4 in flight (a long poll may be held for many seconds): the socket connected, or the wait ended. */
+  pollAbort: AbortController | undefined;
+  /** Seconds each L4 may be held (contract 2.11); 0 for plain polling. */
+  readonly longPollSeconds: number;
   socketRetry: Timer | undefined;
   /** The interval before the next poll; it grows while polling and starts over once the socket connects. */
   pollDelayMs: number;
@@ -36,7 +40,7 @@ export interface ApprovalWait {
 /** A wait not started yet; throws (a TypeError) when `options.url` is not a URL. */
 export function createApprovalWait(
   options: WaitForPushApprovalOptions,
-  resolve: (login: LoginResponse) => void,
+  resolve: (approval: PushApproval) => void,
   reject: (reason: unknown) => void,
 ): ApprovalWait {
   const base = new URL(options.url.endsWith("/") ? options.url : `${options.url}/`);
@@ -54,6 +58,8 @@ export function createApprovalWait(
     connected: false,
     transport: undefined,
     pollTimer: undefined,
+    pollAbort: undefined,
+    longPollSeconds: Math.min(30, Math.max(0, Math.floor(options.longPollSeconds ?? 25))),
     socketRetry: undefined,
     pollDelayMs: firstPollMs,
     refusals: 0,
@@ -68,14 +74,15 @@ export function finish(w: ApprovalWait, settle: () => void): void {
   w.settled = true;
   clearTimeout(w.pollTimer);
   clearTimeout(w.socketRetry);
+  w.pollAbort?.abort();
   w.options.signal?.removeEventListener("abort", w.onAbort);
   w.socket?.removeAllListeners();
   w.socket?.disconnect();
   settle();
 }
 
-/** Resolve the wait with the login. */
-export const succeed = (w: ApprovalWait, login: LoginResponse): void => finish(w, () => w.resolve(login));
+/** Resolve the wait with the login (or, for a step-up or an own challenge, the validation). */
+export const succeed = (w: ApprovalWait, approval: PushApproval): void => finish(w, () => w.resolve(approval));
 
 /** Reject the wait with the contract's error body. */
 export const fail = (w: ApprovalWait, body: ErrorBody): void => finish(w, () => w.reject(body));

@@ -90,7 +90,8 @@ function onStatus(w: ApprovalWait, status: PushStatus): void {
   } finally {
     // Settled even when the caller's onStatus throws: the server closes the socket right after a final state,
     // and an unsettled client would take that close for a draining node and reconnect and poll.
-    if (status.Status === "Approved" && status.Login) succeed(w, status.Login);
+    const approval = status.Login ?? status.Validation;
+    if (status.Status === "Approved" && approval) succeed(w, approval);
     else if (status.Status !== "Pending") fail(w, status.Error ?? EXPIRED);
   }
 }

@@ -27,6 +27,12 @@ export interface WaitForPushApprovalOptions {
   /** @default 5000 */
   maxPollIntervalMs?: number;
   /**
+   * While the socket cannot connect, each L4 is a long poll (contract 2.11): held by the gateway up to this many
+   * seconds (1–30) until the outcome changes, so the answer comes as soon as the phone's. 0 polls the plain way,
+   * every `pollIntervalMs` (for a gateway without long polling). @default 25
+   */
+  longPollSeconds?: number;
+  /**
    * The Socket.IO client's `io` function. By default it is loaded from the gateway; pass socket.io-client's
    * where there is no browser (React Native, a Node script, tests).
    */

@@ -30,6 +30,19 @@ export async function api(method: string, path: string, body?: unknown): Promise
   return callJson(path, method, body, { "X-LoginRadius-ApiKey": creds.key, "X-LoginRadius-ApiSecret": creds.secret });
 }
 
+/** A download with the credentials in use (a CSV export): its bytes and file name, or the error body. */
+export async function apiDownload(path: string): Promise<{ blob: Blob; filename: string } | { error: unknown }> {
+  if (!creds) return { error: null };
+  try {
+    const res = await fetch(path, { headers: { "X-LoginRadius-ApiKey": creds.key, "X-LoginRadius-ApiSecret": creds.secret }, cache: "no-store" });
+    if (!res.ok) return { error: await res.json().catch(() => null) };
+    const filename = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? "export.csv";
+    return { blob: await res.blob(), filename };
+  } catch {
+    return { error: null };
+  }
+}
+
 /** An answer's error in words; a body that is not the contract's error is "unexpected". */
 export const explain = (body: unknown): string => describeError(body, "Unexpected answer from the gateway.");
 
@@ -61,6 +74,26 @@ export function storedCredentials(): Credentials | null {
   const key = sessionStorage.getItem(STORE.key);
   const secret = sessionStorage.getItem(STORE.secret);
   return key && secret ? { key, secret } : null;
+}
+
+/** How often the live lists (the audit, the dead letters, the dashboard) refresh: one mechanism for all. */
+export const REFRESH_MS = 2000;
+
+/**
+ * A live list: `fetch` now and every REFRESH_MS while `alive()`, and `draw` only when what it fetched changed
+ * (so a reader's place in it is not lost for nothing). `force` redraws anyway.
+ */
+export function liveList<T>(fetch: () => Promise<T | null>, draw: (value: T) => void): { refresh(force?: boolean): Promise<void>; start(alive: () => boolean): void; reset(): void } {
+  let last = "";
+  const refresh = async (force = false) => {
+    const value = await fetch();
+    if (value === null) return;
+    const snapshot = JSON.stringify(value);
+    if (snapshot === last && !force) return;
+    last = snapshot;
+    draw(value);
+  };
+  return { refresh, start: (alive) => void pollWhile(alive, REFRESH_MS, () => refresh()), reset: () => (last = "") };
 }
 
 /** Run `refresh` now and then every `everyMs`, while `alive()`. */

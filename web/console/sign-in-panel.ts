@@ -5,6 +5,7 @@
 import { byId as $, say } from "../shared/page.js";
 import type { PushSettings } from "../shared/wire.js";
 import { SETTINGS_PATH } from "./paths.js";
+import { forgetPermissions, loadPermissions } from "./permissions.js";
 import { api, beginSession, explain, forgetCredentials, storedCredentials, useCredentials, type Panel } from "./session.js";
 
 /** Wire the sign-in form and the sign-out button to `panels`, and sign in again with what this tab kept. */
@@ -18,6 +19,7 @@ export function signInPanel(panels: Panel[]): void {
       say($("message"), explain(res.body), "error");
       return;
     }
+    await loadPermissions();
     $<HTMLInputElement>("apisecret").value = "";
     $("app-key").textContent = key.trim();
     const alive = beginSession();
@@ -29,6 +31,7 @@ export function signInPanel(panels: Panel[]): void {
 
   function signOut(): void {
     forgetCredentials(true);
+    forgetPermissions();
     for (const panel of panels) panel.close();
     $("console").hidden = true;
     $("signin-section").hidden = false;

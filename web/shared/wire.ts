@@ -43,6 +43,19 @@ export interface LoginResponse {
   Profile: Profile;
 }
 
+/**
+ * (ext) What L4 answers and `push:status` carries as `Validation` once a step-up (L12) or a backend's own challenge
+ * (contract 2.12) is approved: a single-use token the customer's backend checks. `Uid` only for 2.12.
+ */
+export interface ValidationResponse {
+  SecondFactorValidationToken: string;
+  ExpireIn: string;
+  Uid?: string;
+}
+
+/** What an approval gives the waiting page: a login (L2), or a validation (L12, 2.12). */
+export type PushApproval = LoginResponse | ValidationResponse;
+
 export type ChallengeStatus = "Pending" | "Approved" | "Denied" | "Expired" | "Cancelled";
 export type DeliveryState = "Queued" | "Sent" | "Retrying" | "Failed";
 
@@ -53,6 +66,8 @@ export interface PushStatus {
   ExpireIn: string;
   Number?: string;
   Login?: LoginResponse;
+  /** (ext) In place of `Login` when a step-up (L12) or a backend's own challenge (2.12) is Approved. */
+  Validation?: ValidationResponse;
   Error?: ErrorBody;
   /** (ext) When the phone's answer was recorded, for Approved and Denied. */
   AnsweredAt?: string;
@@ -134,6 +149,60 @@ export interface DeadLetterRow {
   FailedDate: string | null;
   ChallengeId: string | null;
   DeviceId: string | null;
+}
+
+/** (ext) A job still being retried, as `GET /v2/manage/push/dead-letters` lists it beside the dead letters. */
+export interface RetryingRow {
+  JobId: string;
+  Name: string;
+  State: "delayed" | "waiting";
+  LastFailure: string;
+  AttemptsMade: number;
+  Attempts: number;
+  NextAttemptDate: string | null;
+  ChallengeId: string | null;
+  DeviceId: string | null;
+}
+
+/** (ext) One line of `GET /v2/manage/push/audit/lines`: a challenge with its events, or one other event. */
+export interface AuditLine {
+  Id: string;
+  Date: string;
+  Kind: "challenge" | "event";
+  Title: string;
+  Uid: string | null;
+  User: string | null;
+  Challenge: string | null;
+  Outcome: string | null;
+  IsTest: boolean;
+  By: string | null;
+  Events: Array<{ Id: string; Date: string; Type: string; Text: string }>;
+}
+
+/** (ext) A user as `GET /v2/manage/push/users` finds them. */
+export interface UserSummary {
+  Uid: string;
+  Email: string | null;
+  UserName: string | null;
+}
+
+/** (ext) `GET /v2/manage/account/{uid}/push/overview`. */
+export interface UserOverview extends UserSummary {
+  PhoneId: string | null;
+  Devices: Array<{ Id: string; Name: string; Platform: string; Route: string; CreatedDate: string; LastUsedDate: string | null; IsActive: boolean; InactiveReason: string | null }>;
+  Lock: { IsLocked: boolean; NotMe: { Reason: string; SecondsLeft: number } | null; WrongPasswords: Array<{ Identifier: string; SecondsLeft: number }> };
+  Challenges: Array<{ Id: string; Date: string; Outcome: string; Browser: string; Location: string; IsTest: boolean }>;
+}
+
+/** (ext) `GET /v2/manage/push/stats`. */
+export interface StatsAnswer {
+  Range: "hour" | "day" | "week";
+  BucketSeconds: number;
+  Buckets: Array<{ Start: string; Approved: number; Denied: number; NotMe: number; Expired: number; Cancelled: number; Pushes: number }>;
+  Totals: { Approved: number; Denied: number; NotMe: number; Expired: number; Cancelled: number };
+  Delivery: Array<{ Provider: string; Sent: number; Failed: number; Retrying: number }>;
+  AnswerTime: { Count: number; P50Ms: number | null; P95Ms: number | null };
+  FraudReports: number;
 }
 
 /** The data of a push (contract 1.4), as the phone receives it. */

@@ -6,7 +6,8 @@ import { countingGuesses } from "../../guess-budget.js";
 import type { Services } from "../../services.js";
 import { together } from "../../together.js";
 import { clientIp } from "../client-address.js";
-import { requireApp, requireAppWithSecret, requireUser } from "../credentials.js";
+import { requireApp, requireUser } from "../credentials.js";
+import { requireAdmin } from "../../console/admin-access.js";
 import { parseBody, queryParam } from "../request-input.js";
 import { backupCodeBody } from "./schemas.js";
 
@@ -37,11 +38,11 @@ export function backupCodeRoutes(s: Services): Router {
   // L15, with and without /reset: the same for an admin.
   for (const [path, reset] of [[USER_BACKUP_CODES_PATH, false], [`${USER_BACKUP_CODES_PATH}/reset`, true]] as const) {
     r.get(path, async (req, res) => {
-      const app = await requireAppWithSecret(s, req);
+      const { app, actor } = await requireAdmin(s, req, "backupcodes.issue");
       const uid = queryParam(req, "uid");
       if (!uid) throw new ApiError(908, { fields: [{ FieldName: "uid", ErrorMessage: "is required" }] });
       if (!/^[0-9a-f]{32}$/i.test(uid) || !(await s.accounts.get(app.apiKey, uid.toLowerCase()))) throw new ApiError(938);
-      res.json(await issueBackupCodes(s, app.apiKey, uid.toLowerCase(), { reset, by: "by an admin" }));
+      res.json(await issueBackupCodes(s, app.apiKey, uid.toLowerCase(), { reset, by: "by an admin", admin: actor.name }));
     });
   }
 

@@ -1,10 +1,14 @@
 import { Router, type Request } from "express";
+import { requireAdmin } from "../../console/admin-access.js";
 import { ApiError, errorBody, httpStatusOf } from "../../errors.js";
 import { registerDevice } from "../../enrollment/register-device.js";
 import { ENROLL_PATH } from "../../enrollment/enrollment.js";
 import { startLogin } from "../../login/start-login.js";
+import { startStepUp } from "../../login/step-up.js";
 import { resendPush } from "../../login/resend.js";
-import { ping } from "../../login/ping.js";
+import { ping, type PingResult } from "../../login/ping.js";
+import { LONG_POLL_MAX_SECONDS, LONG_POLL_MIN_SECONDS, longPoll } from "../../login/long-poll.js";
+import type { PingWaiters } from "../../realtime/ping-waiters.js";
 import { answerPush, challengeRefOfHandle } from "../../answer/answer.js";
 import { chargingRefusals } from "../../answer/answer-budget.js";
 import { resetPushDevices } from "../../devices/reset.js";
@@ -17,8 +21,22 @@ import { clientIp } from "../client-address.js";
 import { otherFactorFields } from "../../login/other-factors.js";
 import { answerBody, deviceBody, firstFactorBody, newAccountBody } from "./schemas.js";
 
-/** The LoginRadius-compatible endpoints L1 to L9 (contract part 1). Paths match case-insensitively. */
-export function identityRoutes(s: Services): Router {
+export interface IdentityRouteOptions {
+  /** This node's held L4 requests (contract 2.11); without it `wait` is checked but L4 answers at once. */
+  pingWaiters?: PingWaiters | undefined;
+}
+
+/** L4's `wait` (contract 2.11): whole seconds 1–30, or absent; anything else (given twice included) is 908. */
+function waitSecondsOf(req: Parameters<typeof queryParam>[0]): number | undefined {
+  const raw = queryParam(req, "wait");
+  if (raw === undefined) return undefined;
+  const n = /^\d{1,2}$/.test(raw) ? Number(raw) : NaN;
+  if (n >= LONG_POLL_MIN_SECONDS && n <= LONG_POLL_MAX_SECONDS) return n;
+  throw new ApiError(908, { fields: [{ FieldName: "wait", ErrorMessage: `must be whole seconds from ${LONG_POLL_MIN_SECONDS} to ${LONG_POLL_MAX_SECONDS}` }] });
+}
+
+/** The LoginRadius-compatible endpoints L1 to L9 and L12 (contract part 1). Paths match case-insensitively. */
+export function identityRoutes(s: Services, options: IdentityRouteOptions = {}): Router {
   const r = Router({ caseSensitive: false });
   const client = (req: Request) => ({
     ip: clientIp(req),
@@ -54,11 +72,22 @@ export function identityRoutes(s: Services): Router {
     res.json(await startLogin(s, app, { kind, value: body.email ?? body.username ?? body.phone ?? "", password: body.password }, client(req)));
   });
 
-  // L4: the legacy poll, on both paths.
+  // L4: the legacy poll, on both paths; with `wait` (contract 2.11) a long poll.
   for (const path of ["/login/2fa/push/ping", "/identity/v2/auth/login/2fa/push/ping"]) {
     r.get(path, async (req, res) => {
       const app = await requireApp(s, req);
-      const result = await ping(s, app, twoFactorToken(req), clientIp(req));
+      const wait = waitSecondsOf(req);
+      const token = twoFactorToken(req);
+      const waiters = options.pingWaiters;
+      let result: PingResult;
+      if (wait !== undefined && waiters) {
+        // The client gone (its request aborted, its connection closed) ends the wait at once.
+        const gone = new AbortController();
+        res.once("close", () => gone.abort());
+        result = await longPoll(s, waiters, app, token, clientIp(req), wait, gone.signal);
+      } else {
+        result = await ping(s, app, token, clientIp(req));
+      }
       if ("login" in result) res.json(result.login);
       else res.status(httpStatusOf(result.error)).json(errorBody(result.error));
     });
@@ -96,10 +125,10 @@ export function identityRoutes(s: Services): Router {
 
   // L8: an admin removes a user's push devices.
   r.delete("/identity/v2/manage/account/2fa/authenticator/push/:uid", async (req, res) => {
-    const app = await requireAppWithSecret(s, req);
+    const { app, actor } = await requireAdmin(s, req, "devices.reset");
     const uid = String(req.params.uid);
     if (!/^[0-9a-f]{32}$/i.test(uid) || !(await s.accounts.get(app.apiKey, uid.toLowerCase()))) throw new ApiError(938);
-    res.json(await resetPushDevices(s, app.apiKey, uid.toLowerCase()));
+    res.json(await resetPushDevices(s, app.apiKey, uid.toLowerCase(), actor.name));
   });
 
   // L9: the user's MFA settings, with a fresh enrollment QR. Every call draws a QR and stores an enrollment token,
@@ -117,6 +146,12 @@ export function identityRoutes(s: Services): Router {
       PushQRCodeDetails: qr.PushQRCodeDetails,
       ...otherFactorFields(),
     });
+  });
+
+  // L12: step-up. A signed-in user is pushed again; approved, the page gets a validation token, not a session.
+  r.get("/identity/v2/auth/account/reauth/2fa", async (req, res) => {
+    const { app, user } = await requireUser(s, req);
+    res.json(await startStepUp(s, app, user, client(req)));
   });
 
   return r;

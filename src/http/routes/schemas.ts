@@ -46,3 +46,30 @@ export const deviceBody = z.object({
 export const backupCodeBody = z.object({
   backupcode: z.string().trim().min(1, "is required").max(64),
 });
+
+/** Text a phone shows: no control characters (a line break or an escape could make one string look like two). */
+const shown = (max: number) => z.string().max(max, `must be at most ${max} characters`).regex(/^[^\p{Cc}]*$/u, "must not hold control characters");
+
+/**
+ * The most a 2.12 context may weigh as JSON text (UTF-8): with the message (120 characters, at most 360 bytes) and
+ * the rest of the push data it keeps a push well inside the providers' 4 KB (FCM data, APNs payload, Web Push
+ * record), whatever the script of its text.
+ */
+export const OWN_CONTEXT_MAX_BYTES = 1024;
+
+/** Contract 2.12: a backend's own push challenge. One of Uid or Email; Message ≤ 120; Context ≤ 10 keys of ≤ 60-char strings. */
+export const ownChallengeBody = z
+  .object({
+    Uid: z.string().regex(/^[0-9a-fA-F]{32}$/, "must be a Uid").optional(),
+    Email: z.email().max(254).optional(),
+    Message: shown(120).optional(),
+    Context: z
+      .record(shown(40).min(1, "keys must not be empty"), shown(60))
+      .refine((o) => Object.keys(o).length <= 10, "must have at most 10 keys")
+      .refine((o) => Buffer.byteLength(JSON.stringify(o), "utf8") <= OWN_CONTEXT_MAX_BYTES, `must be at most ${OWN_CONTEXT_MAX_BYTES} bytes as JSON`)
+      .optional(),
+  })
+  .refine((b) => (b.Uid === undefined) !== (b.Email === undefined), { message: "give exactly one of Uid or Email", path: ["Uid"] });
+
+/** Contract 2.12's validate. */
+export const validationBody = z.object({ SecondFactorValidationToken: z.string().min(1, "is required").max(64) });
