@@ -346,6 +346,18 @@ describe("backup codes (L13–L16)", () => {
     expect(res.status, res.text).toBe(200);
   });
 
+  it("a backup code does not turn a step-up (L12) into a session, and is not spent on one", async () => {
+    const u = await signedIn();
+    const up = await call<{ SecondFactorAuthenticationToken?: string }>(g.url, "GET", "/identity/v2/auth/account/reauth/2fa", { query: { apikey: g.apiKey }, headers: { Authorization: `Bearer ${u.accessToken}` } });
+    expect(up.status, up.text).toBe(200);
+    const token = up.body.SecondFactorAuthenticationToken!;
+    expect(token).toBeTruthy();
+    const res = await useCode(token, u.codes[0]);
+    expect(res.body).toMatchObject({ ErrorCode: 1103 });
+    expect(res.body).not.toHaveProperty("access_token");
+    expect(await g.services.backupCodes.left(g.apiKey, (await g.services.accounts.findUid(g.apiKey, "email", u.user))!)).toBe(10);
+  });
+
   it("no code is in a log line, the audit trail or Redis in clear (with or without its dash)", async () => {
     const u = await signedIn();
     const { token } = await pushedLogin(g, receiver, u.user);
