@@ -68,6 +68,11 @@ export function createKeys(prefix: string) {
     enrollmentQr: (referenceHash: string) => `${prefix}:enrqr:${referenceHash}`,
     /** Set: keyed hashes of the user's unused backup codes (L13–L16); a code is used up with SREM. */
     backupCodes: (appId: string, uid: string) => `${user(appId, uid)}:backup`,
+    /**
+     * String: wrong backup codes tested for the user (L16) within LOGIN_LOCK_SECONDS, counted in the same script that
+     * tests a code, so parallel guesses cannot race past the lockout; an admin's unlock clears it.
+     */
+    backupCodeFailures: (appId: string, uid: string) => `${user(appId, uid)}:backupfail`,
     /** String: the app and secret version a management bearer token (by its hash) belongs to; expires with it. */
     managementToken: (tokenHash: string) => `${prefix}:mgt:${tokenHash}`,
     /** String: development-only generated master key. */

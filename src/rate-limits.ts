@@ -53,8 +53,8 @@ export interface RateLimit {
   (key: string): Promise<void>;
   /** Refuse 429 if the key's points are spent, counting nothing: the guard of a budget that failures spend. */
   check(key: string): Promise<void>;
-  /** Count a point without refusing: a failure spending the budget that `check` guards. */
-  charge(key: string): Promise<void>;
+  /** Count a point (or `points`) without refusing: a failure spending the budget that `check` guards, or a costly call. */
+  charge(key: string, points?: number): Promise<void>;
 }
 export type RateLimits = Record<RateLimitName, RateLimit>;
 
@@ -89,8 +89,8 @@ export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLi
         const res = await limiter.get(keyOf(key));
         if (res && res.consumedPoints >= options[name]) throw tooManyRequests(res.msBeforeNext);
       },
-      async charge(key: string) {
-        await limiter.penalty(keyOf(key));
+      async charge(key: string, points = 1) {
+        await limiter.penalty(keyOf(key), points);
       },
     });
   };

@@ -14,8 +14,9 @@ import { identifierRef, identifiersOf, normalizeIdentifier, type IdentifierKind 
  *   only revealed once the password was right;
  * - a wrong backup code (L16) counts as a wrong password for every identifier of the account, so guessing codes
  *   locks the account after as many tries as guessing passwords does; a locked account (either lock, any of
- *   its identifiers) cannot use a backup code either;
- * - an admin lifting a user's lock clears both, for every identifier of the account.
+ *   its identifiers) cannot use a backup code either. The script that tests a code also counts wrong ones per user
+ *   (keys.backupCodeFailures), so requests racing in parallel cannot test more codes than the lockout allows;
+ * - an admin lifting a user's lock clears both, for every identifier of the account, and that count.
  * Every read and write of `keys.lock`, `keys.loginLock` and `keys.loginFailures` is in this file.
  */
 
@@ -137,7 +138,7 @@ export async function refuseIfNotMeLocked(deps: Pick<Services, "redis" | "keys" 
 export async function liftLocks(deps: Pick<Services, "redis" | "keys" | "audit">, appId: string, uid: string, profile: Profile, detail: string, by?: string): Promise<boolean> {
   // One DEL per identifier: each identifier's keys share a hash tag, different identifiers may not (Redis Cluster).
   const removed = await Promise.all([
-    deps.redis.del(deps.keys.lock(appId, uid)),
+    deps.redis.del(deps.keys.lock(appId, uid), deps.keys.backupCodeFailures(appId, uid)),
     ...identifiersOf(profile).map(([kind, value]) => {
       const ref = identifierRef(appId, kind, normalizeIdentifier(kind, value));
       return deps.redis.del(deps.keys.loginLock(appId, ref), deps.keys.loginFailures(appId, ref));

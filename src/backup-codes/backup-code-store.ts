@@ -26,15 +26,18 @@ function newCode(): string {
 export const normalizeBackupCode = (typed: string): string => typed.toLowerCase().replace(/[\s-]/g, "");
 
 /** What using a code found (see USE_BACKUP_CODE). */
-export type BackupCodeUse = "OK" | "Wrong" | "Late" | "Missing" | "Approved" | "Denied" | "Expired" | "Cancelled";
+export type BackupCodeUse = "OK" | "Wrong" | "Locked" | "Late" | "Missing" | "Approved" | "Denied" | "Expired" | "Cancelled";
 
 export interface BackupCodeStore {
   /** A new set of codes for the user, replacing every earlier one (used or not). Returned once; stored hashed. */
   issue(appId: string, uid: string): Promise<string[]>;
   /** How many unused codes the user has. */
   left(appId: string, uid: string): Promise<number>;
-  /** L16: use up `typed` and end the user's waiting login `challenge`, atomically (see USE_BACKUP_CODE). */
-  useOn(challenge: ChallengeRef, typed: string, now: number): Promise<BackupCodeUse>;
+  /**
+   * L16: use up `typed` and end the user's waiting login `challenge`, atomically (see USE_BACKUP_CODE); at most
+   * `wrong.max` wrong codes are tested per `wrong.windowSeconds`, however many requests race.
+   */
+  useOn(challenge: ChallengeRef, typed: string, now: number, wrong: { max: number; windowSeconds: number }): Promise<BackupCodeUse>;
 }
 
 const useScript = defineScript(USE_BACKUP_CODE);
@@ -54,11 +57,9 @@ export function createBackupCodeStore(redis: RedisClient, keys: Keys, sealer: Pi
       return codes;
     },
     left: (appId, uid) => redis.scard(keys.backupCodes(appId, uid)),
-    async useOn(c, typed, now) {
-      return (await useScript(redis, [keys.challenge(c.appId, c.uid, c.challengeId), keys.pending(c.appId, c.uid), keys.backupCodes(c.appId, c.uid)], [
-        hashOf(c.appId, c.uid, typed),
-        now,
-      ])) as BackupCodeUse;
+    async useOn(c, typed, now, wrong) {
+      const userKeys = [keys.challenge(c.appId, c.uid, c.challengeId), keys.pending(c.appId, c.uid), keys.backupCodes(c.appId, c.uid), keys.backupCodeFailures(c.appId, c.uid)];
+      return (await useScript(redis, userKeys, [hashOf(c.appId, c.uid, typed), now, wrong.max, wrong.windowSeconds])) as BackupCodeUse;
     },
   };
 }

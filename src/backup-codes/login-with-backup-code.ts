@@ -32,7 +32,11 @@ export async function loginWithBackupCode(deps: BackupCodeLoginDeps, app: AppRec
   await refuseIfAccountLocked(deps, c.appId, c.uid, account.profile);
 
   const now = deps.now();
-  const used = await deps.backupCodes.useOn(refOf(c), typed, now);
+  const used = await deps.backupCodes.useOn(refOf(c), typed, now, { max: deps.config.LOGIN_MAX_FAILURES, windowSeconds: deps.config.LOGIN_LOCK_SECONDS });
+  if (used === "Locked") {
+    await deps.audit.record(c.appId, { type: "login.refused", uid: c.uid, detail: "backup code refused, locked: wrong backup codes" });
+    throw new ApiError(1198);
+  }
   if (used === "Wrong") {
     await countWrongBackupCode(deps, c.appId, c.uid, account.profile);
     throw new ApiError(1066);

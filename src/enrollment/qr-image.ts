@@ -4,6 +4,16 @@ import QRCode from "qrcode";
 export const QR_MIN_SIZE = 100;
 export const QR_MAX_SIZE = 1000;
 
+/**
+ * A PNG's cost grows with its pixels: drawing a 1000-pixel one takes about 150 ms of CPU, a 300-pixel one under
+ * 10 ms. L11 charges the per-address budget one call per this many pixels (a 300×300 image or smaller: one call;
+ * 1000×1000: twelve), so a stranger cannot keep a core busy with large images.
+ */
+export const QR_PIXELS_PER_CALL = 300 * 300;
+
+/** How many calls of the per-address budget an L11 image of `size` pixels costs (at least one). */
+export const qrCallCost = (size: number): number => Math.max(1, Math.ceil((size * size) / QR_PIXELS_PER_CALL));
+
 export const clampQrSize = (size: number): number => Math.min(QR_MAX_SIZE, Math.max(QR_MIN_SIZE, Math.round(size)));
 
 /**

@@ -77,6 +77,9 @@ export function checkSignature(req: Request, secret: string, o: { now: number; p
   if (at - o.now > SIGNATURE_MAX_AHEAD_MS) throw refused("X-Request-Expires lies more than 65 minutes ahead");
   const given = Buffer.from(digest.trim().replace(/^sha-256=/i, "SHA-256="), "utf8");
   const body = rawBodies.get(req)?.toString("utf8");
+  // The method is not signed, and neither is an empty body: a signed PUT or PATCH without a body would take the
+  // signature of a GET of the same URL (L10's read replayed as a write). LoginRadius's PUTs always carry one.
+  if (!body && (req.method === "PUT" || req.method === "PATCH")) throw refused(`a signed ${req.method} needs its JSON body, signed with it`);
   const matches = candidateUrls(req, o.publicUrl).some((url) => {
     let expected: Buffer;
     try {

@@ -5,6 +5,7 @@ import { loginWithBackupCode } from "../../backup-codes/login-with-backup-code.j
 import { countingGuesses } from "../../guess-budget.js";
 import type { Services } from "../../services.js";
 import { together } from "../../together.js";
+import { clientIp } from "../client-address.js";
 import { requireApp, requireUser } from "../credentials.js";
 import { requireAdmin } from "../../console/admin-access.js";
 import { parseBody, queryParam } from "../request-input.js";
@@ -28,7 +29,7 @@ export function backupCodeRoutes(s: Services): Router {
   // caller's per-address budget as L9 does.
   for (const [path, reset] of [[OWN_BACKUP_CODES_PATH, false], [`${OWN_BACKUP_CODES_PATH}/reset`, true]] as const) {
     r.get(path, async (req, res) => {
-      await s.limits.strangerPerIp(req.ip ?? "");
+      await s.limits.strangerPerIp(clientIp(req));
       const { app, user } = await requireUser(s, req);
       res.json(await issueBackupCodes(s, app.apiKey, user.uid, { reset, by: "by the user" }));
     });
@@ -46,9 +47,11 @@ export function backupCodeRoutes(s: Services): Router {
   }
 
   // L16: anyone holding a 2FA token can call it, so it is limited per address; an unknown token and a wrong code
-  // spend the address's failed-guesses budget, and a wrong code also counts toward the account's lockout.
+  // spend the address's failed-guesses budget, and a wrong code also counts toward the account's lockout. The
+  // address is the end user's where a backend names it believably (X-Origin-IP), so one user guessing through the
+  // customer's backend does not lock every user behind it out.
   r.put(BACKUP_CODE_LOGIN_PATH, async (req, res) => {
-    const ip = req.ip ?? "";
+    const ip = clientIp(req);
     const [, , app] = await together([s.limits.strangerPerIp(ip), s.guesses.refuseIfGuessing(ip), requireApp(s, req)]);
     const token = queryParam(req, "secondfactorauthenticationtoken");
     if (!token) throw new ApiError(1103, { description: "The secondfactorauthenticationtoken query parameter is missing." });

@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { ApiError } from "../../errors.js";
 import { QR_CODE_PATH } from "../../enrollment/enrollment.js";
-import { clampQrSize, qrPng } from "../../enrollment/qr-image.js";
+import { clampQrSize, qrCallCost, qrPng } from "../../enrollment/qr-image.js";
 import { countingGuesses } from "../../guess-budget.js";
 import type { Services } from "../../services.js";
 import { together } from "../../together.js";
@@ -17,9 +17,9 @@ function sizeParam(raw: string | undefined, fallback: number): number {
 
 /**
  * L11: the enrollment QR as a PNG, for `<img src>` on the customer's pages (contract 1.3), while its enrollment is
- * open; otherwise the error body (1104 expired or used, 1103 unknown). Strangers can call it: limited per address,
- * and an unknown reference spends the address's failed-guesses budget. Never cached (the image carries an
- * enrollment URL), and embeddable from any origin (Cross-Origin-Resource-Policy).
+ * open; otherwise the error body (1104 expired or used, 1103 unknown). Strangers can call it: limited per address
+ * (a large image counting as several calls), and an unknown reference spends the address's failed-guesses budget.
+ * Never cached (the image carries an enrollment URL), and embeddable from any origin (Cross-Origin-Resource-Policy).
  */
 export function qrCodeRoutes(s: Services): Router {
   const r = Router({ caseSensitive: false });
@@ -39,6 +39,12 @@ export function qrCodeRoutes(s: Services): Router {
       if ("error" in t) throw new ApiError(t.error);
       return t;
     }));
+    // A large image costs its pixels' worth of the address's budget (the call itself counted one already).
+    const extra = qrCallCost(size) - 1;
+    if (extra > 0) {
+      await s.limits.strangerPerIp.charge(ip, extra);
+      await s.limits.strangerPerIp.check(ip);
+    }
     const png = await qrPng(target.url, size);
     res.setHeader("Cache-Control", "no-store");
     res.type("image/png").send(png);
