@@ -1,5 +1,5 @@
 /**
- * The contract's shapes as the pages read them (/work/shared/contract/API.md): the browser program keeps its own
+ * The contract's shapes as the pages read them (docs/API.md): the browser program keeps its own
  * copy rather than importing the server's modules, which would pull the whole server (and Node's types) into it.
  * test/web-wire.typecheck.ts checks, at `npm run typecheck`, that what the server sends still reads as these.
  */
