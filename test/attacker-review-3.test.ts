@@ -6,7 +6,7 @@ import { deletePrefix, dumpEntries, startTestGateway, type TestGateway } from ".
 import { call, type ApiResponse } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
 import { enrolledUser, pushedLogin, pushOfLogin } from "./support/pushes.js";
-import { createAccount, ping, secretHeaders, useWebhook } from "./support/scenario.js";
+import { createAccount, login, ping, secretHeaders, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 import {
   ADMIN_PASSWORD,
@@ -293,6 +293,24 @@ describe("console admins", () => {
     const unknown = await postSignIn(g, "nobody-at-all@example.com", "a wrong password, long enough");
     expect(known.status).toBe(unknown.status);
     expect(known.body).toEqual(unknown.body);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+describe("someone holding a list of passwords for one admin or user", () => {
+  it("a parallel burst of password guesses tests no more than LOGIN_MAX_FAILURES: the rest answer 1198 untested, the right one among them included", async () => {
+    const g = await gateway({ env: { LOGIN_MAX_FAILURES: "3" } });
+    const user = email();
+    await createAccount(g, user);
+    const guesses = [...Array.from({ length: 9 }, (_, i) => `wrong password number ${i}`), "correct horse battery"];
+    const answers = await Promise.all(guesses.map((p) => login(g, user, p)));
+    const tested = answers.filter((a) => a.status === 200 || a.body.ErrorCode === 966);
+    expect(tested.length, answers.map((a) => a.body.ErrorCode ?? a.status).join(",")).toBeLessThanOrEqual(3);
+    for (const a of answers) if (!tested.includes(a)) expect(a.body).toMatchObject({ ErrorCode: 1198 });
+    // The same through the console's sign-in, on an admin.
+    await makeAdmin(g, "burst-admin@example.com", "viewer", g.apiKey);
+    const signIns = await Promise.all(guesses.map((p) => postSignIn(g, "burst-admin@example.com", p)));
+    expect(signIns.filter((a) => a.status === 200 || (a.body as { ErrorCode?: number }).ErrorCode === 966).length).toBeLessThanOrEqual(3);
   });
 });
 

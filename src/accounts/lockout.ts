@@ -1,6 +1,7 @@
 import { ApiError } from "../errors.js";
 import { burnPasswordCheck, verifyPassword } from "../crypto/passwords.js";
 import type { Services } from "../services.js";
+import { defineScript } from "../redis.js";
 import type { Profile } from "./account-store.js";
 import { identifierRef, identifiersOf, normalizeIdentifier, type IdentifierKind } from "./identifiers.js";
 
@@ -16,8 +17,10 @@ import { identifierRef, identifiersOf, normalizeIdentifier, type IdentifierKind 
  *   locks the account after as many tries as guessing passwords does; a locked account (either lock, any of
  *   its identifiers) cannot use a backup code either. The script that tests a code also counts wrong ones per user
  *   (keys.backupCodeFailures), so requests racing in parallel cannot test more codes than the lockout allows;
+ * - likewise for passwords: a check takes a place first (keys.loginInFlight, with the failures counted), so a
+ *   parallel burst tests at most LOGIN_MAX_FAILURES of them and the rest answer 1198 untested;
  * - an admin lifting a user's lock clears both, for every identifier of the account, and that count.
- * Every read and write of `keys.lock`, `keys.loginLock` and `keys.loginFailures` is in this file.
+ * Every read and write of `keys.lock`, `keys.loginLock`, `keys.loginFailures` and `keys.loginInFlight` is in this file.
  */
 
 /** The identifier a login was attempted with, already normalized. */
@@ -41,21 +44,57 @@ export async function checkPassword<A extends { uid: string; passwordHash: strin
   password: string,
 ): Promise<A> {
   const ref = identifierRef(appId, id.kind, id.value);
-  const locked = (await deps.redis.exists(deps.keys.loginLock(appId, ref))) > 0;
-  // The hash work is spent before anything is decided, so a locked or unknown identifier answers as slowly.
-  const right = account ? await verifyPassword(password, account.passwordHash) : await burnPasswordCheck(password).then(() => false);
-  deps.metrics.passwordChecks.inc();
-  const who = account ? { uid: account.uid } : {};
-  if (locked) {
-    await deps.audit.record(appId, { type: "login.refused", ...who, detail: "locked: wrong passwords" });
-    throw new ApiError(1198);
+  // A place among the checks the lockout still allows (none while locked): taken atomically, so requests racing in
+  // parallel cannot all read "not locked yet" and test more passwords than LOGIN_MAX_FAILURES.
+  const placed = await takeCheckPlace(deps, appId, ref);
+  try {
+    // The hash work is spent before anything is decided, so a locked or unknown identifier answers as slowly.
+    const right = account ? await verifyPassword(password, account.passwordHash) : await burnPasswordCheck(password).then(() => false);
+    deps.metrics.passwordChecks.inc();
+    const who = account ? { uid: account.uid } : {};
+    if (!placed) {
+      await deps.audit.record(appId, { type: "login.refused", ...who, detail: "locked: wrong passwords" });
+      throw new ApiError(1198);
+    }
+    if (!right || !account) {
+      await countFailure(deps, appId, ref, account?.uid, "wrong passwords");
+      throw new ApiError(966);
+    }
+    await deps.redis.del(deps.keys.loginFailures(appId, ref));
+    return account;
+  } finally {
+    // Given back only once a wrong password is counted, so the two counts together never dip below the truth.
+    if (placed) await giveCheckPlaceBackScript(deps.redis, [deps.keys.loginInFlight(appId, ref)], []);
   }
-  if (!right || !account) {
-    await countFailure(deps, appId, ref, account?.uid, "wrong passwords");
-    throw new ApiError(966);
-  }
-  await deps.redis.del(deps.keys.loginFailures(appId, ref));
-  return account;
+}
+
+/**
+ * Take one of the password checks the identifier's lockout still allows: refused (false) while it is locked, or
+ * when the wrong passwords counted plus the checks running now already reach LOGIN_MAX_FAILURES. The running count
+ * expires on its own should a node die mid-check.
+ */
+const takeCheckPlaceScript = defineScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local failures = tonumber(redis.call('GET', KEYS[2]) or '0')
+local running = tonumber(redis.call('GET', KEYS[3]) or '0')
+if failures + running >= tonumber(ARGV[1]) then return 0 end
+redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+return 1
+`);
+
+/** Give a place back; the count goes when nothing runs (nor is left below zero, should it have expired mid-check). */
+const giveCheckPlaceBackScript = defineScript(`
+if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end
+return 1
+`);
+
+/** How long a running check is counted at most (a node that died mid-check gives its place back by then). */
+const CHECK_PLACE_SECONDS = 60;
+
+async function takeCheckPlace(deps: PasswordCheckDeps, appId: string, ref: string): Promise<boolean> {
+  const keys = [deps.keys.loginLock(appId, ref), deps.keys.loginFailures(appId, ref), deps.keys.loginInFlight(appId, ref)];
+  return (await takeCheckPlaceScript(deps.redis, keys, [deps.config.LOGIN_MAX_FAILURES, CHECK_PLACE_SECONDS])) === 1;
 }
 
 /** One more failure (a wrong password or backup code) for the identifier; the one that reaches the limit locks it (known or not). */
