@@ -38,11 +38,6 @@ export function createKeys(prefix: string) {
     loginFailures: (appId: string, identifierRef: string) => `${prefix}:{l:${appId}:${identifierRef}}:pwfail`,
     /** String: set while an identifier is locked out after too many wrong passwords (error 1198). */
     loginLock: (appId: string, identifierRef: string) => `${prefix}:{l:${appId}:${identifierRef}}:pwlock`,
-    /**
-     * String: password checks of one identifier running now, counted with `loginFailures` so a parallel burst cannot
-     * test more passwords than the lockout allows (lockout.ts). Shares a hash tag with `loginLock`.
-     */
-    loginInFlight: (appId: string, identifierRef: string) => `${prefix}:{l:${appId}:${identifierRef}}:pwinflight`,
     /** List: the user's latest challenges (JSON: id, time, browser, location, test), newest first, bounded (console). */
     userChallenges: (appId: string, uid: string) => `${user(appId, uid)}:recent`,
     /** Hash: challenge id → its outcome, for the challenges of `userChallenges` (trimmed with it). */

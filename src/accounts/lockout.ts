@@ -17,10 +17,10 @@ import { identifierRef, identifiersOf, normalizeIdentifier, type IdentifierKind 
  *   locks the account after as many tries as guessing passwords does; a locked account (either lock, any of
  *   its identifiers) cannot use a backup code either. The script that tests a code also counts wrong ones per user
  *   (keys.backupCodeFailures), so requests racing in parallel cannot test more codes than the lockout allows;
- * - likewise for passwords: a check takes a place first (keys.loginInFlight, with the failures counted), so a
- *   parallel burst tests at most LOGIN_MAX_FAILURES of them and the rest answer 1198 untested;
+ * - likewise for passwords: the answer is settled after the hash in one script with the lock and the count, so a
+ *   parallel burst of guesses learns at most LOGIN_MAX_FAILURES wrong answers before the rest answer 1198;
  * - an admin lifting a user's lock clears both, for every identifier of the account, and that count.
- * Every read and write of `keys.lock`, `keys.loginLock`, `keys.loginFailures` and `keys.loginInFlight` is in this file.
+ * Every read and write of `keys.lock`, `keys.loginLock` and `keys.loginFailures` is in this file.
  */
 
 /** The identifier a login was attempted with, already normalized. */
@@ -44,58 +44,47 @@ export async function checkPassword<A extends { uid: string; passwordHash: strin
   password: string,
 ): Promise<A> {
   const ref = identifierRef(appId, id.kind, id.value);
-  // A place among the checks the lockout still allows (none while locked): taken atomically, so requests racing in
-  // parallel cannot all read "not locked yet" and test more passwords than LOGIN_MAX_FAILURES.
-  const placed = await takeCheckPlace(deps, appId, ref);
-  try {
-    // The hash work is spent before anything is decided, so a locked or unknown identifier answers as slowly.
-    const right = account ? await verifyPassword(password, account.passwordHash) : await burnPasswordCheck(password).then(() => false);
-    deps.metrics.passwordChecks.inc();
-    const who = account ? { uid: account.uid } : {};
-    if (!placed) {
-      await deps.audit.record(appId, { type: "login.refused", ...who, detail: "locked: wrong passwords" });
-      throw new ApiError(1198);
-    }
-    if (!right || !account) {
-      await countFailure(deps, appId, ref, account?.uid, "wrong passwords");
-      throw new ApiError(966);
-    }
-    await deps.redis.del(deps.keys.loginFailures(appId, ref));
-    return account;
-  } finally {
-    // Given back only once a wrong password is counted, so the two counts together never dip below the truth.
-    if (placed) await giveCheckPlaceBackScript(deps.redis, [deps.keys.loginInFlight(appId, ref)], []);
+  // The hash work is spent before anything is decided, so a locked or unknown identifier answers as slowly.
+  const right = account ? await verifyPassword(password, account.passwordHash) : await burnPasswordCheck(password).then(() => false);
+  deps.metrics.passwordChecks.inc();
+  const who = account ? { uid: account.uid } : {};
+  // The answer is decided after the hash, in one script with the lock and the count: requests racing in parallel
+  // cannot all have read "not locked" first, so a burst learns no more answers than LOGIN_MAX_FAILURES allows.
+  const seconds = deps.config.LOGIN_LOCK_SECONDS;
+  const keys = [deps.keys.loginLock(appId, ref), deps.keys.loginFailures(appId, ref)];
+  const outcome = await settlePasswordScript(deps.redis, keys, [deps.config.LOGIN_MAX_FAILURES, seconds, right && account ? 1 : 0]);
+  if (outcome === LOCKED) {
+    await deps.audit.record(appId, { type: "login.refused", ...who, detail: "locked: wrong passwords" });
+    throw new ApiError(1198);
   }
+  if (outcome === LOCKED_NOW) await lockedNow(deps, appId, account?.uid, "wrong passwords");
+  if (outcome !== RIGHT || !account) throw new ApiError(966);
+  return account;
 }
+
+/** The settle script's answers that need telling apart (1 is a wrong password, counted). */
+const LOCKED = -1;
+const RIGHT = 0;
+const LOCKED_NOW = 2;
 
 /**
- * Take one of the password checks the identifier's lockout still allows: refused (false) while it is locked, or
- * when the wrong passwords counted plus the checks running now already reach LOGIN_MAX_FAILURES. The running count
- * expires on its own should a node die mid-check.
+ * A checked password's outcome, atomically with the identifier's lock and count (KEYS: lock, failures; ARGV: max,
+ * lock seconds, right 1|0): -1 locked (nothing counted), 0 right (the count cleared), 1 wrong (counted), 2 wrong
+ * and now locked.
  */
-const takeCheckPlaceScript = defineScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local failures = tonumber(redis.call('GET', KEYS[2]) or '0')
-local running = tonumber(redis.call('GET', KEYS[3]) or '0')
-if failures + running >= tonumber(ARGV[1]) then return 0 end
-redis.call('INCR', KEYS[3])
-redis.call('EXPIRE', KEYS[3], ARGV[2])
-return 1
+const settlePasswordScript = defineScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[2])
+  return 0
+end
+local n = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2], 'NX')
+if n < tonumber(ARGV[1]) then return 1 end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
+redis.call('DEL', KEYS[2])
+return 2
 `);
-
-/** Give a place back; the count goes when nothing runs (nor is left below zero, should it have expired mid-check). */
-const giveCheckPlaceBackScript = defineScript(`
-if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end
-return 1
-`);
-
-/** How long a running check is counted at most (a node that died mid-check gives its place back by then). */
-const CHECK_PLACE_SECONDS = 60;
-
-async function takeCheckPlace(deps: PasswordCheckDeps, appId: string, ref: string): Promise<boolean> {
-  const keys = [deps.keys.loginLock(appId, ref), deps.keys.loginFailures(appId, ref), deps.keys.loginInFlight(appId, ref)];
-  return (await takeCheckPlaceScript(deps.redis, keys, [deps.config.LOGIN_MAX_FAILURES, CHECK_PLACE_SECONDS])) === 1;
-}
 
 /** One more failure (a wrong password or backup code) for the identifier; the one that reaches the limit locks it (known or not). */
 async function countFailure(deps: PasswordCheckDeps, appId: string, ref: string, uid: string | undefined, why: "wrong passwords" | "wrong backup codes"): Promise<void> {
@@ -104,6 +93,11 @@ async function countFailure(deps: PasswordCheckDeps, appId: string, ref: string,
   const [[, failures]] = (await deps.redis.multi().incr(failuresKey).expire(failuresKey, seconds, "NX").exec()) as [[Error | null, number]];
   if (failures < deps.config.LOGIN_MAX_FAILURES) return;
   await deps.redis.multi().set(deps.keys.loginLock(appId, ref), "1", "EX", seconds).del(failuresKey).exec();
+  await lockedNow(deps, appId, uid, why);
+}
+
+/** The failure that reached the limit locked the identifier: logged and audited. */
+async function lockedNow(deps: PasswordCheckDeps, appId: string, uid: string | undefined, why: "wrong passwords" | "wrong backup codes"): Promise<void> {
   // The identifier itself is never logged: an unknown one is whatever a stranger typed.
   deps.logger.warn({ app: appId, ...(uid && { uid }) }, uid ? `too many ${why}: account locked` : `too many ${why}: unknown identifier locked`);
   await deps.audit.record(appId, { type: "user.locked", ...(uid && { uid }), detail: uid ? why : `${why}, no such account` });
