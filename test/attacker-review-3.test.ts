@@ -426,6 +426,21 @@ describe("held long polls", () => {
     expect(errorCode(await longPing(g, tokens[2]!, 1, { "X-Origin-IP": "2001:db8:5:1::9" }))).toBe(1295);
   }, 60_000);
 
+  it("aborted held requests give their place back every time: ten held-and-aborted in a row leave the one-place address free", async () => {
+    const g = await gateway({ env: { SOCKETS_PER_ADDRESS: "1" } });
+    const { user } = await enrolledUser(g, receiver, email());
+    const { token } = await pushedLogin(g, receiver, user);
+    const ended = () => g.logs.filter((l) => l.includes('"msg":"long poll ended"')).length;
+    for (let i = 1; i <= 10; i++) {
+      const gone = new AbortController();
+      longPing(g, token, 30, {}, gone.signal).catch(() => undefined);
+      await g.waitForLog(() => held(g) >= i, 15_000);
+      gone.abort();
+      await g.waitForLog(() => ended() >= i, 15_000);
+    }
+    expect(errorCode(await longPing(g, token, 1))).toBe(1295);
+  }, 60_000);
+
   it("a held request answers its own token's result: two logins held side by side, only the approved one gets a session", async () => {
     const g = await gateway();
     const a = await enrolledUser(g, receiver, email());
