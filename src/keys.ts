@@ -75,6 +75,11 @@ export function createKeys(prefix: string) {
     backupCodeFailures: (appId: string, uid: string) => `${user(appId, uid)}:backupfail`,
     /** String: the app and secret version a management bearer token (by its hash) belongs to; expires with it. */
     managementToken: (tokenHash: string) => `${prefix}:mgt:${tokenHash}`,
+    /**
+     * String: set while a signed request (by its digest's hash) that mints a credential (L15, POST /v2/manage/token)
+     * has been used once; expires with the signature, so a captured one cannot be replayed.
+     */
+    usedSignature: (appId: string, digestHash: string) => `${prefix}:sigused:${appId}:${digestHash}`,
     /** String: development-only generated master key. */
     devMasterKey: () => `${prefix}:dev:master-key`,
     /** String: development-only demo app credentials (secret sealed). */

@@ -78,7 +78,7 @@ describe("the internal admin app", () => {
   it("cannot be used as a tenant: not with a secret, not by an admin given every app", async () => {
     const key = await adminAppKey(gw);
     const settings = "/v2/manage/2fa/push-notification-settings";
-    expectContractError(await call(gw.url, "GET", settings, { headers: { "X-LoginRadius-ApiKey": key, "X-LoginRadius-ApiSecret": "guess" } }), "secret", 902);
+    expectContractError(await call(gw.url, "GET", settings, { headers: { "X-LoginRadius-ApiKey": key, "X-LoginRadius-ApiSecret": "guess" } }), "secret", 901);
     await makeAdmin(gw, "everything@example.com", "owner", "all");
     const cookie = await signedInCookie(gw, "everything@example.com", new TestPhone("p256"));
     expectContractError(await asAdmin(cookie, "GET", settings, { apiKey: key }), "admin app", 901);

@@ -1,6 +1,7 @@
 import { ApiError } from "../errors.js";
 import { burnPasswordCheck, verifyPassword } from "../crypto/passwords.js";
 import type { Services } from "../services.js";
+import { defineScript } from "../redis.js";
 import type { Profile } from "./account-store.js";
 import { identifierRef, identifiersOf, normalizeIdentifier, type IdentifierKind } from "./identifiers.js";
 
@@ -16,6 +17,8 @@ import { identifierRef, identifiersOf, normalizeIdentifier, type IdentifierKind 
  *   locks the account after as many tries as guessing passwords does; a locked account (either lock, any of
  *   its identifiers) cannot use a backup code either. The script that tests a code also counts wrong ones per user
  *   (keys.backupCodeFailures), so requests racing in parallel cannot test more codes than the lockout allows;
+ * - likewise for passwords: the answer is settled after the hash in one script with the lock and the count, so a
+ *   parallel burst of guesses learns at most LOGIN_MAX_FAILURES wrong answers before the rest answer 1198;
  * - an admin lifting a user's lock clears both, for every identifier of the account, and that count.
  * Every read and write of `keys.lock`, `keys.loginLock` and `keys.loginFailures` is in this file.
  */
@@ -41,22 +44,47 @@ export async function checkPassword<A extends { uid: string; passwordHash: strin
   password: string,
 ): Promise<A> {
   const ref = identifierRef(appId, id.kind, id.value);
-  const locked = (await deps.redis.exists(deps.keys.loginLock(appId, ref))) > 0;
   // The hash work is spent before anything is decided, so a locked or unknown identifier answers as slowly.
   const right = account ? await verifyPassword(password, account.passwordHash) : await burnPasswordCheck(password).then(() => false);
   deps.metrics.passwordChecks.inc();
   const who = account ? { uid: account.uid } : {};
-  if (locked) {
+  // The answer is decided after the hash, in one script with the lock and the count: requests racing in parallel
+  // cannot all have read "not locked" first, so a burst learns no more answers than LOGIN_MAX_FAILURES allows.
+  const seconds = deps.config.LOGIN_LOCK_SECONDS;
+  const keys = [deps.keys.loginLock(appId, ref), deps.keys.loginFailures(appId, ref)];
+  const outcome = await settlePasswordScript(deps.redis, keys, [deps.config.LOGIN_MAX_FAILURES, seconds, right && account ? 1 : 0]);
+  if (outcome === LOCKED) {
     await deps.audit.record(appId, { type: "login.refused", ...who, detail: "locked: wrong passwords" });
     throw new ApiError(1198);
   }
-  if (!right || !account) {
-    await countFailure(deps, appId, ref, account?.uid, "wrong passwords");
-    throw new ApiError(966);
-  }
-  await deps.redis.del(deps.keys.loginFailures(appId, ref));
+  if (outcome === LOCKED_NOW) await lockedNow(deps, appId, account?.uid, "wrong passwords");
+  if (outcome !== RIGHT || !account) throw new ApiError(966);
   return account;
 }
+
+/** The settle script's answers that need telling apart (1 is a wrong password, counted). */
+const LOCKED = -1;
+const RIGHT = 0;
+const LOCKED_NOW = 2;
+
+/**
+ * A checked password's outcome, atomically with the identifier's lock and count (KEYS: lock, failures; ARGV: max,
+ * lock seconds, right 1|0): -1 locked (nothing counted), 0 right (the count cleared), 1 wrong (counted), 2 wrong
+ * and now locked.
+ */
+const settlePasswordScript = defineScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[2])
+  return 0
+end
+local n = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2], 'NX')
+if n < tonumber(ARGV[1]) then return 1 end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
+redis.call('DEL', KEYS[2])
+return 2
+`);
 
 /** One more failure (a wrong password or backup code) for the identifier; the one that reaches the limit locks it (known or not). */
 async function countFailure(deps: PasswordCheckDeps, appId: string, ref: string, uid: string | undefined, why: "wrong passwords" | "wrong backup codes"): Promise<void> {
@@ -65,6 +93,11 @@ async function countFailure(deps: PasswordCheckDeps, appId: string, ref: string,
   const [[, failures]] = (await deps.redis.multi().incr(failuresKey).expire(failuresKey, seconds, "NX").exec()) as [[Error | null, number]];
   if (failures < deps.config.LOGIN_MAX_FAILURES) return;
   await deps.redis.multi().set(deps.keys.loginLock(appId, ref), "1", "EX", seconds).del(failuresKey).exec();
+  await lockedNow(deps, appId, uid, why);
+}
+
+/** The failure that reached the limit locked the identifier: logged and audited. */
+async function lockedNow(deps: PasswordCheckDeps, appId: string, uid: string | undefined, why: "wrong passwords" | "wrong backup codes"): Promise<void> {
   // The identifier itself is never logged: an unknown one is whatever a stranger typed.
   deps.logger.warn({ app: appId, ...(uid && { uid }) }, uid ? `too many ${why}: account locked` : `too many ${why}: unknown identifier locked`);
   await deps.audit.record(appId, { type: "user.locked", ...(uid && { uid }), detail: uid ? why : `${why}, no such account` });

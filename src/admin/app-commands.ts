@@ -41,7 +41,11 @@ export const rotateSecret: Command = {
   switches: ["json"],
   async run(ctx, a, io) {
     const apiKey = apiKeyArg(a.args[0]);
-    const secret = await (await ctx.services()).apps.rotateSecret(apiKey);
+    const services = await ctx.services();
+    // The console admins' internal app has no usable secret (its admins sign in with a password and a push): giving
+    // it one would let management calls (own challenges, bearer tokens) name it.
+    if ((await services.apps.get(apiKey))?.internal) throw new CommandError(`no app with apikey ${apiKey} under REDIS_PREFIX=${ctx.config.REDIS_PREFIX}`);
+    const secret = await services.apps.rotateSecret(apiKey);
     if (secret === null) throw new CommandError(`no app with apikey ${apiKey} under REDIS_PREFIX=${ctx.config.REDIS_PREFIX}`);
     io.out(a.flags.has("json") ? JSON.stringify({ ApiKey: apiKey, ApiSecret: secret }, null, 2) : `apisecret: ${secret}`);
     io.err(`${ONCE} The previous secret no longer works.`);

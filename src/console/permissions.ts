@@ -43,8 +43,9 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /**
  * CSRF: a cookie-authenticated change (any method but GET/HEAD/OPTIONS) must say it comes from this gateway's own
  * pages: Fetch metadata `Sec-Fetch-Site: same-origin` when the browser sends it, and an Origin that is the
- * gateway's own (PUBLIC_URL's, or the Host the request came to). Neither header at all is refused too: every
- * browser sends Origin with such a request, so only a non-browser client lacks it, and it can send one.
+ * gateway's own (PUBLIC_URL's, or the Host the request came to, over https only when PUBLIC_URL is https). No
+ * Origin at all is refused too: every browser sends Origin with such a request, so only a non-browser client lacks
+ * it, and it can send one.
  */
 export function refuseCrossSiteChange(req: Request, publicUrl: string): void {
   if (SAFE_METHODS.has(req.method)) return;
@@ -59,7 +60,13 @@ export function isOwnOriginRequest(req: Request, publicUrl: string): boolean {
   const origin = req.headers.origin;
   if (typeof origin !== "string") return false;
   const lower = origin.toLowerCase();
-  if (lower === new URL(publicUrl).origin) return true;
+  const own = new URL(publicUrl);
+  if (lower === own.origin) return true;
   const host = req.headers.host?.toLowerCase();
-  return host !== undefined && (lower === `http://${host}` || lower === `https://${host}`);
+  if (host === undefined) return false;
+  // Served over https (PUBLIC_URL says so), a page of the same host over plain http is another origin: a network
+  // attacker can serve one, and browsers without schemeful same-site hand it the cookie. Only https is this
+  // gateway's then; over http the gateway cannot tell a TLS-terminating proxy in front, so either scheme is.
+  if (own.protocol === "https:") return lower === `https://${host}`;
+  return lower === `http://${host}` || lower === `https://${host}`;
 }

@@ -64,6 +64,8 @@ async function managementApp(deps: ManagementDeps, req: Request): Promise<AppRec
   // A signed request names its app in the query, which the signature covers.
   const apiKey = signed ? queryParam(req, "apikey") : credential(req, "x-loginradius-apikey", "apikey");
   const [, app] = await together([deps.guesses.refuseIfGuessing(ip), appFromKey(deps, apiKey)]);
+  // The console admins' internal app is never a tenant, whatever credential names it (contract 2.14).
+  if (app.internal) throw new ApiError(901);
   if (!secret && !signed && !bearer) throw new ApiError(923);
   return countingGuesses(deps.guesses, ip, (async () => {
     if (secret) {

@@ -7,8 +7,9 @@ import { ApiError } from "../errors.js";
  * LoginRadius's "API request signing" (contract 1.6): instead of the apisecret, a management call carries
  * `X-Request-Expires: <UTC time>` and `digest: SHA-256=<base64 HMAC-SHA256(apisecret, signing text)>`, the signing
  * text being `expires + ":" + lowercase(encodeURIComponent(decodeURIComponent(fullUrl)))`, plus `":" + rawBody` when
- * there is a body. A signature may be replayed until it expires (LoginRadius's design); it binds the method's URL
- * and body, so it cannot be moved to another call.
+ * there is a body. A signature may be replayed until it expires (LoginRadius's design; where it mints a credential,
+ * single-use-signature.ts makes it good once); it binds the method's URL and body, so it cannot be moved to another
+ * call.
  */
 
 /** How far ahead an expiry may lie: LoginRadius's SDKs sign for 60 minutes; 5 more for clock drift. */

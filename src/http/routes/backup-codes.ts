@@ -7,6 +7,7 @@ import type { Services } from "../../services.js";
 import { together } from "../../together.js";
 import { clientIp } from "../client-address.js";
 import { requireApp, requireUser } from "../credentials.js";
+import { spendSignature } from "../single-use-signature.js";
 import { requireAdmin } from "../../console/admin-access.js";
 import { parseBody, queryParam } from "../request-input.js";
 import { backupCodeBody } from "./schemas.js";
@@ -39,6 +40,8 @@ export function backupCodeRoutes(s: Services): Router {
   for (const [path, reset] of [[USER_BACKUP_CODES_PATH, false], [`${USER_BACKUP_CODES_PATH}/reset`, true]] as const) {
     r.get(path, async (req, res) => {
       const { app, actor } = await requireAdmin(s, req, "backupcodes.issue");
+      // New codes are a credential: a captured signed request for them is good once (single-use-signature.ts).
+      await spendSignature(s, req, app.apiKey);
       const uid = queryParam(req, "uid");
       if (!uid) throw new ApiError(908, { fields: [{ FieldName: "uid", ErrorMessage: "is required" }] });
       if (!/^[0-9a-f]{32}$/i.test(uid) || !(await s.accounts.get(app.apiKey, uid.toLowerCase()))) throw new ApiError(938);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Services } from "../../services.js";
 import { clientIp } from "../client-address.js";
 import { requireApp, requireAppWithSecret } from "../credentials.js";
+import { spendSignature } from "../single-use-signature.js";
 
 /** (ext) The management bearer token and when it expires. */
 export const managementTokenAnswer = z.object({ access_token: z.string(), expires_in: z.string() });
@@ -30,6 +31,8 @@ export function serverCallerRoutes(s: Services): Router {
   // itself: a stolen token must not be able to renew itself forever.
   r.post("/v2/manage/token", async (req, res) => {
     const app = await requireAppWithSecret(s, req, { allowBearer: false });
+    // A bearer is a credential: a captured signed request for one is good once (single-use-signature.ts).
+    await spendSignature(s, req, app.apiKey);
     const { token, expiresAt } = await s.managementTokens.issue(app.apiKey);
     res.json({ access_token: token, expires_in: new Date(expiresAt).toISOString() } satisfies z.infer<typeof managementTokenAnswer>);
   });
