@@ -334,12 +334,19 @@ describe("the authenticator app", () => {
     await front.close();
   });
 
-  it("two accounts side by side; Remove takes one off this device (its key deleted) and keeps the other", async () => {
+  it("two accounts side by side; Remove takes one off this device (its key deleted) and its gateway, and keeps the other", async () => {
     const first = await userInApp(app, "left");
     const second = await userInApp(app, "right");
+    expect(await gw.services.devices.list(gw.apiKey, first.uid)).toHaveLength(1);
     app.once("dialog", (d) => void d.accept());
     await account(app, first.email).getByRole("button", { name: "Remove" }).click();
     await account(app, first.email).waitFor({ state: "detached" });
+    await expect.poll(() => app.getByRole("status").textContent()).toContain("from this device and its gateway");
+    // The gateway no longer lists the device (the admin's view), and the user's next login offers the QR again.
+    const listed = await call<{ Data: unknown[] }>(gw.url, "GET", `/v2/manage/account/${first.uid}/push/devices`, { headers: secretHeaders(gw) });
+    expect(listed.body.Data).toEqual([]);
+    expect((await login(gw, first.email)).body.SecondFactorAuthentication.IsPushDeviceRegistered).toBe(false);
+    expect((await gw.services.devices.list(gw.apiKey, second.uid)).length).toBe(1);
     await app.reload();
     await account(app, second.email).waitFor();
     expect(await account(app, first.email).count()).toBe(0);

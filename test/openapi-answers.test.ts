@@ -6,7 +6,7 @@ import { newAjv } from "./support/openapi.js";
 import { TestPhone } from "./support/phone.js";
 import { pushOfLogin } from "./support/pushes.js";
 import { createAccount, login, secretHeaders, useWebhook } from "./support/scenario.js";
-import { pull, updateToken } from "./support/signed-device.js";
+import { pull, removeSelf, updateToken } from "./support/signed-device.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 import { approveOnPhone, approvedAccessToken, CONSOLE_API, cookieOf, makeAdmin, postSignIn, sameOrigin } from "./support/console-admins.js";
 
@@ -146,6 +146,11 @@ describe("every route's real answer fits its schema in /openapi.json", () => {
     fits("DELETE", "/v2/manage/account/{uid}/push/devices/{deviceId}", await call(gw.url, "DELETE", `/v2/manage/account/${uid}/push/devices/${theirs.body.Data[0]!.Id}`, { headers: secretHeaders(gw) }));
     fits("DELETE", "/identity/v2/auth/account/2fa/authenticator/push", await call(gw.url, "DELETE", "/identity/v2/auth/account/2fa/authenticator/push", user));
     fits("DELETE", "/identity/v2/manage/account/2fa/authenticator/push/{uid}", await call(gw.url, "DELETE", `/identity/v2/manage/account/2fa/authenticator/push/${uid}`, { headers: secretHeaders(gw) }));
+    // A third phone removes itself with its key.
+    const third = new TestPhone("p256");
+    const qr3 = (await call<{ PushQRCodeDetails: { Url: string } }>(gw.url, "GET", "/identity/v2/auth/account/2fa", user)).body.PushQRCodeDetails.Url;
+    expect((await third.enroll(qr3)).status).toBe(200);
+    fits("DELETE", "/identity/v2/auth/account/2fa/push/device", await removeSelf(gw, third));
   });
 
   it("dead letters: a push the webhook refused is listed, then retried once the settings are saved again", async () => {

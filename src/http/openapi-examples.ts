@@ -139,6 +139,7 @@ export const OPENAPI_EXAMPLES: Record<string, { body?: unknown; response?: unkno
     response: { Data: [{ secondfactorauthenticationtoken: "9d4c1a2b-…-handle".replace("…-", ""), identifier: "ada@example.com", browser: "Firefox on Linux", location: "203.0.113.7", timestamp: "1764417600", apikey: guid, expiresAt: "2026-11-29T12:02:00.000Z", serverSignature: "MEUCIQ…" }] },
   },
   "PUT /identity/v2/auth/account/2fa/push/device-token": { body: { publicKey: "3059301306072a8648ce3d0201", deviceToken: "new-fcm-token", timestamp: "1764417600000", signature: "3045022100ab" }, response: posted },
+  "DELETE /identity/v2/auth/account/2fa/push/device": { body: { publicKey: "3059301306072a8648ce3d0201", timestamp: "1764417600000", signature: "3045022100ab" }, response: deleted },
   "GET /identity/v2/auth/push/server-key": { response: { kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", kid: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs" } },
   "GET /healthz": { response: { Status: "ok" } },
   "GET /readyz": { response: { Status: "ready", Redis: "up", Accepting: true } },

@@ -16,7 +16,7 @@ import { deadLettersSchema } from "./routes/dead-letters.js";
 import { renameDeviceBody } from "./routes/devices.js";
 import { healthAnswer, readyAnswer } from "./routes/health.js";
 import { accountMfaSettingsSchema } from "./routes/identity.js";
-import { pushTokenBody, vapidKeyAnswer } from "./routes/phone.js";
+import { pushTokenBody, selfRemovalBody, vapidKeyAnswer } from "./routes/phone.js";
 import { appInfoAnswer, managementTokenAnswer } from "./routes/server-callers.js";
 import { backupCodesAnswerSchema } from "../backup-codes/issue-backup-codes.js";
 import {
@@ -107,6 +107,7 @@ const ops: Operation[] = [
   { method: "delete", path: "/identity/v2/auth/account/2fa/push/devices/{deviceId}", summary: "Remove one of my push devices", tag: "Devices", auth: "access_token", response: deletedAnswer, errors: [908] },
   { method: "get", path: "/identity/v2/auth/account/2fa/push/pending", summary: "2.8: the logins waiting for the phone, by a pull signed with its enrolled key", tag: "Devices", auth: "apikey", query: ["publicKey", "timestamp", "signature"], response: z.object({ Data: z.array(pushDataSchema) }), errors: [1297, 1313, 429] },
   { method: "put", path: "/identity/v2/auth/account/2fa/push/device-token", summary: "2.8: the phone's new push token, signed with its enrolled key; revives an inactive device", tag: "Devices", auth: "apikey", body: pushTokenBody, response: postedAnswer, errors: [1297, 1313, 429] },
+  { method: "delete", path: "/identity/v2/auth/account/2fa/push/device", summary: "(ext) the phone removes itself: every device of the app enrolled with its key, signed with that key as 2.8's calls are", tag: "Devices", auth: "apikey", body: selfRemovalBody, response: deletedAnswer, errors: [1297, 1313, 429] },
   { method: "get", path: "/identity/v2/auth/push/server-key", summary: "2.9: the app's server public key (JWK) that signs push data", tag: "Devices", auth: "apikey", response: serverPublicJwkSchema, errors: [429] },
   { method: "get", path: "/identity/v2/auth/push/vapid-public-key", summary: "2.7: the deployment's VAPID public key (base64url uncompressed P-256 point), the same for every app", tag: "Devices", auth: "apikey", response: vapidKeyAnswer, errors: [429] },
   { method: "get", path: "/", summary: "The landing page", tag: "Pages", auth: "none", page: true },

@@ -5,14 +5,15 @@ import { call } from "./http.js";
 import type { TestPhone } from "./phone.js";
 
 /**
- * What an enrolled phone calls with its key instead of a token (contract 2.8: the pull and the push-token update)
- * and how an app checks the server's signature on what it receives (2.9), written as an app developer would,
- * from the contract's words alone: none of the gateway's own code is used to sign or check.
+ * What an enrolled phone calls with its key instead of a token (contract 2.8: the pull and the push-token update;
+ * its own removal, ext) and how an app checks the server's signature on what it receives (2.9), written as an app
+ * developer would, from the contract's words alone: none of the gateway's own code is used to sign or check.
  */
 
 export const PENDING_PATH = "/identity/v2/auth/account/2fa/push/pending";
 export const DEVICE_TOKEN_PATH = "/identity/v2/auth/account/2fa/push/device-token";
 export const SERVER_KEY_PATH = "/identity/v2/auth/push/server-key";
+export const SELF_REMOVAL_PATH = "/identity/v2/auth/account/2fa/push/device";
 
 let lastTimestamp = 0;
 /** Unix milliseconds now, never the same twice in this process: each (key, timestamp) is accepted once. */
@@ -34,6 +35,9 @@ export const pullText = (apiKey: string, timestamp: string) => `pending:${apiKey
 /** The text of a push-token update, as contract 2.8 spells it. */
 export const tokenText = (apiKey: string, timestamp: string, deviceToken: string) => `token:${apiKey}:${timestamp}:${deviceToken}`;
 
+/** The text of a device's removal of itself (ext), spelled as 2.8's texts are. */
+export const removalText = (apiKey: string, timestamp: string) => `remove:${apiKey}:${timestamp}`;
+
 /** GET the pending pushes with `phone`'s key. */
 export function pull(gw: TestGateway, phone: TestPhone, o: SignedCallOptions = {}) {
   const apiKey = o.apiKey ?? gw.apiKey;
@@ -52,6 +56,17 @@ export function updateToken(gw: TestGateway, phone: TestPhone, deviceToken: stri
   return call<{ IsPosted?: boolean; ErrorCode?: number; Description?: string }>(gw.url, "PUT", DEVICE_TOKEN_PATH, {
     query: { apikey: apiKey },
     json: { publicKey: phone.publicKeyHex, deviceToken, timestamp, signature },
+  });
+}
+
+/** DELETE the devices enrolled with `phone`'s key: the phone removes itself (ext). */
+export function removeSelf(gw: { url: string; apiKey: string }, phone: TestPhone, o: SignedCallOptions = {}) {
+  const apiKey = o.apiKey ?? gw.apiKey;
+  const timestamp = o.timestamp ?? freshTimestamp();
+  const signature = o.signature ?? phone.sign(removalText(apiKey, timestamp));
+  return call<{ IsDeleted?: boolean; ErrorCode?: number; Description?: string }>(gw.url, "DELETE", SELF_REMOVAL_PATH, {
+    query: { apikey: apiKey },
+    json: { publicKey: phone.publicKeyHex, timestamp, signature },
   });
 }
 

@@ -11,7 +11,7 @@ import { deleteAccount, listAccounts, saveAccount, type Account } from "./accoun
 import { openDeviceChannel } from "./device-channel.js";
 import { enroll, parseEnrollmentLink } from "./enrollment.js";
 import { syncPushTokens } from "./push-token.js";
-import { answerRequest, ENDED_CODES, pullPending } from "./gateway-calls.js";
+import { answerRequest, ENDED_CODES, pullPending, removeFromGateway } from "./gateway-calls.js";
 import { requestView } from "./request-view.js";
 import { startScanner } from "./scanner.js";
 import { verifyServerSignature } from "./server-signature.js";
@@ -94,19 +94,29 @@ async function addAccount(text: string): Promise<void> {
 }
 
 /**
- * Removed on this device only: the key is deleted, so this browser can never answer for the account again. The
- * contract has no call by which a device removes itself with its key (L7 needs the user's session, L8 the app's
- * secret), so the gateway keeps the device until the user or an admin removes it; its pushes go unanswered.
+ * The gateway is told first (the signed self-removal: its device goes, as if the user had removed it), then the key
+ * is deleted, so this browser can never answer for the account again. A gateway that refuses still loses the key
+ * here, and the page says the gateway could not be told; one that does not answer keeps the account unless the user says
+ * to remove it here only (a gateway gone for good).
  */
 async function removeAccount(a: Account): Promise<void> {
-  if (!confirm(`Remove ${a.appName} (${a.identifier}) from this device? You will need a new enrollment link to add it again.`)) return;
+  const name = `${a.appName} (${a.identifier})`;
+  if (!confirm(`Remove ${name} from this device? You will need a new enrollment link to add it again.`)) return;
+  say(`Removing ${name}…`);
+  const told = await removeFromGateway(a);
+  if (!told.ok && !told.reached && !confirm(`${new URL(a.origin).host} did not answer. Remove ${name} from this device only?`)) {
+    say(`${name} was not removed: its gateway did not answer. Try again when online.`, "error");
+    return;
+  }
   sockets.get(a.id)?.disconnect();
   sockets.delete(a.id);
   await deleteAccount(a.id);
   accounts = accounts.filter((x) => x.id !== a.id);
   for (const [handle, s] of shown) if (s.account.id === a.id) drop(handle);
   renderAccounts();
-  say(`Removed ${a.appName} (${a.identifier}) from this device.`);
+  // 1313: the gateway had no device with this key any more (removed by the user or an admin already).
+  if (told.ok || told.code === 1313) say(`Removed ${name} from this device and its gateway.`);
+  else say(`Removed ${name} from this device, but its gateway could not be told: ${told.text}`, "error");
 }
 
 function deviceName(): string {

@@ -1,6 +1,6 @@
 /**
  * What an account asks of its gateway with its own key, from the page or the service worker alike: the answer to a
- * request (L5), and the signed pull of what waits for it (contract 2.8).
+ * request (L5), the signed pull of what waits for it (contract 2.8), and its device's removal (ext).
  */
 import { callJson, describeError, isErrorBody } from "../shared/page.js";
 import type { PushData } from "../shared/wire.js";
@@ -53,4 +53,19 @@ export async function pullPending(account: Account): Promise<PushData[] | null> 
   if (!res.ok) return null;
   const list = (res.body as { Data?: unknown }).Data;
   return Array.isArray(list) ? (list as PushData[]) : null;
+}
+
+/** What the gateway said to the account's removal of itself: done, refused (with why), or no answer at all. */
+export type RemovalOutcome = { ok: true } | { ok: false; reached: boolean; code?: number; text: string };
+
+/** (ext) The account's device removes itself from its gateway, signed over `remove:<apikey>:<timestamp>`. */
+export async function removeFromGateway(account: Account): Promise<RemovalOutcome> {
+  const timestamp = freshTimestamp();
+  const url = new URL("/identity/v2/auth/account/2fa/push/device", account.origin);
+  url.searchParams.set("apikey", account.apikey);
+  const signature = await sign(account.privateKey, `remove:${account.apikey}:${timestamp}`);
+  const res = await callJson(url, "DELETE", { publicKey: account.publicKey, timestamp, signature });
+  if (res.ok) return { ok: true };
+  const code = isErrorBody(res.body) ? res.body.ErrorCode : undefined;
+  return { ok: false, reached: res.status !== 0, ...(code !== undefined && { code }), text: describeError(res.body) };
 }

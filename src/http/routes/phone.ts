@@ -2,6 +2,7 @@ import { Router, type Request } from "express";
 import { z } from "zod";
 import { pendingPushData } from "../../devices/pending-pull.js";
 import { updatePushToken } from "../../devices/push-token-update.js";
+import { removeSigningDevices } from "../../devices/self-removal.js";
 import type { Services } from "../../services.js";
 import { together } from "../../together.js";
 import { requireApp } from "../credentials.js";
@@ -12,6 +13,8 @@ import { clientIp } from "../client-address.js";
 export const PENDING_PATH = "/identity/v2/auth/account/2fa/push/pending";
 /** Contract 2.8: the phone's signed push-token update. */
 export const DEVICE_TOKEN_PATH = "/identity/v2/auth/account/2fa/push/device-token";
+/** (ext) The phone's signed removal of itself (beside 2.8). */
+export const SELF_REMOVAL_PATH = "/identity/v2/auth/account/2fa/push/device";
 /** Contract 2.9: the app's server public key, which signs push data. */
 export const SERVER_KEY_PATH = "/identity/v2/auth/push/server-key";
 /** Contract 2.7: the deployment's VAPID public key, a browser's `applicationServerKey` (the same for every app). */
@@ -28,11 +31,14 @@ export const pushTokenBody = z.object({
   signature: z.string().max(2048),
 });
 
+/** The self-removal's body: the push-token update's without a token; what the fields hold is checked with the signature (1297). */
+export const selfRemovalBody = pushTokenBody.omit({ deviceToken: true });
+
 /**
  * What an enrolled phone calls besides L5 and L6, authenticated by its key rather than a token: the pull and the
- * push-token update (2.8), the key that signs what it receives (2.9), and the VAPID key its browser subscribes
- * with (2.7). Strangers can call them, so each is
- * rate-limited per address before any work, and an address that has been guessing secrets is refused too.
+ * push-token update (2.8), its own removal (ext), the key that signs what it receives (2.9), and the VAPID key its
+ * browser subscribes with (2.7). Strangers can call them, so each is rate-limited per address before any work, and
+ * an address that has been guessing secrets is refused too.
  */
 export function phoneRoutes(s: Services): Router {
   const r = Router({ caseSensitive: false });
@@ -52,6 +58,11 @@ export function phoneRoutes(s: Services): Router {
   r.put(DEVICE_TOKEN_PATH, async (req, res) => {
     const app = await admitted(req);
     res.json(await updatePushToken(s, app, apiKeyAsSent(req), parseBody(pushTokenBody, req.body)));
+  });
+
+  r.delete(SELF_REMOVAL_PATH, async (req, res) => {
+    const app = await admitted(req);
+    res.json(await removeSigningDevices(s, app, apiKeyAsSent(req), parseBody(selfRemovalBody, req.body)));
   });
 
   r.get(SERVER_KEY_PATH, async (req, res) => {
