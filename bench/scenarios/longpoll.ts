@@ -63,7 +63,10 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const seeder = await connectSeeder(d);
   ctx.res.onRelease("close seeder", () => seeder.close());
   await seeder.putSettings(nativeSettings);
-  const users = await seeder.seedUsers(n, phones);
+  // 200 more users for the warm-ups: opening a user's challenge supersedes the one before (1104).
+  const all = await seeder.seedUsers(n + 200, phones);
+  const users = all.slice(0, n);
+  const warmUsers = all.slice(n);
   const phone = ctx.res.child(await startBenchChild(`${S}-phone`, "load/phone.ts"));
   await phone.call("loadKeys", { privateKeyPems: phones.map((p) => p.privateKeyPem) });
 
@@ -73,13 +76,14 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   say(S, `sockets: a fresh gateway, ${n} pages`);
   const socketSide = await (async (): Promise<Side> => {
     const logins = await seeder.openChallenges(users);
+    const warm = await seeder.openChallenges(warmUsers);
     const gw = ctx.res.child(await startGatewayNode(d, `${S}-gateway-sockets`, "gateway", { exposeGc: true }));
     const procs = n > 2000 ? 2 : 1;
     const pages: Child[] = [];
     for (let i = 0; i < procs; i++) pages.push(ctx.res.child(await startBenchChild(`${S}-pages-${i}`, "load/pages.ts")));
     try {
       const auths = logins.map((l) => ({ apikey: d.apiKey, secondfactorauthenticationtoken: l.token }));
-      await pages[0]!.call("connect", { url: url(gw), auths: auths.slice(0, 200), concurrency: 50 });
+      await pages[0]!.call("connect", { url: url(gw), auths: warm.map((l) => ({ apikey: d.apiKey, secondfactorauthenticationtoken: l.token })), concurrency: 50 });
       await pages[0]!.call("close");
       await sleep(1000);
       const m0 = await memOf(gw);
@@ -100,7 +104,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const pollSide = await (async (): Promise<Side> => {
     const logins = await seeder.openChallenges(users);
     await phone.call("sign", { items: logins.map((l) => ({ handle: l.handle, key: l.key })) });
-    const warm = await seeder.openChallenges(users.slice(0, 200));
+    const warm = await seeder.openChallenges(warmUsers);
     const gw = ctx.res.child(await startGatewayNode(d, `${S}-gateway-longpoll`, "gateway", { exposeGc: true }));
     const pollers = ctx.res.child(await startBenchChild(`${S}-pollers`, "load/long-pollers.ts"));
     try {
@@ -131,6 +135,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   say(S, `long poll: ${kb(pollSide.rssPer)} KB RSS, ${kb(pollSide.heapPer)} KB heap per held request; ${pollSide.told}/${n} told`);
 
   const rssRatio = pollSide.rssPer / socketSide.rssPer;
+  // Below a few thousand pages RSS moves by whole V8 pages and allocator arenas: no per-page ratio.
+  const measurable = socketSide.rssHeld - socketSide.rssIdle > 16 * 2 ** 20;
   const heapRatio = pollSide.heapPer / socketSide.heapPer;
   const mb = (b: number) => fmt(b / 2 ** 20);
   const row = (label: string, x: Side) => [label, String(x.held), mb(x.rssIdle), mb(x.rssHeld), kb(x.rssPer), kb(x.heapPer), x.told === undefined ? "-" : `${x.told}/${n}`, x.allToldSeconds === undefined ? "-" : fmt(x.allToldSeconds)];
@@ -149,7 +155,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     ],
     targets: [
       { name: "held requests on one process", target: `${n.toLocaleString("en-US")} held, all told`, value: `${pollSide.held} held, ${pollSide.told}/${n} told Approved`, baseline: `sockets: ${socketSide.held} held`, pass: pollSide.held >= n && pollSide.told === n },
-      { name: "RSS per held request", target: `≤ ${TARGET_RSS_RATIO}× a socket's`, value: `${kb(pollSide.rssPer)} KB = ${fmt(rssRatio)}× a socket's`, baseline: `a waiting socket on the same gateway: ${kb(socketSide.rssPer)} KB`, pass: rssRatio <= TARGET_RSS_RATIO },
+      { name: "RSS per held request", target: `≤ ${TARGET_RSS_RATIO}× a socket's`, value: measurable ? `${kb(pollSide.rssPer)} KB = ${fmt(rssRatio)}× a socket's` : `${kb(pollSide.rssPer)} KB (not comparable: the sockets' RSS grew under 16 MiB at this size)`, baseline: `a waiting socket on the same gateway: ${kb(socketSide.rssPer)} KB`, pass: measurable ? rssRatio <= TARGET_RSS_RATIO : null },
     ],
     notes: [
       "Two fresh gateway processes of one deployment, one after the other: one holds the pages' sockets, the other their long polls; challenges opened with openChallenge (no L2/scrypt).",
