@@ -75,17 +75,15 @@ export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, 
 
   if (answer.verify === "Yes" && matching && answer.number !== c.number) {
     await end(s, c, "Denied", { reason: "wrong-number" });
-    await together([recordEnd(s, c, "denied", true), markUsed(s, c, signer), s.audit.record(c.appId, { type: "challenge.denied", uid: c.uid, challenge: c.id, detail: "wrong number" })]);
+    await markUsed(s, c, signer);
+    await s.audit.record(c.appId, { type: "challenge.denied", uid: c.uid, challenge: c.id, detail: "wrong number" });
     throw new ApiError(1297);
   }
   if (answer.verify === "No") {
     const fraud = answer.reason === "fraud";
     await end(s, c, "Denied", { reason: fraud ? "fraud" : "denied" });
-    await together([
-      recordEnd(s, c, fraud ? "notme" : "denied", true),
-      markUsed(s, c, signer),
-      s.audit.record(c.appId, { type: fraud ? "challenge.fraud_reported" : "challenge.denied", uid: c.uid, challenge: c.id }),
-    ]);
+    await markUsed(s, c, signer);
+    await s.audit.record(c.appId, { type: fraud ? "challenge.fraud_reported" : "challenge.denied", uid: c.uid, challenge: c.id });
     if (fraud) await lockAfterFraudReport(s, c.appId, c.uid, c.id);
     return { IsPosted: true };
   }
@@ -100,11 +98,8 @@ export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, 
     await approval.revoke();
     throw err;
   }
-  await together([
-    recordEnd(s, c, "approved", true),
-    markUsed(s, c, signer),
-    s.audit.record(c.appId, { type: "challenge.approved", uid: c.uid, challenge: c.id, ...(c.kind !== "login" && { detail: c.kind }) }),
-  ]);
+  await markUsed(s, c, signer);
+  await s.audit.record(c.appId, { type: "challenge.approved", uid: c.uid, challenge: c.id, ...(c.kind !== "login" && { detail: c.kind }) });
   return { IsPosted: true };
 }
 
@@ -142,9 +137,9 @@ async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: 
   const result = await s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
   if (result !== "OK") throw new ApiError(answerError(result));
   s.metrics.challenges.inc({ outcome: fields.reason === "fraud" ? "fraud" : to.toLowerCase() });
+  await recordEnd(s, c, to === "Approved" ? "approved" : fields.reason === "fraud" ? "notme" : "denied", true);
   // The END script wrote exactly these fields: tell the pages without reading the challenge back (or opening
-  // the login just sealed). At once: the session is stored and the transition made; the bookkeeping (counters,
-  // history, the device's last use, the audit line) follows in one round trip, before the phone's answer.
+  // the login just sealed).
   s.notifier.notify({ ...c, ...fields, status: to, endedAt: now }, approval);
   s.logger.info({ app: c.appId, challenge: c.id, outcome: to }, "push answered");
 }
