@@ -15,12 +15,15 @@ import { cpu } from "./scenarios/cpu.js";
 import { login } from "./scenarios/login.js";
 import { fcm } from "./scenarios/fcm.js";
 import { apns } from "./scenarios/apns.js";
+import { longpoll } from "./scenarios/longpoll.js";
+import { webpush } from "./scenarios/webpush.js";
+import { growth } from "./scenarios/growth.js";
 
 /**
- * `npm run bench [-- <scenario>… ] [--quick] [--cpu-prof]`: the scenarios of issue 6, each against a baseline
+ * `npm run bench [-- <scenario>… ] [--quick] [--cpu-prof]`: the scenarios of issues 6 and 17, each against a baseline
  * measured in the same run. Tables and PASS/MISS go to stdout, progress to stderr, JSON and SVG to bench/results/.
  */
-const scenarios: Scenario[] = [latency, ping, sockets, sns, cpu, login, fcm, apns];
+const scenarios: Scenario[] = [latency, ping, sockets, sns, cpu, login, fcm, apns, longpoll, webpush, growth];
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";

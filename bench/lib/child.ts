@@ -80,7 +80,7 @@ export async function startChild(o: ChildOptions): Promise<Child> {
   };
   // `sh -c 'ulimit …; exec node …'` keeps the IPC channel: the fd and NODE_CHANNEL_FD survive the exec.
   const proc = o.raiseFileLimit
-    ? spawn("/bin/sh", ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeArgs], {
+    ? spawn("/bin/sh", ["-c", 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeArgs], {
         env,
         cwd: join(BENCH_DIR, ".."),
         stdio: ["ignore", fd, fd, "ipc"],

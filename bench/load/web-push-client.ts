@@ -1,0 +1,102 @@
+import { Agent } from "node:https";
+import webPush from "web-push";
+import type { PushMessage } from "../../src/delivery/push-provider.js";
+import { createOutboundGuard } from "../../src/outbound/outbound-guard.js";
+import { createWebPushProvider } from "../../workers/providers/web-push.js";
+import { webPushPayloadOf, webPushTopicOf } from "../../workers/providers/web-push-payload.js";
+import { emit, probes, serve } from "../lib/serve.js";
+import { mapLimit, nowMs } from "../lib/stats.js";
+
+/**
+ * The webpush scenario's two clients against the same push-service stand-in, in one process of their own so their
+ * CPU is theirs alone: the worker's Web Push provider (createWebPushProvider: payload sized, `aes128gcm` under the
+ * subscription's keys, a VAPID token, TTL/Urgency/Topic, the request through the outbound guard's agent, the answer
+ * classified) and the baseline, the `web-push` library's own `sendNotification` with the same key, payload and
+ * options over a keep-alive agent trusting the same CA. Both encrypt and sign every push: that is the protocol.
+ */
+interface Target {
+  url: string;
+  caPem: string;
+  subscriptions: string[];
+  vapid: { publicKey: string; privateKey: string };
+  n: number;
+  concurrency: number;
+}
+
+interface Run {
+  n: number;
+  perSec: number;
+  cpuMsPerCall: number;
+  failed: number;
+}
+
+const SUBJECT = "mailto:bench@example.com";
+const DATA = {
+  secondfactorauthenticationtoken: "00000000-0000-4000-8000-000000000000",
+  identifier: "bench@example.com",
+  browser: "Firefox on Linux",
+  location: "IP 127.0.0.1",
+  timestamp: String(Math.floor(Date.now() / 1000)),
+  apikey: "00000000-0000-4000-8000-000000000001",
+  expiresAt: new Date(Date.now() + 600_000).toISOString(),
+};
+const NOTIFICATION = { title: "Bench Authenticator", body: "Please approve the sign-in request" };
+
+const message = (a: Target, i: number): PushMessage => ({
+  deliveryId: `send.c${i}.d.1`,
+  challengeId: `c${i}`,
+  device: { token: a.subscriptions[i % a.subscriptions.length]!, type: "web" },
+  data: DATA,
+  notification: NOTIFICATION,
+  ttlSeconds: 600,
+});
+
+/** Warm up (connections, JIT) with 200 sends, then time `a.n` sends at `a.concurrency`; CPU is this process's. */
+async function timed(a: Target, send: (i: number) => Promise<void>): Promise<Run> {
+  await mapLimit(Array.from({ length: Math.min(200, a.n) }, (_, i) => i), a.concurrency, send);
+  let done = 0;
+  let failed = 0;
+  const timer = setInterval(() => emit("progress", { done }), 2000);
+  const c0 = process.cpuUsage();
+  const t0 = nowMs();
+  await mapLimit(Array.from({ length: a.n }, (_, i) => i), a.concurrency, async (i) => {
+    await send(i).catch(() => failed++);
+    done++;
+  });
+  const ms = nowMs() - t0;
+  const cpu = process.cpuUsage(c0);
+  clearInterval(timer);
+  return { n: a.n, perSec: (a.n * 1000) / ms, cpuMsPerCall: (cpu.user + cpu.system) / 1000 / a.n, failed };
+}
+
+async function provider(a: Target): Promise<Run> {
+  const guard = createOutboundGuard({ allowPrivate: true }, { ca: a.caPem });
+  const p = createWebPushProvider({ vapid: async () => a.vapid, subject: SUBJECT, guard });
+  try {
+    return await timed(a, (i) => p.send(message(a, i), AbortSignal.timeout(10_000)));
+  } finally {
+    guard.destroy();
+  }
+}
+
+async function bare(a: Target): Promise<Run> {
+  const agent = new Agent({ keepAlive: true, ca: a.caPem });
+  try {
+    return await timed(a, async (i) => {
+      const m = message(a, i);
+      await webPush.sendNotification(JSON.parse(m.device.token) as webPush.PushSubscription, JSON.stringify(webPushPayloadOf(m)), {
+        vapidDetails: { subject: SUBJECT, ...a.vapid },
+        TTL: m.ttlSeconds,
+        urgency: "high",
+        topic: webPushTopicOf(m),
+        contentEncoding: "aes128gcm",
+        agent,
+        timeout: 10_000,
+      });
+    });
+  } finally {
+    agent.destroy();
+  }
+}
+
+serve({ ...probes, vapidKeys: () => webPush.generateVAPIDKeys(), provider: provider as (a: never) => unknown, bare: bare as (a: never) => unknown });
