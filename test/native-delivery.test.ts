@@ -23,7 +23,7 @@ import { serverKey, serverSignatureHolds, updateToken } from "./support/signed-d
  * socket.io-client (2.1), and the pushes land on stand-ins as strict as FCM and APNs (test/support/fake-*.ts),
  * which check the access token, the provider JWT or client certificate, the topic and the message's shape.
  * FCM_ENDPOINT and APNS_ENDPOINT point the worker at them; the APNs stand-in's CA reaches the worker's APNs
- * providers through RuntimeOptions.apnsCa (a test seam: no environment variable sets it).
+ * providers through WorkerRoleOptions.apnsCa (a test seam: no environment variable sets it).
  */
 
 const PROJECT = "acme-native-e2e";

@@ -102,7 +102,7 @@ describe("NODE_ENV unset means production", () => {
   it("without MASTER_KEY it refuses to start, with one clear line and no stack trace", async () => {
     const prefix = testPrefix();
     prefixes.push(prefix);
-    const p = launch(process.execPath, ["--import", "tsx", "src/main.ts", "gateway"], { ...baseEnv, ...clusterEnv, REDIS_URL, REDIS_PREFIX: prefix, PORT: "0", HOST: "127.0.0.1" });
+    const p = launch(process.execPath, ["--import", "tsx", "bin/main.ts", "gateway"], { ...baseEnv, ...clusterEnv, REDIS_URL, REDIS_PREFIX: prefix, PORT: "0", HOST: "127.0.0.1" });
     // Whichever comes first: the exit it should make, or the listening line it must not reach.
     const listening = waitUntil(() => /push-mfa-gateway listening/.test(p.output()), "the listening line", 20_000).then(() => "listening" as const);
     const outcome = await Promise.race([p.exited, listening.catch(() => "neither" as const)]);

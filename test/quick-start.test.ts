@@ -4,7 +4,7 @@ import { Arrivals } from "./support/arrivals.js";
 import { deletePrefix, testPrefix } from "./support/gateway.js";
 
 /**
- * The README's first command, as a newcomer runs it: `npm start` is `NODE_ENV=development tsx src/main.ts all`
+ * The README's first command, as a newcomer runs it: `npm start` is `NODE_ENV=development tsx bin/main.ts all`
  * (test/production-defaults.test.ts runs the script itself).
  */
 
@@ -12,7 +12,7 @@ const prefix = testPrefix();
 afterAll(() => deletePrefix(prefix));
 
 function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "all"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "bin/main.ts", "all"], {
     env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NODE_ENV: "development", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -37,9 +37,9 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
-/** Node A: `tsx src/main.ts all` in a child process, as `npm start` runs it. */
+/** Node A: `tsx bin/main.ts all` in a child process, as `npm start` runs it. */
 async function startNodeA(): Promise<{ url: string; child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
-  const p = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "all"], {
+  const p = spawn(process.execPath, ["--import", "tsx", "bin/main.ts", "all"], {
     env: {
       PATH: process.env.PATH ?? "",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

@@ -1,6 +1,7 @@
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startRuntime } from "../../src/runtime/start-runtime.js";
+import { workerRole } from "../../workers/worker-role.js";
 import type { RateLimitOptions } from "../../src/rate-limits.js";
 import { emit, probes, serve } from "../lib/serve.js";
 import { nowMs } from "../lib/stats.js";
@@ -15,7 +16,7 @@ const rateLimits = JSON.parse(process.argv[3] ?? "{}") as Partial<RateLimitOptio
 const config = loadConfig(process.env);
 const runtime = await startRuntime(config, {
   gateway: role !== "worker",
-  worker: role !== "gateway",
+  worker: role !== "gateway" ? workerRole() : undefined,
   logger: createLogger(config.LOG_LEVEL),
   rateLimits,
 });

@@ -8,31 +8,35 @@ import { createMetrics } from "../metrics/metrics.js";
 import { createNotifier } from "../realtime/notifier.js";
 import { DEVICE_NAMESPACE } from "../realtime/device-channel.js";
 import { bootstrapApps, type BootstrapResult } from "../bootstrap.js";
-import type { RunningWorkers } from "../../workers/start-workers.js";
 import { openInfrastructure, type Infrastructure } from "./infrastructure.js";
 import { listenHttp } from "./http-listener.js";
 import { createPageRooms, type PageRooms } from "./page-rooms.js";
 import { startGateway } from "./gateway-role.js";
-import { startWorkerMetrics, startWorkerRole } from "./worker-role.js";
+import { startWorkerMetrics } from "./worker-metrics.js";
 import { rebootstrapOnReconnect } from "./rebootstrap-on-reconnect.js";
 
-export interface RuntimeOptions {
+/** What the runtime needs of a running worker role: to stop it (finishing the jobs in flight). */
+export interface RunningRole {
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the worker role on this process's services and infrastructure. Given by the caller (`bin/main.ts`,
+ * `workers/worker-role.ts`'s `workerRole`): `src/` never imports `workers/`.
+ */
+export type StartWorkerRole<W extends RunningRole> = (services: Services, infrastructure: Infrastructure) => W;
+
+export interface RuntimeOptions<W extends RunningRole = RunningRole> {
   gateway: boolean;
-  worker: boolean;
+  /** The worker role, when this process runs one. */
+  worker?: StartWorkerRole<W> | undefined;
   logger: Logger;
   rateLimits?: Partial<RateLimitOptions>;
   /** Node's process metrics (pmg_process_*, pmg_nodejs_*) in the registry. @default true */
   processMetrics?: boolean;
-  /**
-   * Tests only: the CA of a local APNs stand-in (APNS_ENDPOINT), trusted by the worker's APNs providers instead of
-   * Node's roots. `main` never sets it: no environment variable can make production trust another CA for APNs.
-   */
-  apnsCa?: string;
-  /** Tests only, as `apnsCa`: the CA of a local Web Push service stand-in, trusted for push endpoints. */
-  webPushCa?: string;
 }
 
-export interface Runtime {
+export interface Runtime<W extends RunningRole = RunningRole> {
   /** Base URL of the gateway (when it runs). */
   url: string;
   port: number;
@@ -40,7 +44,7 @@ export interface Runtime {
   io: IoServer | undefined;
   /** The Express app (gateway only): tests walk its routes. */
   app: Express | undefined;
-  workers: RunningWorkers | undefined;
+  workers: W | undefined;
   /** Port of a worker-only process's metrics listener (METRICS_PORT); 0 when there is none. */
   metricsPort: number;
   bootstrap: BootstrapResult;
@@ -53,7 +57,7 @@ export interface Runtime {
  * the worker role, each wired by hand. `npm start` runs both roles in one process; `npm run gateway` / `worker`
  * one each. A start-up failure closes what was opened before it leaves (RedisUnavailableError when Redis is down).
  */
-export async function startRuntime(configured: Config, options: RuntimeOptions): Promise<Runtime> {
+export async function startRuntime<W extends RunningRole = RunningRole>(configured: Config, options: RuntimeOptions<W>): Promise<Runtime<W>> {
   const infrastructure = await openInfrastructure(configured, options.logger);
   // A step that fails closes what the steps before it opened (`first`), then the infrastructure, and rethrows.
   const abandon = (first?: () => Promise<void>) => async (err: unknown): Promise<never> => {
@@ -76,7 +80,7 @@ export async function startRuntime(configured: Config, options: RuntimeOptions):
   rebootstrapOnReconnect(services);
   const app = gateway?.serveApi(bootstrap, isAccepting);
 
-  const workers = options.worker ? startWorkerRole(services, infrastructure, { apnsCa: options.apnsCa, webPushCa: options.webPushCa }) : undefined;
+  const workers = options.worker?.(services, infrastructure);
   const metricsServer =
     !options.gateway && config.METRICS_PORT !== undefined
       ? await startWorkerMetrics(services, config.METRICS_PORT, isAccepting).catch(abandon(async () => workers?.close()))
@@ -109,7 +113,7 @@ export async function startRuntime(configured: Config, options: RuntimeOptions):
  * The process's one `Services`, its notifier on the page rooms (this node's Socket.IO server while it serves,
  * the Redis emitter otherwise), and one metrics registry for both roles.
  */
-function buildServices(config: Config, options: RuntimeOptions, infrastructure: Infrastructure, rooms: PageRooms): Services {
+function buildServices(config: Config, options: Pick<RuntimeOptions, "logger" | "processMetrics" | "rateLimits">, infrastructure: Infrastructure, rooms: PageRooms): Services {
   const { redis, sealer, queues } = infrastructure;
   return createServices({
     config,

@@ -4,6 +4,8 @@ import { Cluster, Redis } from "ioredis";
 import { loadConfig, type Config } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startRuntime, type Runtime } from "../../src/runtime/start-runtime.js";
+import { workerRole } from "../../workers/worker-role.js";
+import type { RunningWorkers } from "../../workers/start-workers.js";
 import type { RateLimitOptions } from "../../src/rate-limits.js";
 import { Arrivals } from "./arrivals.js";
 
@@ -42,7 +44,7 @@ async function eachMaster(fn: (node: Redis) => Promise<void>): Promise<void> {
 /** A key prefix of its own for each test run, so runs share one Redis without seeing each other. */
 export const testPrefix = (): string => `pmgtest-${randomBytes(4).toString("hex")}`;
 
-export interface TestGateway extends Runtime {
+export interface TestGateway extends Runtime<RunningWorkers> {
   config: Config;
   apiKey: string;
   apiSecret: string;
@@ -69,9 +71,9 @@ export interface TestGatewayOptions {
   apiKey?: string;
   apiSecret?: string;
   masterKey?: string;
-  /** The APNs stand-in's CA (PEM), trusted by the worker's APNs providers (RuntimeOptions.apnsCa). */
+  /** The APNs stand-in's CA (PEM), trusted by the worker's APNs providers (WorkerRoleOptions.apnsCa). */
   apnsCa?: string;
-  /** The Web Push stand-in's CA (PEM), trusted for push endpoints (RuntimeOptions.webPushCa). */
+  /** The Web Push stand-in's CA (PEM), trusted for push endpoints (WorkerRoleOptions.webPushCa). */
   webPushCa?: string;
 }
 
@@ -115,11 +117,9 @@ export async function startTestGateway(o: TestGatewayOptions = {}): Promise<Test
     logArrivals.first(logs, pred, timeoutMs, () => `no matching log line among ${logs.length}`);
   const runtime = await startRuntime(config, {
     gateway: o.gateway ?? true,
-    worker: o.worker ?? true,
+    worker: (o.worker ?? true) ? workerRole({ apnsCa: o.apnsCa, webPushCa: o.webPushCa }) : undefined,
     logger: createLogger(config.LOG_LEVEL, sink),
     rateLimits: { ...relaxedLimits, ...o.rateLimits },
-    ...(o.apnsCa !== undefined && { apnsCa: o.apnsCa }),
-    ...(o.webPushCa !== undefined && { webPushCa: o.webPushCa }),
   });
   return { ...runtime, config, apiKey, apiSecret, logs, waitForLog, stop: () => runtime.close() };
 }

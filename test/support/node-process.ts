@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { TEST_MASTER_KEY, testPrefix } from "./gateway.js";
 
 /**
- * A gateway or worker exactly as operators run it (`npm run gateway` / `npm run worker`: `tsx src/main.ts <role>`),
+ * A gateway or worker exactly as operators run it (`npm run gateway` / `npm run worker`: `tsx bin/main.ts <role>`),
  * as a child process of the test: fault tests kill it with SIGKILL, start another, and watch what pages and
  * pollers observe. Its default rate limits apply.
  */
@@ -64,7 +64,7 @@ export function deployment(redisUrl: string, extra: Record<string, string> = {})
 }
 
 export async function startNode(role: "gateway" | "worker", env: Record<string, string>, timeoutMs = 20_000): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", role], {
+  const child = spawn(process.execPath, ["--import", "tsx", "bin/main.ts", role], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -76,7 +76,6 @@ async function runChild(): Promise<void> {
   const config = loadConfig(process.env);
   const runtime = await startRuntime(config, {
     gateway: true,
-    worker: false,
     logger: createLogger(config.LOG_LEVEL, process.stderr),
     rateLimits: relaxedLimits,
   });

@@ -98,8 +98,9 @@ async function runChild(): Promise<void> {
   const { loadConfig } = await import("../../src/config.js");
   const { createLogger } = await import("../../src/logger.js");
   const { startRuntime } = await import("../../src/runtime/start-runtime.js");
+  const { workerRole } = await import("../../workers/worker-role.js");
   const config = loadConfig(process.env);
-  const runtime = await startRuntime(config, { gateway: false, worker: true, logger: createLogger(config.LOG_LEVEL, process.stderr) });
+  const runtime = await startRuntime(config, { gateway: false, worker: workerRole(), logger: createLogger(config.LOG_LEVEL, process.stderr) });
   const workers = runtime.workers!;
   await Promise.all([workers.push.waitUntilReady(), workers.expiry.waitUntilReady()]);
   process.stdout.write(`${JSON.stringify({ ready: true, name: workers.push.opts.name, pid: process.pid })}\n`);

@@ -1,12 +1,14 @@
-import { ConfigError, loadConfig } from "./config.js";
-import { createLogger } from "./logger.js";
-import { RedisUnavailableError } from "./redis.js";
-import { startRuntime } from "./runtime/start-runtime.js";
-import { startBanner, startUrls } from "./runtime/start-urls.js";
+import { ConfigError, loadConfig } from "../src/config.js";
+import { createLogger } from "../src/logger.js";
+import { RedisUnavailableError } from "../src/redis.js";
+import { startRuntime } from "../src/runtime/start-runtime.js";
+import { startBanner, startUrls } from "../src/runtime/start-urls.js";
+import { workerRole } from "../workers/worker-role.js";
 
 /**
- * `tsx src/main.ts all|gateway|worker`: parse the configuration once, start the roles, stop gracefully on
- * SIGTERM/SIGINT. Start-up failures print one clear line, never a stack trace.
+ * `tsx bin/main.ts all|gateway|worker`: parse the configuration once, start the roles, stop gracefully on
+ * SIGTERM/SIGINT. Start-up failures print one clear line, never a stack trace. The process's composition root: the
+ * one place that hands the worker role (workers/) to the runtime (src/), so that src/ never imports workers/.
  */
 const role = process.argv[2] ?? "all";
 if (!["all", "gateway", "worker"].includes(role)) {
@@ -28,7 +30,7 @@ const logger = createLogger(config.LOG_LEVEL, undefined, { pretty: config.isDev 
 const redacted = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@");
 
 try {
-  const runtime = await startRuntime(config, { gateway: role !== "worker", worker: role !== "gateway", logger });
+  const runtime = await startRuntime(config, { gateway: role !== "worker", worker: role !== "gateway" ? workerRole() : undefined, logger });
   // Stop cleanly from the moment anything is announced: a SIGTERM right after the first line must drain, not kill.
   let stopping = false;
   const stop = (signal: string) => {

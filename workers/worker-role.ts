@@ -1,10 +1,9 @@
-import type { Services } from "../services.js";
-import { startMetricsServer, type MetricsServer } from "../metrics/metrics-server.js";
-import type { Infrastructure } from "./infrastructure.js";
-import { startWorkers, type RunningWorkers } from "../../workers/start-workers.js";
-import { createProviderSelector, type ProviderOptions } from "../../workers/providers/select-provider.js";
-import { createDeviceSocketDelivery } from "../../workers/providers/device-socket.js";
-import { vapidSubjectOf } from "../crypto/vapid-key.js";
+import type { Services } from "../src/services.js";
+import type { Infrastructure } from "../src/runtime/infrastructure.js";
+import { vapidSubjectOf } from "../src/crypto/vapid-key.js";
+import { startWorkers, type RunningWorkers } from "./start-workers.js";
+import { createProviderSelector, type ProviderOptions } from "./providers/select-provider.js";
+import { createDeviceSocketDelivery } from "./providers/device-socket.js";
 
 /** What a worker role takes besides the configuration: a test's stand-in CAs for APNs and Web Push (see ProviderOptions). */
 export type WorkerRoleOptions = Pick<ProviderOptions, "apnsCa" | "webPushCa">;
@@ -41,22 +40,8 @@ export function startWorkerRole(
   });
 }
 
-/**
- * A worker-only process has no Express app: its metrics and health on a port of their own (METRICS_PORT).
- * Ready while `isAccepting` says so and Redis answers.
- */
-export function startWorkerMetrics(
-  services: Pick<Services, "config" | "metrics" | "redis" | "queues">,
-  port: number,
-  isAccepting: () => boolean,
-): Promise<MetricsServer> {
-  const { config, redis, queues } = services;
-  return startMetricsServer({
-    port,
-    host: config.HOST,
-    metrics: services.metrics,
-    queues: [queues.push, queues.expiry],
-    token: config.METRICS_TOKEN,
-    isReady: async () => isAccepting() && (await redis.ping().then((p) => p === "PONG", () => false)),
-  });
-}
+/** The worker role as the runtime takes it (RuntimeOptions.worker), with these options bound. */
+export const workerRole =
+  (options: WorkerRoleOptions = {}) =>
+  (services: Services, infrastructure: Pick<Infrastructure, "redis" | "emitter" | "presence" | "client">): RunningWorkers =>
+    startWorkerRole(services, infrastructure, options);
