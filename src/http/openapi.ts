@@ -153,6 +153,9 @@ function errorsOf(op: Operation): ErrorCode[] {
 
 /** A zod schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect), without the `$schema` line. */
 function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  // `unrepresentable: "any"`: a schema's transforms (a normalized identifier, a trimmed code) have no JSON Schema
+  // form; zod then writes `{}` (any value) for that part instead of throwing, while the input side it checks stays
+  // described. Not the TypeScript `any`: every value here is typed.
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
   return rest;
 }
