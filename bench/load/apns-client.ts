@@ -3,8 +3,8 @@ import { createPrivateKey } from "node:crypto";
 import { SignJWT } from "jose";
 import type { PushMessage } from "../../src/delivery/push-provider.js";
 import { createApnsProvider } from "../../workers/providers/apns.js";
-import { emit, probes, serve } from "../lib/serve.js";
-import { mapLimit, nowMs } from "../lib/stats.js";
+import { probes, serve } from "../lib/serve.js";
+import { timedSends, type SendRun } from "../lib/timed-sends.js";
 
 /**
  * The apns scenario's two clients against the same APNs stand-in, in one process of their own so their CPU is
@@ -24,12 +24,6 @@ interface Target {
   concurrency: number;
 }
 
-interface Run {
-  n: number;
-  perSec: number;
-  cpuMsPerCall: number;
-  failed: number;
-}
 
 const DATA = {
   secondfactorauthenticationtoken: "00000000-0000-4000-8000-000000000000",
@@ -42,25 +36,7 @@ const DATA = {
 };
 const NOTIFICATION = { title: "Bench Authenticator", body: "Please approve the sign-in request" };
 
-/** Warm up (connection, JIT) with 200 sends, then time `a.n` sends at `a.concurrency`; CPU is this process's. */
-async function timed(a: Target, send: (i: number) => Promise<void>): Promise<Run> {
-  await mapLimit(Array.from({ length: Math.min(200, a.n) }, (_, i) => i), a.concurrency, send);
-  let done = 0;
-  let failed = 0;
-  const timer = setInterval(() => emit("progress", { done }), 2000);
-  const c0 = process.cpuUsage();
-  const t0 = nowMs();
-  await mapLimit(Array.from({ length: a.n }, (_, i) => i), a.concurrency, async (i) => {
-    await send(i).catch(() => failed++);
-    done++;
-  });
-  const ms = nowMs() - t0;
-  const cpu = process.cpuUsage(c0);
-  clearInterval(timer);
-  return { n: a.n, perSec: (a.n * 1000) / ms, cpuMsPerCall: (cpu.user + cpu.system) / 1000 / a.n, failed };
-}
-
-async function provider(a: Target): Promise<Run> {
+async function provider(a: Target): Promise<SendRun> {
   const p = createApnsProvider({
     bundleId: a.bundleId,
     environment: "Production",
@@ -76,7 +52,7 @@ async function provider(a: Target): Promise<Run> {
     ttlSeconds: 600,
   });
   try {
-    return await timed(a, (i) => p.send(message(i), AbortSignal.timeout(10_000)));
+    return await timedSends(a.n, a.concurrency, (i) => p.send(message(i), AbortSignal.timeout(10_000)));
   } finally {
     p.close();
   }
@@ -94,12 +70,12 @@ function post(session: ClientHttp2Session, path: string, headers: Record<string,
   });
 }
 
-async function bare(a: Target): Promise<Run> {
+async function bare(a: Target): Promise<SendRun> {
   const session = connect(a.url, { ca: a.caPem });
   const jwt = await new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: a.keyId }).setIssuer(a.teamId).setIssuedAt().sign(createPrivateKey(a.key));
   const expiration = String(Math.floor(Date.now() / 1000) + 600);
   try {
-    return await timed(a, (i) =>
+    return await timedSends(a.n, a.concurrency, (i) =>
       post(
         session,
         `/3/device/${a.tokens[i % a.tokens.length]!}`,

@@ -4,8 +4,8 @@ import type { PushMessage } from "../../src/delivery/push-provider.js";
 import { createOutboundGuard } from "../../src/outbound/outbound-guard.js";
 import { createWebPushProvider } from "../../workers/providers/web-push.js";
 import { webPushPayloadOf, webPushTopicOf } from "../../workers/providers/web-push-payload.js";
-import { emit, probes, serve } from "../lib/serve.js";
-import { mapLimit, nowMs } from "../lib/stats.js";
+import { probes, serve } from "../lib/serve.js";
+import { timedSends, type SendRun } from "../lib/timed-sends.js";
 
 /**
  * The webpush scenario's two clients against the same push-service stand-in, in one process of their own so their
@@ -23,12 +23,6 @@ interface Target {
   concurrency: number;
 }
 
-interface Run {
-  n: number;
-  perSec: number;
-  cpuMsPerCall: number;
-  failed: number;
-}
 
 const SUBJECT = "mailto:bench@example.com";
 const DATA = {
@@ -51,38 +45,20 @@ const message = (a: Target, i: number): PushMessage => ({
   ttlSeconds: 600,
 });
 
-/** Warm up (connections, JIT) with 200 sends, then time `a.n` sends at `a.concurrency`; CPU is this process's. */
-async function timed(a: Target, send: (i: number) => Promise<void>): Promise<Run> {
-  await mapLimit(Array.from({ length: Math.min(200, a.n) }, (_, i) => i), a.concurrency, send);
-  let done = 0;
-  let failed = 0;
-  const timer = setInterval(() => emit("progress", { done }), 2000);
-  const c0 = process.cpuUsage();
-  const t0 = nowMs();
-  await mapLimit(Array.from({ length: a.n }, (_, i) => i), a.concurrency, async (i) => {
-    await send(i).catch(() => failed++);
-    done++;
-  });
-  const ms = nowMs() - t0;
-  const cpu = process.cpuUsage(c0);
-  clearInterval(timer);
-  return { n: a.n, perSec: (a.n * 1000) / ms, cpuMsPerCall: (cpu.user + cpu.system) / 1000 / a.n, failed };
-}
-
-async function provider(a: Target): Promise<Run> {
+async function provider(a: Target): Promise<SendRun> {
   const guard = createOutboundGuard({ allowPrivate: true }, { ca: a.caPem });
   const p = createWebPushProvider({ vapid: async () => a.vapid, subject: SUBJECT, guard });
   try {
-    return await timed(a, (i) => p.send(message(a, i), AbortSignal.timeout(10_000)));
+    return await timedSends(a.n, a.concurrency, (i) => p.send(message(a, i), AbortSignal.timeout(10_000)));
   } finally {
     guard.destroy();
   }
 }
 
-async function bare(a: Target): Promise<Run> {
+async function bare(a: Target): Promise<SendRun> {
   const agent = new Agent({ keepAlive: true, ca: a.caPem });
   try {
-    return await timed(a, async (i) => {
+    return await timedSends(a.n, a.concurrency, async (i) => {
       const m = message(a, i);
       await webPush.sendNotification(JSON.parse(m.device.token) as webPush.PushSubscription, JSON.stringify(webPushPayloadOf(m)), {
         vapidDetails: { subject: SUBJECT, ...a.vapid },
