@@ -1,13 +1,13 @@
 import { createHmac } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deletePrefix, dumpEntries, startTestGateway, type TestGateway } from "./support/gateway.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { dumpEntries, type TestGateway } from "./support/gateway.js";
 import { call } from "./support/http.js";
 import type { TestPhone } from "./support/phone.js";
 import { enrolledUser, pushedLogin } from "./support/pushes.js";
-import { createAccount, login, ping, secretHeaders, useWebhook } from "./support/scenario.js";
-import { WebhookReceiver } from "./support/webhook-receiver.js";
+import { createAccount, login, ping, secretHeaders } from "./support/scenario.js";
+import { WebhookGateways } from "./support/webhook-gateways.js";
 
 /**
  * The attacker's second look at the server-caller credentials (X-Origin-IP, request signing, management bearer),
@@ -15,28 +15,10 @@ import { WebhookReceiver } from "./support/webhook-receiver.js";
  * run it, over real HTTP, against a real gateway. Attempts that held stay here as regression tests.
  */
 
-let receiver: WebhookReceiver;
-const gateways: TestGateway[] = [];
+const fleet = new WebhookGateways("whsec-attacker-review-2-secret");
+const gateway = (o: Parameters<typeof fleet.start>[0] = {}) => fleet.start(o);
 let n = 0;
 const email = () => `attack2-${++n}-${Date.now()}@example.com`;
-
-beforeAll(async () => {
-  receiver = await new WebhookReceiver("whsec-attacker-review-2-secret").start();
-});
-afterAll(async () => {
-  for (const g of gateways) {
-    await g.stop();
-    await deletePrefix(g.config.REDIS_PREFIX);
-  }
-  await receiver.close();
-});
-
-async function gateway(o: Parameters<typeof startTestGateway>[0] = {}): Promise<TestGateway> {
-  const g = await startTestGateway(o);
-  gateways.push(g);
-  await useWebhook(g, receiver);
-  return g;
-}
 
 /** A second tenant of the same deployment, with its own apikey and secret. */
 async function otherApp(g: TestGateway): Promise<{ apiKey: string; apiSecret: string }> {
@@ -284,8 +266,8 @@ describe("backup codes (L13–L16)", () => {
     });
 
   async function signedIn(): Promise<{ user: string; phone: TestPhone; accessToken: string; codes: string[] }> {
-    const { user, phone } = await enrolledUser(g, receiver, email());
-    const { token, handle } = await pushedLogin(g, receiver, user);
+    const { user, phone } = await enrolledUser(g, fleet.receiver, email());
+    const { token, handle } = await pushedLogin(g, fleet.receiver, user);
     expect((await phone.answer(g.url, g.apiKey, handle, "Yes")).status).toBe(200);
     const accessToken = ((await ping(g, token)).body as { access_token: string }).access_token;
     const codes = (await call<{ BackUpCodes: string[] }>(g.url, "GET", "/identity/v2/auth/account/2fa/backupcode", { query: { apikey: g.apiKey }, headers: { Authorization: `Bearer ${accessToken}` } })).body.BackUpCodes;
@@ -295,7 +277,7 @@ describe("backup codes (L13–L16)", () => {
 
   it("parallel wrong codes cannot race past the lockout: at most LOGIN_MAX_FAILURES codes are tested", async () => {
     const u = await signedIn();
-    const { token } = await pushedLogin(g, receiver, u.user);
+    const { token } = await pushedLogin(g, fleet.receiver, u.user);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => useCode(token, `zzzzz-${String(i).padStart(5, "0")}`)));
     const tested = answers.filter((a) => a.body.ErrorCode === 1066).length;
     expect(tested).toBeLessThanOrEqual(MAX_FAILURES);
@@ -305,7 +287,7 @@ describe("backup codes (L13–L16)", () => {
   it("one user's code does not finish another user's login; another app's apikey does not find the token", async () => {
     const a = await signedIn();
     const b = await signedIn();
-    const { token } = await pushedLogin(g, receiver, b.user);
+    const { token } = await pushedLogin(g, fleet.receiver, b.user);
     expect((await useCode(token, a.codes[0])).body).toMatchObject({ ErrorCode: 1066 });
     const other = await otherApp(g);
     expect((await useCode(token, b.codes[0], other.apiKey)).body).toMatchObject({ ErrorCode: 1103 });
@@ -316,7 +298,7 @@ describe("backup codes (L13–L16)", () => {
   it("a code of a replaced set (L14) is dead; a code on a login already approved is not spent", async () => {
     const u = await signedIn();
     const fresh = (await call<{ BackUpCodes: string[] }>(g.url, "GET", "/identity/v2/auth/account/2fa/backupcode/reset", { query: { apikey: g.apiKey }, headers: { Authorization: `Bearer ${u.accessToken}` } })).body.BackUpCodes;
-    const { token, handle } = await pushedLogin(g, receiver, u.user);
+    const { token, handle } = await pushedLogin(g, fleet.receiver, u.user);
     expect((await useCode(token, u.codes[0])).body).toMatchObject({ ErrorCode: 1066 });
     expect((await u.phone.answer(g.url, g.apiKey, handle, "Yes")).status).toBe(200);
     expect((await useCode(token, fresh[0])).status).not.toBe(200);
@@ -332,12 +314,12 @@ describe("backup codes (L13–L16)", () => {
         headers: { "X-Origin-IP": user },
         json: { backupcode },
       });
-    const { user, phone } = await enrolledUser(t, receiver, email());
-    const first = await pushedLogin(t, receiver, user);
+    const { user, phone } = await enrolledUser(t, fleet.receiver, email());
+    const first = await pushedLogin(t, fleet.receiver, user);
     expect((await phone.answer(t.url, t.apiKey, first.handle, "Yes")).status).toBe(200);
     const accessToken = ((await ping(t, first.token)).body as { access_token: string }).access_token;
     const codes = (await call<{ BackUpCodes: string[] }>(t.url, "GET", "/identity/v2/auth/account/2fa/backupcode", { query: { apikey: t.apiKey }, headers: { Authorization: `Bearer ${accessToken}` } })).body.BackUpCodes;
-    const { token } = await pushedLogin(t, receiver, user);
+    const { token } = await pushedLogin(t, fleet.receiver, user);
     // A stranger's unknown tokens through the same backend, as the stranger's own address.
     for (let i = 0; i < 2; i++) expect((await viaBackend(crypto.randomUUID(), "00000-00000", "198.51.100.66")).body).toMatchObject({ ErrorCode: 1103 });
     expect((await viaBackend(crypto.randomUUID(), "00000-00000", "198.51.100.66")).status).toBe(429);
@@ -360,7 +342,7 @@ describe("backup codes (L13–L16)", () => {
 
   it("no code is in a log line, the audit trail or Redis in clear (with or without its dash)", async () => {
     const u = await signedIn();
-    const { token } = await pushedLogin(g, receiver, u.user);
+    const { token } = await pushedLogin(g, fleet.receiver, u.user);
     expect((await useCode(token, u.codes[3])).status).toBe(200);
     const audit = JSON.stringify((await call(g.url, "GET", "/v2/manage/push/audit", { headers: secretHeaders(g), query: { count: "500" } })).body);
     const redis = JSON.stringify(await dumpEntries(g.config.REDIS_PREFIX));

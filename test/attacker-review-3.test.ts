@@ -1,13 +1,13 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { enrollWithoutLogin } from "./support/delivery.js";
-import { deletePrefix, dumpEntries, startTestGateway, type TestGateway } from "./support/gateway.js";
+import { dumpEntries, type TestGateway } from "./support/gateway.js";
 import { call, type ApiResponse } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
 import { enrolledUser, pushedLogin, pushOfLogin } from "./support/pushes.js";
-import { createAccount, login, ping, secretHeaders, useWebhook } from "./support/scenario.js";
-import { WebhookReceiver } from "./support/webhook-receiver.js";
+import { createAccount, login, ping, secretHeaders } from "./support/scenario.js";
+import { WebhookGateways } from "./support/webhook-gateways.js";
 import {
   ADMIN_PASSWORD,
   CONSOLE_API,
@@ -30,28 +30,10 @@ import {
  * gateway; attempts that held stay as regression tests.
  */
 
-let receiver: WebhookReceiver;
-const gateways: TestGateway[] = [];
+const fleet = new WebhookGateways("whsec-attacker-review-3-secret");
+const gateway = (o: Parameters<typeof fleet.start>[0] = {}) => fleet.start(o);
 let n = 0;
 const email = () => `attack3-${++n}-${Date.now()}@example.com`;
-
-beforeAll(async () => {
-  receiver = await new WebhookReceiver("whsec-attacker-review-3-secret").start();
-});
-afterAll(async () => {
-  for (const g of gateways) {
-    await g.stop();
-    await deletePrefix(g.config.REDIS_PREFIX);
-  }
-  await receiver.close();
-});
-
-async function gateway(o: Parameters<typeof startTestGateway>[0] = {}): Promise<TestGateway> {
-  const g = await startTestGateway(o);
-  gateways.push(g);
-  await useWebhook(g, receiver);
-  return g;
-}
 
 const pad = (x: number) => String(x).padStart(2, "0");
 const utc24 = (d: Date) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
@@ -278,10 +260,10 @@ describe("console admins", () => {
       expect(res.headers.getSetCookie()).toHaveLength(0);
     }
     // A customer's approved own challenge (2.12) gives a validation token: no session either.
-    const { user, phone } = await enrolledUser(g, receiver, email());
+    const { user, phone } = await enrolledUser(g, fleet.receiver, email());
     const uid = (await g.services.accounts.findUid(g.apiKey, "email", user))!;
     const own = await call<{ SecondFactorAuthenticationToken: string }>(g.url, "POST", "/v2/manage/push/challenge", { headers: secretHeaders(g), json: { Uid: uid } });
-    const handle = (await pushOfLogin(g, receiver, own.body.SecondFactorAuthenticationToken)).data.secondfactorauthenticationtoken!;
+    const handle = (await pushOfLogin(g, fleet.receiver, own.body.SecondFactorAuthenticationToken)).data.secondfactorauthenticationtoken!;
     expect((await phone.answer(g.url, g.apiKey, handle, "Yes")).status).toBe(200);
     const v = (await ping(g, own.body.SecondFactorAuthenticationToken)).body as { SecondFactorValidationToken: string };
     expect(errorCode(await exchange(v.SecondFactorValidationToken))).toBe(905);
@@ -355,13 +337,13 @@ describe("own challenges (2.12): the push handle, backup codes, another app", ()
   }, 30_000);
 
   it("the handle does not ping; a backup code does not finish it (not spent); another app cannot validate its approval, the backend can, once", async () => {
-    const { user, phone } = await enrolledUser(g, receiver, email());
+    const { user, phone } = await enrolledUser(g, fleet.receiver, email());
     const uid = (await g.services.accounts.findUid(g.apiKey, "email", user))!;
     const codes = (await call<{ BackUpCodes: string[] }>(g.url, "GET", "/identity/v2/manage/account/2fa/backupcode", { headers: secretHeaders(g), query: { uid } })).body.BackUpCodes;
     const own = await call<{ SecondFactorAuthenticationToken: string }>(g.url, "POST", "/v2/manage/push/challenge", { headers: secretHeaders(g), json: { Uid: uid, Message: "Approve the wire transfer" } });
     expect(own.status, own.text).toBe(200);
     const token = own.body.SecondFactorAuthenticationToken;
-    const handle = (await pushOfLogin(g, receiver, token)).data.secondfactorauthenticationtoken!;
+    const handle = (await pushOfLogin(g, fleet.receiver, token)).data.secondfactorauthenticationtoken!;
 
     expect(errorCode(await ping(g, handle))).toBe(1103);
     const code = await call(g.url, "PUT", "/identity/v2/auth/login/2fa/verification/backupcode", { query: { apikey: g.apiKey, secondfactorauthenticationtoken: token }, json: { backupcode: codes[0] } });
@@ -408,8 +390,8 @@ describe("held long polls", () => {
     const g = await gateway({ env: { SOCKETS_PER_ADDRESS: "2", TRUSTED_ORIGIN_IP_SOURCES: "127.0.0.1, ::1" } });
     const tokens: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const { user } = await enrolledUser(g, receiver, email());
-      tokens.push((await pushedLogin(g, receiver, user)).token);
+      const { user } = await enrolledUser(g, fleet.receiver, email());
+      tokens.push((await pushedLogin(g, fleet.receiver, user)).token);
     }
     const gone = new AbortController();
     const first = [longPing(g, tokens[0]!, 30, { "X-Origin-IP": "2001:db8:5:1::1" }, gone.signal), longPing(g, tokens[1]!, 30, { "X-Origin-IP": "2001:db8:5:1::2" }, gone.signal)];
@@ -428,8 +410,8 @@ describe("held long polls", () => {
 
   it("aborted held requests give their place back every time: ten held-and-aborted in a row leave the one-place address free", async () => {
     const g = await gateway({ env: { SOCKETS_PER_ADDRESS: "1" } });
-    const { user } = await enrolledUser(g, receiver, email());
-    const { token } = await pushedLogin(g, receiver, user);
+    const { user } = await enrolledUser(g, fleet.receiver, email());
+    const { token } = await pushedLogin(g, fleet.receiver, user);
     const ended = () => g.logs.filter((l) => l.includes('"msg":"long poll ended"')).length;
     for (let i = 1; i <= 10; i++) {
       const gone = new AbortController();
@@ -443,10 +425,10 @@ describe("held long polls", () => {
 
   it("a held request answers its own token's result: two logins held side by side, only the approved one gets a session", async () => {
     const g = await gateway();
-    const a = await enrolledUser(g, receiver, email());
-    const b = await enrolledUser(g, receiver, email());
-    const la = await pushedLogin(g, receiver, a.user);
-    const lb = await pushedLogin(g, receiver, b.user);
+    const a = await enrolledUser(g, fleet.receiver, email());
+    const b = await enrolledUser(g, fleet.receiver, email());
+    const la = await pushedLogin(g, fleet.receiver, a.user);
+    const lb = await pushedLogin(g, fleet.receiver, b.user);
     const heldA = longPing(g, la.token, 30);
     const heldB = longPing(g, lb.token, 3);
     await g.waitForLog(() => held(g) >= 2, 15_000);
