@@ -8,6 +8,7 @@ import type { LoginResponse, ValidationResponse } from "../src/challenge/login-r
 import type { ErrorBody } from "../src/errors.js";
 import type { publicDeadLetter, publicRetrying } from "../src/http/routes/dead-letters.js";
 import type { AuditLine } from "../src/audit/audit-lines.js";
+import type { AdminAction } from "../src/console/admin-access.js";
 import type { userSummary } from "../src/http/routes/console-users.js";
 import type { SecondFactorResponse } from "../src/login/start-login.js";
 import type { DevicePush } from "../src/realtime/device-push.js";
@@ -32,6 +33,9 @@ export type ServerToPage = [
   Holds<ReadsAs<DevicePush, Web.DevicePush>>,
   Holds<ReadsAs<ReturnType<typeof publicRetrying>, Web.RetryingRow>>,
   Holds<ReadsAs<AuditLine, Web.AuditLine>>,
+  // Both ways: the console hides what the server refuses, and shows what it allows.
+  Holds<ReadsAs<AdminAction, Web.AdminAction>>,
+  Holds<ReadsAs<Web.AdminAction, AdminAction>>,
   Holds<ReadsAs<ReturnType<typeof userSummary>, Web.UserSummary>>,
   Holds<ReadsAs<DeviceRegistered, Web.DeviceRegistered>>,
   // And back: what the console PUTs is what L10 validates.

@@ -16,20 +16,14 @@ import { consoleSessionOf } from "./session-cookie.js";
  * and they act only on the apps they were given (docs/CONSOLE-ADMINS.md).
  */
 
-/** What an admin can do from the console (and the admin HTTP API behind it). */
-export type AdminAction =
-  | "read" // users, devices, dashboard, audit, dead letters, settings (secrets masked)
-  | "audit.export"
-  | "user.create"
-  | "device.remove"
-  | "devices.reset"
-  | "user.unlock"
-  | "backupcodes.issue"
-  | "push.test"
-  | "deadletter.retry"
-  | "settings.change";
-
-export const ADMIN_ACTIONS: readonly AdminAction[] = ["read", "audit.export", "user.create", "device.remove", "devices.reset", "user.unlock", "backupcodes.issue", "push.test", "deadletter.retry", "settings.change"];
+/**
+ * What an admin can do from the console (and the admin HTTP API behind it). "read": users, devices, dashboard,
+ * audit, dead letters, settings (secrets masked).
+ */
+export const ADMIN_ACTIONS = [
+  "read", "audit.export", "user.create", "device.remove", "devices.reset", "user.unlock", "backupcodes.issue", "push.test", "deadletter.retry", "settings.change",
+] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
 const READ: AdminAction[] = ["read", "audit.export"];
 const OPERATE: AdminAction[] = [...READ, "user.create", "device.remove", "devices.reset", "user.unlock", "backupcodes.issue", "push.test", "deadletter.retry"];

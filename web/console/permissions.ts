@@ -6,18 +6,10 @@
  */
 import { CONSOLE_SESSION_PATH } from "./paths.js";
 import { api } from "./session.js";
+import type { AdminAction } from "../shared/wire.js";
 
-export type AdminAction =
-  | "read"
-  | "audit.export"
-  | "user.create"
-  | "device.remove"
-  | "devices.reset"
-  | "user.unlock"
-  | "backupcodes.issue"
-  | "push.test"
-  | "deadletter.retry"
-  | "settings.change";
+export type { AdminAction };
+
 
 let allowed = new Set<string>();
 let admin = "";

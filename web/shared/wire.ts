@@ -277,3 +277,16 @@ export interface DeviceRegistered {
 export interface VapidPublicKey {
   PublicKey: string;
 }
+
+/** What an admin may do from the console, as the console session answers it (`Permissions`). */
+export type AdminAction =
+  | "read"
+  | "audit.export"
+  | "user.create"
+  | "device.remove"
+  | "devices.reset"
+  | "user.unlock"
+  | "backupcodes.issue"
+  | "push.test"
+  | "deadletter.retry"
+  | "settings.change";
