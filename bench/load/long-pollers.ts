@@ -1,5 +1,6 @@
 import { errorCodeOf, httpCall, keepAliveAgent } from "../lib/http.js";
 import { emit, probes, serve } from "../lib/serve.js";
+import { untilAllTold } from "../lib/until-told.js";
 import { nowMs, sleep } from "../lib/stats.js";
 import type { Agent } from "node:http";
 
@@ -62,15 +63,7 @@ function stats() {
   };
 }
 
-async function waitTold(a: { timeoutMs: number }) {
-  const deadline = Date.now() + a.timeoutMs;
-  for (;;) {
-    const s = stats();
-    if (s.told >= s.total || Date.now() > deadline) return s;
-    emit("progress", { told: s.told, of: s.total });
-    await sleep(250);
-  }
-}
+const waitTold = (a: { timeoutMs: number }) => untilAllTold(stats, a.timeoutMs);
 
 function stop() {
   stopped = true;

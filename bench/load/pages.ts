@@ -1,6 +1,7 @@
 import { io, type Socket } from "socket.io-client";
 import { emit, probes, serve } from "../lib/serve.js";
-import { mapLimit, nowMs, sleep } from "../lib/stats.js";
+import { untilAllTold } from "../lib/until-told.js";
+import { mapLimit, nowMs } from "../lib/stats.js";
 
 /**
  * Many waiting pages in one process (scenarios 3 and 5): socket.io-client over the websocket transport, no
@@ -77,15 +78,7 @@ function stats() {
   };
 }
 
-async function waitApproved(a: { timeoutMs: number }) {
-  const deadline = Date.now() + a.timeoutMs;
-  for (;;) {
-    const s = stats();
-    if (s.told >= s.total || Date.now() > deadline) return s;
-    emit("progress", { told: s.told, of: s.total });
-    await sleep(250);
-  }
-}
+const waitApproved = (a: { timeoutMs: number }) => untilAllTold(stats, a.timeoutMs);
 
 function close() {
   for (const p of pages) p.socket.disconnect();
