@@ -231,6 +231,18 @@ export async function connectSeeder(d: Deployment, o: { snsEndpoint?: string } =
 /** The fake SNS's GCM platform application (test/support/fake-sns.ts knows it from the start). */
 export const ANDROID_PLATFORM_ARN = "arn:aws:sns:us-east-1:123456789012:app/GCM/push-mfa";
 
+/** Settings for scenarios whose workers push through SNS: the keys the local SNS stand-in (fake-sns-node) knows. */
+export const snsSettings = {
+  IsEnabled: true,
+  CustomAppName: "Bench Authenticator",
+  NotificationService: "AWS",
+  AWSsettings: { AccessKeyId: "AKIABENCH", SecretAccessKey: "bench-secret-access-key", Region: "us-east-1" },
+  AndroidSettings: { Enabled: true, PlatformARN: ANDROID_PLATFORM_ARN },
+  IOSsettings: { Enabled: false, PlatformARN: "" },
+  ChallengeTtlSeconds: 900,
+  NumberMatching: "Off",
+};
+
 /** Settings for scenarios without a worker: push on, the Native provider (never called), a long challenge life. */
 export const nativeSettings = {
   IsEnabled: true,

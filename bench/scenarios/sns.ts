@@ -1,20 +1,11 @@
-import { ANDROID_PLATFORM_ARN, connectSeeder, newDeployment, newPhone } from "../lib/fixtures.js";
+import { ANDROID_PLATFORM_ARN, connectSeeder, newDeployment, newPhone, snsSettings } from "../lib/fixtures.js";
 import { profiled, startBenchChild, startGatewayNode, url } from "../lib/nodes.js";
-import { say, ticker } from "../lib/progress.js";
+import { say } from "../lib/progress.js";
 import type { ScenarioReport } from "../lib/report.js";
 import type { Scenario, ScenarioContext } from "../lib/scenario.js";
-import { fmt, sleep } from "../lib/stats.js";
+import { untilDrained } from "../lib/sns-drain.js";
+import { fmt } from "../lib/stats.js";
 
-interface PushStats {
-  firstActiveAt: number;
-  lastEndAt: number;
-  completed: number;
-  failed: number;
-  cpuAtFirstActive: number;
-  cpuAtLastEnd: number;
-  outcomes: Record<string, number>;
-  failures: Record<string, number>;
-}
 interface BareRun {
   n: number;
   ms: number;
@@ -76,16 +67,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
 
   const seeder = await connectSeeder(d, { snsEndpoint: url(fake) });
   ctx.res.onRelease("close seeder", () => seeder.close());
-  await seeder.putSettings({
-    IsEnabled: true,
-    CustomAppName: "Bench Authenticator",
-    NotificationService: "AWS",
-    AWSsettings: { AccessKeyId: "AKIABENCH", SecretAccessKey: "bench-secret-access-key", Region: "us-east-1" },
-    AndroidSettings: { Enabled: true, PlatformARN: ANDROID_PLATFORM_ARN },
-    IOSsettings: { Enabled: false, PlatformARN: "" },
-    ChallengeTtlSeconds: 900,
-    NumberMatching: "Off",
-  });
+  await seeder.putSettings(snsSettings);
   say(S, `seeding ${n} users, each with an Android device and its SNS endpoint`);
   const arns = await fake.call<string[]>("createEndpoints", { platformArn: ANDROID_PLATFORM_ARN, tokens: Array.from({ length: n }, (_, i) => `fcm-bench-${i}`) });
   const users = await seeder.seedUsers(n, newPhone(), { endpointArns: arns });
@@ -102,23 +84,12 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
         env: { WORKER_CONCURRENCY: String(c), SNS_ENDPOINT: url(fake), ...(limit === "raised" && { PUSH_RATE_PER_APP: String(raisedLimit) }) },
       }),
     );
-    let last: PushStats | undefined;
-    const t = ticker(S, () => `  worker c=${c} (${limit} limit): ${last?.completed ?? 0}/${count} sent${last?.failed ? `, ${last.failed} failed` : ""}`, 3000);
-    await profiled(profile, worker, `${S}-worker-c${c}-${limit}`, async () => {
-      const deadline = Date.now() + 10 * 60_000;
-      for (;;) {
-        last = await worker.call<PushStats>("pushStats");
-        if (last.completed + last.failed >= count || Date.now() > deadline) break;
-        await sleep(250);
-      }
-    });
-    t.stop();
-    const g = last!;
+    const g = await profiled(profile, worker, `${S}-worker-c${c}-${limit}`, () => untilDrained([worker], count, { scenario: S, label: `worker c=${c} (${limit} limit)` }));
     await worker.stop();
     const published = (await fake.call<{ published: number }>("stats")).published;
     return {
       perSec: (g.completed * 1000) / (g.lastEndAt - g.firstActiveAt),
-      cpuMsPerPush: (g.cpuAtLastEnd - g.cpuAtFirstActive) / 1000 / Math.max(1, g.completed),
+      cpuMsPerPush: g.cpuMs / Math.max(1, g.completed),
       completed: g.completed,
       published,
       outcomes: g.outcomes,
