@@ -19,10 +19,13 @@ serve(
         fake.endpoints.set(arn, { token, enabled: true, platformArn: a.platformArn });
         return arn;
       }),
+    /** Counts since the last `forget`, and the ms between its first and last accepted Publish (the delivery span). */
     stats: () => {
       const byAction: Record<string, number> = {};
       for (const r of fake.requests) byAction[r.action] = (byAction[r.action] ?? 0) + 1;
-      return { published: fake.published.length, requests: fake.requests.length, byAction };
+      const p = fake.published;
+      const spanMs = p.length > 1 ? p[p.length - 1]!.receivedAt - p[0]!.receivedAt : 0;
+      return { published: p.length, spanMs, requests: fake.requests.length, byAction };
     },
     /** Forget what was recorded (keeps endpoints), so a long run does not grow without bound. */
     forget: () => {

@@ -66,6 +66,10 @@ serve(
   {
     ...probes,
     pushStats: () => push,
+    /** Start counting afresh (after a warm-up), so the next drain's stats are its own. */
+    pushStatsReset: () => {
+      Object.assign(push, { firstActiveAt: 0, lastEndAt: 0, completed: 0, failed: 0, cpuAtFirstActive: 0, cpuAtLastEnd: 0, outcomes: {}, failures: {} });
+    },
   },
   { url: runtime.url, port: runtime.port },
   () => runtime.close(),

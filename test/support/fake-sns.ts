@@ -58,6 +58,8 @@ export interface FakePublished {
   /** Message attributes by name: their StringValue, or their BinaryValue as sent (base64). */
   attributes: Record<string, string>;
   messageId: string;
+  /** When it was accepted, in ms of a monotonic clock (performance.now()): lets the bench time deliveries. */
+  receivedAt: number;
 }
 
 export interface FakeEndpoint {
@@ -264,7 +266,7 @@ export async function startFakeSns(o: FakeSnsOptions = {}): Promise<FakeSns> {
       checkPlatformPayload(platformOf(endpoint.platformArn), message);
       const messageId = randomUUID();
       const recorded = Object.fromEntries([...attributes].map(([name, a]) => [name, a.value]));
-      published.push({ targetArn, message, attributes: recorded, messageId });
+      published.push({ targetArn, message, attributes: recorded, messageId, receivedAt: performance.now() });
       return `<MessageId>${messageId}</MessageId>`;
     },
 
