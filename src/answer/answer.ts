@@ -127,7 +127,7 @@ const markUsed = (s: Pick<Services, "devices" | "now">, c: Challenge, device: De
 function signedByUserDevice(devices: Device[], text: string, signature: string): Device | undefined {
   return devices.find((d) => {
     if (!d.active) return false;
-    const key = loadStoredDeviceKey(d.publicKey);
+    const key = loadStoredDeviceKey(d.publicKey, d.publicKeyJwk);
     return key !== null && verifyDeviceSignature(key, text, signature);
   });
 }
