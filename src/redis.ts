@@ -152,3 +152,18 @@ export function defineScript(lua: string) {
     }
   };
 }
+
+/**
+ * Run `then` once the writes already sent (`written`) are stored, and answer what it answers. On a single Redis,
+ * one connection runs its commands in the order they were sent, so `then`'s command goes out at once, behind the
+ * writes, in the same round trip; a cluster may route them to different masters, so there it waits for the writes.
+ * Either way it fails if the writes failed.
+ */
+export async function afterWrites<T>(client: RedisClient, written: Promise<unknown>, then: () => Promise<T>): Promise<T> {
+  if (client instanceof Cluster) {
+    await written;
+    return then();
+  }
+  const [, result] = await Promise.all([written, then()]);
+  return result;
+}
