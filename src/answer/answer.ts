@@ -104,25 +104,25 @@ export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, 
   return { IsPosted: true };
 }
 
-/** An approval's answer and the writes that store it (sent, not yet awaited), with the way to take it back. */
+/** An approval's answer, the writes that store it, and the way to take it back. */
 interface Approval {
   response: ApprovalResponse;
-  stored: Promise<unknown>;
+  store: () => Promise<unknown>;
   revoke: () => Promise<void>;
 }
 
 /**
  * What an approval gives, by the challenge's kind: a login mints a session (contract 1.2); a step-up (L12) or a
- * backend's own challenge (2.12) a single-use validation token. Its records' writes are sent at once; `end` puts
- * the END script behind them.
+ * backend's own challenge (2.12) a single-use validation token. `end` writes its records with the END script
+ * behind them.
  */
 function approvalOf(s: AnswerDeps, c: Challenge, profile: LoginProfile): Approval {
   if (approvesWithLogin(c.kind)) {
-    const { tokens, stored } = s.sessions.issue({ appId: c.appId, uid: c.uid });
-    return { response: { Profile: profile, ...tokens }, stored, revoke: () => s.sessions.revoke(tokens.access_token) };
+    const { tokens, store } = s.sessions.issue({ appId: c.appId, uid: c.uid });
+    return { response: { Profile: profile, ...tokens }, store, revoke: () => s.sessions.revoke(tokens.access_token) };
   }
-  const { response, stored } = issueValidation(s, c);
-  return { response, stored, revoke: () => revokeValidation(s, c.appId, response.SecondFactorValidationToken) };
+  const { response, store } = issueValidation(s, c);
+  return { response, store, revoke: () => revokeValidation(s, c.appId, response.SecondFactorValidationToken) };
 }
 
 /**
@@ -153,7 +153,7 @@ function signedByUserDevice(devices: Device[], text: string, signature: string):
 async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, approval?: Approval): Promise<void> {
   const now = s.now();
   const transition = () => s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
-  const result = await (approval ? afterWrites(s.redis, approval.stored, transition) : transition());
+  const result = await (approval ? afterWrites(s.redis, approval.store, transition) : transition());
   if (result !== "OK") throw new ApiError(answerError(result));
   s.metrics.challenges.inc({ outcome: fields.reason === "fraud" ? "fraud" : to.toLowerCase() });
   // The END script wrote exactly these fields: tell the pages without reading the challenge back (or opening

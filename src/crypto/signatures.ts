@@ -86,7 +86,8 @@ export function loadStoredDeviceKey(hex: string, jwk?: JsonWebKey): ParsedDevice
     storedKeys.set(hex, cached);
     return cached;
   }
-  const parsed = (jwk && isDeviceKeyHex(hex) ? fromStoredJwk(hex, jwk) : undefined) ?? parseDeviceKey(hex);
+  const fromJwk = jwk && isDeviceKeyHex(hex) ? fromStoredJwk(hex, jwk) : undefined;
+  const parsed = fromJwk === undefined ? parseDeviceKey(hex) : fromJwk;
   if (storedKeys.size >= STORED_KEYS_MAX) storedKeys.delete(storedKeys.keys().next().value!);
   storedKeys.set(hex, parsed);
   return parsed;
