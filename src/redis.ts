@@ -152,3 +152,22 @@ export function defineScript(lua: string) {
     }
   };
 }
+
+/**
+ * Send `write`, then `then`'s command, and answer what `then` answers once the writes are stored. On a single
+ * Redis, one connection runs its commands in the order they were sent, so `then`'s command goes out at once, behind
+ * the writes, in the same round trip; a cluster may route them to different masters, so there it waits for the
+ * writes. On one connection `then` has run whatever the writes answered: if they failed (a stalled Redis that timed
+ * them out on our side, say) they are sent once more, and only a second failure fails the call. `write` must be
+ * idempotent (SETs of the same values).
+ */
+export async function afterWrites<T>(client: RedisClient, write: () => Promise<unknown>, then: () => Promise<T>): Promise<T> {
+  if (client instanceof Cluster) {
+    await write();
+    return then();
+  }
+  const [written, result] = await Promise.allSettled([write(), then()]);
+  if (result.status === "rejected") throw result.reason;
+  if (written.status === "rejected") await write();
+  return result.value;
+}

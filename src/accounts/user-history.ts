@@ -51,7 +51,10 @@ export const rememberChallenge = (deps: HistoryDeps, appId: string, uid: string,
 
 /** How one of the user's challenges ended. */
 export const rememberOutcome = (deps: HistoryDeps, appId: string, uid: string, challengeId: string, outcome: Outcome): Promise<void> =>
-  quietly(deps, () => deps.redis.multi().hset(deps.keys.userOutcomes(appId, uid), challengeId, outcome).expire(deps.keys.userOutcomes(appId, uid), HISTORY_TTL_S).exec());
+  quietly(deps, () => rememberScript(deps.redis, [deps.keys.userOutcomes(appId, uid)], [challengeId, outcome, HISTORY_TTL_S]));
+
+/** HSET and EXPIRE in one script: every answer runs it, and a MULTI costs ioredis several times the CPU. */
+const rememberScript = defineScript(`redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) redis.call('EXPIRE', KEYS[1], ARGV[3])`);
 
 /** The user's latest challenges, newest first, each with its outcome ("pending" while none is known). */
 export async function historyOf(deps: HistoryDeps, appId: string, uid: string): Promise<Array<HistoryEntry & { outcome: Outcome | "pending" }>> {

@@ -7,13 +7,16 @@ import { refOf, type ChallengeRef } from "../challenge/challenge-store.js";
 import type { Challenge } from "../challenge/challenge.js";
 import type { Profile as LoginProfile } from "../accounts/account-store.js";
 import { approvesWithLogin, sealApproval, type ApprovalResponse } from "../challenge/login-response.js";
-import { mintValidation, revokeValidation } from "../challenge/validation-token.js";
+import { issueValidation, revokeValidation } from "../challenge/validation-token.js";
+import { afterWrites } from "../redis.js";
 import { answerError, standingAt } from "../challenge/status-errors.js";
 import type { Device } from "../devices/device-store.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
 import { checkAnswerBudget } from "./answer-budget.js";
 import { recordEnd, type RecordEndDeps } from "../challenge/record-end.js";
+import type { Outcome } from "../stats/counters.js";
+import type { AuditEvent } from "../audit/audit-log.js";
 
 export interface DeviceAnswer {
   verify: "Yes" | "No";
@@ -37,14 +40,14 @@ export async function challengeRefOfHandle(s: Pick<Services, "limits" | "challen
   return ref;
 }
 
-/** What the end of an answer touches: the challenge's transition, its count and log, and the notifier for its pages. */
-type EndDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "logger" | "now"> & RecordEndDeps;
+/** What the end of an answer touches: the challenge's transition (behind an approval's writes), its count and log, and the notifier for its pages. */
+type EndDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "logger" | "now" | "redis">;
 
 /**
  * What L5 touches: the challenge, the user's devices and account, the session (a login) or validation token (a
  * step-up or a backend's own challenge) minted on approval, the fraud lock.
  */
-export type AnswerDeps = EndDeps & FraudLockDeps & Pick<Services, "devices" | "accounts" | "sessions" | "sealer" | "audit" | "config" | "redis" | "keys">;
+export type AnswerDeps = EndDeps & RecordEndDeps & FraudLockDeps & Pick<Services, "devices" | "accounts" | "sessions" | "sealer" | "audit" | "config" | "redis" | "keys">;
 
 /**
  * L5: the phone answers. The signature over `verify + handle (+ number)` must verify with the key of one of the
@@ -75,71 +78,86 @@ export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, 
 
   if (answer.verify === "Yes" && matching && answer.number !== c.number) {
     await end(s, c, "Denied", { reason: "wrong-number" });
-    await markUsed(s, c, signer);
-    await s.audit.record(c.appId, { type: "challenge.denied", uid: c.uid, challenge: c.id, detail: "wrong number" });
+    await afterTheEnd(s, c, signer, "denied", { type: "challenge.denied", uid: c.uid, challenge: c.id, detail: "wrong number" });
     throw new ApiError(1297);
   }
   if (answer.verify === "No") {
     const fraud = answer.reason === "fraud";
     await end(s, c, "Denied", { reason: fraud ? "fraud" : "denied" });
-    await markUsed(s, c, signer);
-    await s.audit.record(c.appId, { type: fraud ? "challenge.fraud_reported" : "challenge.denied", uid: c.uid, challenge: c.id });
+    await afterTheEnd(s, c, signer, fraud ? "notme" : "denied", { type: fraud ? "challenge.fraud_reported" : "challenge.denied", uid: c.uid, challenge: c.id });
     if (fraud) await lockAfterFraudReport(s, c.appId, c.uid, c.id);
     return { IsPosted: true };
   }
 
   if (!account) throw new ApiError(938);
-  const approval = await approvalOf(s, c, account.profile);
+  const approval = approvalOf(s, c, account.profile);
   const loginSealed = sealApproval(s.sealer, c.id, approval.response);
   try {
-    await end(s, c, "Approved", { loginSealed, finalizeUntil: now + s.config.FINALIZE_WINDOW_SECONDS * 1000 }, approval.response);
+    await end(s, c, "Approved", { loginSealed, finalizeUntil: now + s.config.FINALIZE_WINDOW_SECONDS * 1000 }, approval);
   } catch (err) {
-    // Another answer won: the session or validation token minted for this one must never work.
+    // Another answer won (or the records could not be stored): the session or validation token minted for this
+    // one must never work.
     await approval.revoke();
     throw err;
   }
-  await markUsed(s, c, signer);
-  await s.audit.record(c.appId, { type: "challenge.approved", uid: c.uid, challenge: c.id, ...(c.kind !== "login" && { detail: c.kind }) });
+  await afterTheEnd(s, c, signer, "approved", { type: "challenge.approved", uid: c.uid, challenge: c.id, ...(c.kind !== "login" && { detail: c.kind }) });
   return { IsPosted: true };
+}
+
+/** An approval's answer, the writes that store it, and the way to take it back. */
+interface Approval {
+  response: ApprovalResponse;
+  store: () => Promise<unknown>;
+  revoke: () => Promise<void>;
 }
 
 /**
  * What an approval gives, by the challenge's kind: a login mints a session (contract 1.2); a step-up (L12) or a
- * backend's own challenge (2.12) a single-use validation token. With the way to take it back if the answer loses.
+ * backend's own challenge (2.12) a single-use validation token. `end` writes its records with the END script
+ * behind them.
  */
-async function approvalOf(
-  s: AnswerDeps,
-  c: Challenge,
-  profile: LoginProfile,
-): Promise<{ response: ApprovalResponse; revoke: () => Promise<void> }> {
+function approvalOf(s: AnswerDeps, c: Challenge, profile: LoginProfile): Approval {
   if (approvesWithLogin(c.kind)) {
-    const tokens = await s.sessions.mint({ appId: c.appId, uid: c.uid });
-    return { response: { Profile: profile, ...tokens }, revoke: () => s.sessions.revoke(tokens.access_token) };
+    const { tokens, store } = s.sessions.issue({ appId: c.appId, uid: c.uid });
+    return { response: { Profile: profile, ...tokens }, store, revoke: () => s.sessions.revoke(tokens.access_token) };
   }
-  const validation = await mintValidation(s, c);
-  return { response: validation, revoke: () => revokeValidation(s, c.appId, validation.SecondFactorValidationToken) };
+  const { response, store } = issueValidation(s, c);
+  return { response, store, revoke: () => revokeValidation(s, c.appId, response.SecondFactorValidationToken) };
 }
 
-/** The device that answered was used now (the console's "last used"). */
-const markUsed = (s: Pick<Services, "devices" | "now">, c: Challenge, device: Device): Promise<boolean> =>
-  s.devices.patch(c.appId, c.uid, device.id, { lastUsedAt: new Date(s.now()).toISOString() });
+/**
+ * After the pages were told: the dashboard's counters and the user's history, the device's last use (the console's
+ * "last used") and the audit line, side by side. The answer's HTTP reply waits for them; the page does not.
+ */
+async function afterTheEnd(s: AnswerDeps, c: Challenge, device: Device, outcome: Outcome, event: AuditEvent): Promise<void> {
+  await Promise.all([
+    recordEnd(s, c, outcome, true),
+    s.devices.patch(c.appId, c.uid, device.id, { lastUsedAt: new Date(s.now()).toISOString() }),
+    s.audit.record(c.appId, event),
+  ]);
+}
 
 function signedByUserDevice(devices: Device[], text: string, signature: string): Device | undefined {
   return devices.find((d) => {
     if (!d.active) return false;
-    const key = loadStoredDeviceKey(d.publicKey);
+    const key = loadStoredDeviceKey(d.publicKey, d.publicKeyJwk);
     return key !== null && verifyDeviceSignature(key, text, signature);
   });
 }
 
-async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, approval?: ApprovalResponse): Promise<void> {
+/**
+ * The END transition, once, and then the pages are told at once. An approval's records (session or validation
+ * token) go in the same round trip, ahead of the script (`afterWrites`): the pages are told only of tokens that
+ * are stored.
+ */
+async function end(s: EndDeps, c: Challenge, to: "Approved" | "Denied", fields: Partial<Challenge>, approval?: Approval): Promise<void> {
   const now = s.now();
-  const result = await s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
+  const transition = () => s.challenges.end(refOf(c), to, { now, refuseLate: true, fields });
+  const result = await (approval ? afterWrites(s.redis, approval.store, transition) : transition());
   if (result !== "OK") throw new ApiError(answerError(result));
   s.metrics.challenges.inc({ outcome: fields.reason === "fraud" ? "fraud" : to.toLowerCase() });
-  await recordEnd(s, c, to === "Approved" ? "approved" : fields.reason === "fraud" ? "notme" : "denied", true);
   // The END script wrote exactly these fields: tell the pages without reading the challenge back (or opening
   // the login just sealed).
-  s.notifier.notify({ ...c, ...fields, status: to, endedAt: now }, approval);
+  s.notifier.notify({ ...c, ...fields, status: to, endedAt: now }, approval?.response);
   s.logger.info({ app: c.appId, challenge: c.id, outcome: to }, "push answered");
 }

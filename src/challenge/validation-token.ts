@@ -18,13 +18,14 @@ interface StoredValidation {
  * hash, for as long as the challenge's finalize window (FINALIZE_WINDOW_SECONDS, during which L4 and `push:status`
  * serve it), and good once at the validate endpoint. `Uid` only for 2.12, where the backend named the user.
  */
-export async function mintValidation(deps: ValidationTokenDeps, c: Challenge): Promise<ValidationResponse> {
+export function issueValidation(deps: ValidationTokenDeps, c: Challenge): { response: ValidationResponse; store: () => Promise<unknown> } {
   const token = newToken();
   const ttlSeconds = deps.config.FINALIZE_WINDOW_SECONDS;
   const expiresAt = new Date(deps.now() + ttlSeconds * 1000);
   const record: StoredValidation = { uid: c.uid, challenge: c.id, kind: c.kind };
-  await deps.redis.set(deps.keys.validation(c.appId, hashToken(token)), JSON.stringify(record), "EX", ttlSeconds);
-  return { SecondFactorValidationToken: token, ExpireIn: expiresAt.toISOString(), ...(c.kind === "own" && { Uid: c.uid }) };
+  // Written by the caller, with the END script behind it in the same round trip (`afterWrites`).
+  const store = () => deps.redis.set(deps.keys.validation(c.appId, hashToken(token)), JSON.stringify(record), "EX", ttlSeconds);
+  return { response: { SecondFactorValidationToken: token, ExpireIn: expiresAt.toISOString(), ...(c.kind === "own" && { Uid: c.uid }) }, store };
 }
 
 /** Forget a validation token minted for an answer that lost the race (the other answer won): it must never validate. */

@@ -1,4 +1,4 @@
-import { createPublicKey, verify, type KeyObject } from "node:crypto";
+import { createPublicKey, verify, type JsonWebKey, type KeyObject } from "node:crypto";
 
 /**
  * Device keys and the answers they sign (contract 1.4). A key is registered as the hex of its X.509
@@ -33,6 +33,30 @@ export function parseDeviceKey(hex: string): ParsedDeviceKey | null {
   } catch {
     return null;
   }
+  return vetted(key);
+}
+
+/** The key's JWK (its numbers: n and e, or x and y), kept beside its hex at enrollment for `loadStoredDeviceKey`. */
+export function deviceKeyJwk(hex: string): JsonWebKey | undefined {
+  return parseDeviceKey(hex)?.key.export({ format: "jwk" });
+}
+
+/**
+ * A stored key from the JWK kept beside it: Node reads a JWK about ten times faster than OpenSSL's DER decoder
+ * reads the SPKI (10–20 µs against 170). Trusted only when Node's own SPKI encoding of it is the stored hex, byte
+ * for byte, so the key that verifies is the key that enrolled (and is canonical); else the hex is parsed as before.
+ */
+function fromStoredJwk(hex: string, jwk: JsonWebKey): ParsedDeviceKey | null | undefined {
+  try {
+    const key = createPublicKey({ key: jwk, format: "jwk" });
+    return key.export({ type: "spki", format: "der" }).equals(Buffer.from(hex, "hex")) ? vetted(key) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The key when its kind and size are ones a device may use; null otherwise. */
+function vetted(key: KeyObject): ParsedDeviceKey | null {
   const details = key.asymmetricKeyDetails;
   const bits = details?.modulusLength ?? 0;
   // e = 65537 only: e = 3 invites old attacks on PKCS#1 v1.5, and a huge e makes every verify far dearer.
@@ -51,18 +75,19 @@ const storedKeys = new Map<string, ParsedDeviceKey | null>();
 const STORED_KEYS_MAX = 10_000;
 
 /**
- * A stored device key, vetted again as at enrollment (so a key enrolled before a rule tightened is refused too)
+ * A stored device key (with the JWK enrollment kept beside it, when there is one), vetted again as at enrollment (so a key enrolled before a rule tightened is refused too)
  * and kept parsed for the next answer (bounded, least recently used out first): the vetting is paid once per
  * key and process. Keys are public: nothing secret is held in memory by this.
  */
-export function loadStoredDeviceKey(hex: string): ParsedDeviceKey | null {
+export function loadStoredDeviceKey(hex: string, jwk?: JsonWebKey): ParsedDeviceKey | null {
   const cached = storedKeys.get(hex);
   if (cached !== undefined) {
     storedKeys.delete(hex);
     storedKeys.set(hex, cached);
     return cached;
   }
-  const parsed = parseDeviceKey(hex);
+  const fromJwk = jwk && isDeviceKeyHex(hex) ? fromStoredJwk(hex, jwk) : undefined;
+  const parsed = fromJwk === undefined ? parseDeviceKey(hex) : fromJwk;
   if (storedKeys.size >= STORED_KEYS_MAX) storedKeys.delete(storedKeys.keys().next().value!);
   storedKeys.set(hex, parsed);
   return parsed;

@@ -1,5 +1,6 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID, type JsonWebKey } from "node:crypto";
 import type { Sealer } from "../crypto/sealed.js";
+import { deviceKeyJwk } from "../crypto/signatures.js";
 import type { Keys } from "../keys.js";
 import { defineScript, type RedisClient } from "../redis.js";
 
@@ -12,6 +13,8 @@ export interface Device {
   name: string;
   type: DeviceType;
   publicKey: string;
+  /** The same public key as a JWK (devices enrolled since it was kept): read ten times faster than the hex's DER. */
+  publicKeyJwk?: JsonWebKey;
   /** The FCM/APNs token (for `web`, the push subscription's JSON or "none"), sealed under the master key. */
   tokenSealed: string;
   /**
@@ -157,11 +160,13 @@ export function createDeviceStore(redis: RedisClient, keys: Keys, sealer: Sealer
   const build = (appId: string, uid: string, d: NewDevice): Device => {
     const id = randomUUID();
     const tokenTag = tokenTagOf(sealer, appId, uid, d.token);
+    const publicKeyJwk = deviceKeyJwk(d.publicKey);
     return {
       id,
       name: d.name,
       type: d.type,
       publicKey: d.publicKey,
+      ...(publicKeyJwk && { publicKeyJwk }),
       tokenSealed: sealer.seal(d.token, context(appId, uid, id)),
       ...(tokenTag !== undefined && { tokenTag }),
       active: true,

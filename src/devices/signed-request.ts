@@ -54,7 +54,8 @@ export async function devicesSigning(
   if (!devices.length) {
     throw new ApiError(1313, { description: `No ${o.includeInactive ? "" : "active "}push device of this app is enrolled with this key.` });
   }
-  const key = loadStoredDeviceKey(devices[0]!.device.publicKey);
+  const { device } = devices[0]!;
+  const key = loadStoredDeviceKey(device.publicKey, device.publicKeyJwk);
   if (!key || !verifyDeviceSignature(key, signedText(timestamp), signature)) throw refused("The signature does not verify with this public key.");
   await useSignedTimestampOnce(s, publicKey, timestamp, tolerance);
   return { devices, timestamp };

@@ -16,6 +16,11 @@ export interface SessionOwner {
 export interface SessionStore {
   /** Mint an access and a refresh token for a user; Redis keeps only their hashes. */
   mint(owner: SessionOwner): Promise<TokenTrio>;
+  /**
+   * `mint` in two steps: the tokens at once, and `store`, which writes their records (again, if called again): for
+   * a caller that puts one more command behind them in the same round trip (`afterWrites`).
+   */
+  issue(owner: SessionOwner): { tokens: TokenTrio; store: () => Promise<unknown> };
   /** The owner of a live access token of this app; 905 when unknown or of another app. */
   resolve(appId: string, accessToken: string): Promise<SessionOwner>;
   revoke(accessToken: string): Promise<void>;
@@ -38,18 +43,25 @@ export function createSessionStore(
   ttlSeconds: number,
   now: () => Date = () => new Date(),
 ): SessionStore {
-  return {
-    async mint(owner) {
-      const access = newToken();
-      const refresh = newToken();
-      const expiresAt = new Date(now().getTime() + ttlSeconds * 1000);
-      const record = JSON.stringify({ ...owner, expiresAt: expiresAt.toISOString() });
-      // Two keys in two hash slots: two commands (a cluster refuses a cross-slot MULTI).
-      await Promise.all([
+  const issue = (owner: SessionOwner) => {
+    const access = newToken();
+    const refresh = newToken();
+    const expiresAt = new Date(now().getTime() + ttlSeconds * 1000);
+    const record = JSON.stringify({ ...owner, expiresAt: expiresAt.toISOString() });
+    // Two keys in two hash slots: two commands (a cluster refuses a cross-slot MULTI).
+    const store = () =>
+      Promise.all([
         redis.set(keys.session(hashToken(access)), record, "EX", ttlSeconds + EXPIRED_KEPT_SECONDS),
         redis.set(keys.refresh(hashToken(refresh)), record, "EX", ttlSeconds * 24),
       ]);
-      return { access_token: access, refresh_token: refresh, expires_in: expiresAt.toISOString() };
+    return { tokens: { access_token: access, refresh_token: refresh, expires_in: expiresAt.toISOString() }, store };
+  };
+  return {
+    issue,
+    async mint(owner) {
+      const { tokens, store } = issue(owner);
+      await store();
+      return tokens;
     },
     async resolve(appId, accessToken) {
       const raw = await redis.get(keys.session(hashToken(accessToken)));

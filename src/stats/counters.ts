@@ -1,3 +1,4 @@
+import { defineScript } from "../redis.js";
 import type { Services } from "../services.js";
 
 /**
@@ -34,19 +35,28 @@ export type CounterDeps = Pick<Services, "redis" | "keys" | "logger" | "now">;
 /** The histogram field an answer time falls in. */
 export const answerField = (ms: number): string => `t:${ANSWER_BOUNDS_MS.find((b) => ms <= b) ?? "inf"}`;
 
+/** KEYS: the minute's and the hour's bucket; ARGV: their TTLs, then field, by, field, by… */
+const BUMP = `
+for i = 3, #ARGV, 2 do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+  redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+`;
+const bumpScript = defineScript(BUMP);
+
 /**
- * Add to the current minute's and hour's buckets, in one MULTI (both keys carry the app's hash tag). Never fails
- * its caller: a dashboard counter is not worth a failed login.
+ * Add to the current minute's and hour's buckets, in one script (both keys carry the app's hash tag; a MULTI of the
+ * same writes costs ioredis about seven times the CPU, and this runs on every answer). Never fails its caller: a
+ * dashboard counter is not worth a failed login.
  */
 export async function bump(deps: CounterDeps, appId: string, fields: Record<string, number>): Promise<void> {
   const now = deps.now();
   const minute = deps.keys.statsBucket(appId, minuteBucket(now));
   const hour = deps.keys.statsBucket(appId, hourBucket(now));
-  const tx = deps.redis.multi();
-  for (const [field, by] of Object.entries(fields)) tx.hincrby(minute, field, by).hincrby(hour, field, by);
-  tx.expire(minute, MINUTE_TTL_S).expire(hour, HOUR_TTL_S);
   try {
-    await tx.exec();
+    await bumpScript(deps.redis, [minute, hour], [MINUTE_TTL_S, HOUR_TTL_S, ...Object.entries(fields).flat()]);
   } catch (err) {
     deps.logger.warn({ err: { message: (err as Error).message }, app: appId }, "dashboard counter not recorded");
   }
