@@ -296,6 +296,24 @@ describe("FCM provider: what each answer means", () => {
 });
 
 describe("FCM provider: aborts", () => {
+  it("a send FCM does not answer within the provider's own timeout fails transient, the token kept", async () => {
+    const token = fcm.registerDevice(PROJECT);
+    const fcmProvider = createFcmProvider({ serviceAccount: account, endpoint: fcm.url, guard: allowPrivate, timeoutMs: 200 });
+    opened.push(fcmProvider);
+    await fcmProvider.send(message(token), never()); // the token is cached: the hold below meets the send itself
+    const hold = fcm.hold();
+    try {
+      const error = await failure(fcmProvider.send(message(token), never()));
+      expect(error).toBeInstanceOf(TransientDeliveryError);
+      expect(String(error)).toContain("ETIMEDOUT");
+    } finally {
+      hold.release();
+    }
+    await fcmProvider.send(message(token), never());
+    expect(oauth.requests).toHaveLength(1);
+  });
+
+
   it("a send whose signal has already aborted (the challenge's deadline) sends nothing", async () => {
     const error = await failure(provider().send(message(fcm.registerDevice(PROJECT)), AbortSignal.abort()));
     expect(error).toBeInstanceOf(TransientDeliveryError);

@@ -42,9 +42,14 @@ interface Row {
   failures: Record<string, number>;
 }
 
+/** The worker's pushes/s against the SDK's Publish alone (issue 17 target 4). */
+const TARGET_VS_SDK = 0.8;
+
 /**
  * 4. Pushes/s through the worker's SNS provider (the real @aws-sdk/client-sns against the local SNS-compatible
- * fake with 1 ms added latency) at several worker concurrencies, vs bare BullMQ no-op jobs at the same concurrency.
+ * fake with 1 ms added latency) at several worker concurrencies, vs the SDK's Publish alone (the same provider and
+ * SDK client in a process of their own, nothing else per push) and, as an extra, bare BullMQ no-op jobs, each at the
+ * same concurrency.
  * Each run drains a backlog queued beforehand: N logins' sends, one per device, each device with its endpoint.
  * Twice per concurrency: with PUSH_RATE_PER_APP raised out of the way (the worker's own speed), then at its
  * default (what one app gets from a deployment as shipped), so the table never shows only the flattering figure.
@@ -129,6 +134,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   }
 
   const worst = Math.min(...rows.map((r) => r.ratio));
+  const worstVsSdk = Math.min(...rows.map((r) => r.gatewayPerSec / r.sdkPerSec));
   const top = rows[rows.length - 1]!;
   const allSent = rows.every((r) => r.published >= n && (r.outcomes.sent ?? 0) >= n && r.atDefaultLimit.published >= nDefault && (r.atDefaultLimit.outcomes.sent ?? 0) >= nDefault);
   const atDefault = (r: Row) => `${fmt(r.atDefaultLimit.perSec)}/s`;
@@ -153,12 +159,15 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       { name: "the SDK's Publish alone vs bare BullMQ", value: rows.map((r) => `c=${r.concurrency}: ${fmt((100 * r.sdkPerSec) / r.barePerSec)}%`).join(", ") },
       { name: "SDK CPU per Publish", value: rows.map((r) => `c=${r.concurrency}: ${fmt(r.sdkCpuMsPerCall)} ms`).join(", ") },
     ],
+    // Issue 17 target 4: the worker's pushes against what the AWS SDK's Publish alone does against the same
+    // endpoint. Bare BullMQ stays a reported ratio: nothing that calls the SDK (about 1 ms of CPU per Publish)
+    // can come near no-op jobs.
     targets: [{
-      name: "pushes/s vs bare BullMQ",
-      target: "≥ 50% of bare BullMQ at every concurrency",
-      value: `${rows.map((r) => `c=${r.concurrency}: ${fmt(r.gatewayPerSec)}/s (${fmt(r.ratio * 100)}%)`).join(", ")}; at the default PUSH_RATE_PER_APP (${defaultLimit}/s): ${rows.map(atDefault).join(", ")}`,
-      baseline: `bare BullMQ no-op ${rows.map((r) => `${fmt(r.barePerSec)}/s`).join(", ")}; SDK Publish alone ${rows.map((r) => `${fmt(r.sdkPerSec)}/s`).join(", ")}`,
-      pass: worst >= 0.5 && allSent }],
+      name: "pushes/s vs the SDK's Publish alone",
+      target: `≥ ${TARGET_VS_SDK * 100}% of the SDK's Publish alone at every concurrency, every push sent`,
+      value: `${rows.map((r) => `c=${r.concurrency}: ${fmt(r.gatewayPerSec)}/s (${fmt((100 * r.gatewayPerSec) / r.sdkPerSec)}%)`).join(", ")}; at the default PUSH_RATE_PER_APP (${defaultLimit}/s): ${rows.map(atDefault).join(", ")}`,
+      baseline: `SDK Publish alone ${rows.map((r) => `${fmt(r.sdkPerSec)}/s`).join(", ")}; bare BullMQ no-op ${rows.map((r) => `${fmt(r.barePerSec)}/s`).join(", ")} (${fmt(worst * 100)}% at worst)`,
+      pass: worstVsSdk >= TARGET_VS_SDK && allSent }],
     notes: [
       "Sends queued beforehand by openChallenge (one per login and device, as L2 queues them); the worker process (`npm run worker`'s runtime) drains them; rate from its first job start to its last job end.",
       `Each push: load challenge, delivered-key check, device (+ open-socket presence), app, settings (secrets opened), app rate limit (PUSH_RATE_PER_APP raised to ${raisedLimit} so it does not cap; its Redis call still runs), SNS Publish through the real SDK (SigV4, XML), delivered mark, delivery state + page notification.`,
@@ -168,7 +177,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       `Where a push's worker CPU goes (c=${top.concurrency}): ${fmt(top.gatewayCpuMsPerPush)} ms ≈ SDK Publish ${fmt(top.sdkCpuMsPerCall)} ms + BullMQ ${fmt(top.bareCpuMsPerJob)} ms + the rest (Redis reads and writes, secrets, logging) ${fmt(top.gatewayCpuMsPerPush - top.sdkCpuMsPerCall - top.bareCpuMsPerJob)} ms.`,
     ],
     chart: {
-      title: "4. Pushes per second through SNS vs bare BullMQ no-op jobs",
+      title: "4. Pushes per second through SNS vs the AWS SDK's Publish alone (and bare BullMQ no-op jobs)",
       subtitle: `${n} sends per run (${nDefault} at the default per-app limit), local SNS-compatible endpoint with 1 ms latency (higher is better)`,
       legend: { baseline: "bare BullMQ no-op", other: "the AWS SDK's Publish alone" },
       panels: rows.map((r) => ({
@@ -179,11 +188,11 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
           { label: "bare BullMQ no-op", value: r.barePerSec, text: `${fmt(r.barePerSec)}/s`, kind: "baseline" as const },
           { label: "SDK Publish alone", value: r.sdkPerSec, text: `${fmt(r.sdkPerSec)}/s`, kind: "other" as const },
         ],
-        target: { value: 0.5 * r.barePerSec, label: "target ≥ 50%" },
+        target: { value: TARGET_VS_SDK * r.sdkPerSec, label: `target ≥ ${TARGET_VS_SDK * 100}% of SDK alone` },
       })),
     },
     data: { rows },
   };
 }
 
-export const sns: Scenario = { id: 4, name: "sns", title: "pushes/s through SNS vs bare BullMQ", run };
+export const sns: Scenario = { id: 4, name: "sns", title: "pushes/s through SNS vs the SDK's Publish alone", run };

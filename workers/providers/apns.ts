@@ -1,5 +1,6 @@
 import { createSecureContext, type SecureContext } from "node:tls";
 import { ConfigDeliveryError, TransientDeliveryError } from "../../src/delivery/delivery-errors.js";
+import { deadline } from "../../src/delivery/deadline.js";
 import type { PushMessage, PushProvider } from "../../src/delivery/push-provider.js";
 import { deliveryErrorOf, EXPIRED_PROVIDER_TOKEN, reasonOf } from "./apns-answer.js";
 import { apnsRequestFor, type ApnsRequest } from "./apns-request.js";
@@ -114,14 +115,20 @@ export function createApnsProvider(o: ApnsProviderOptions): ApnsProvider {
 
     async send(m: PushMessage, signal: AbortSignal): Promise<void> {
       const req = apnsRequestFor(m, o.bundleId, now());
-      const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-      let jwt = await currentToken();
-      let answer = await post(req, jwt, deadline);
-      if (tokens && jwt !== undefined && answer.status === 403 && reasonOf(answer) === EXPIRED_PROVIDER_TOKEN) {
-        // Apple's clock says the token is over an hour old (ours may be behind): a new one, once.
-        tokens.expired(jwt);
-        jwt = await currentToken();
-        answer = await post(req, jwt, deadline);
+      // The caller's signal or this provider's timeout, over both tries.
+      const end = deadline(signal, timeoutMs);
+      let answer: ApnsAnswer;
+      try {
+        let jwt = await currentToken();
+        answer = await post(req, jwt, end.signal);
+        if (tokens && jwt !== undefined && answer.status === 403 && reasonOf(answer) === EXPIRED_PROVIDER_TOKEN) {
+          // Apple's clock says the token is over an hour old (ours may be behind): a new one, once.
+          tokens.expired(jwt);
+          jwt = await currentToken();
+          answer = await post(req, jwt, end.signal);
+        }
+      } finally {
+        end.clear();
       }
       const error = deliveryErrorOf(answer, now());
       if (error) throw error;

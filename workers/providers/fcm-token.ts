@@ -32,6 +32,8 @@ export interface FcmTokenSource {
    * the endpoint is down, throttling, or the wait was aborted).
    */
   accessToken(signal: AbortSignal): Promise<string>;
+  /** The cached token if it is not yet due for refresh (as `accessToken` would answer without a fetch), else undefined. */
+  fresh(): string | undefined;
   /** Drop the cached token (FCM refused it): the next call fetches a new one. */
   forget(): void;
 }
@@ -50,10 +52,13 @@ export function createFcmTokenSource(o: FcmTokenSourceOptions): FcmTokenSource {
       key: private_key,
       scopes: [FCM_SCOPE],
       additionalClaims: { aud: token_uri },
-      eagerRefreshThresholdMillis: o.refreshBeforeExpiryMs ?? 5 * 60_000,
+      eagerRefreshThresholdMillis: refreshBeforeExpiryMs,
       transporter: new TokenUriTransporter(uri, o.guard, o.timeoutMs ?? 10_000),
     });
+  const refreshBeforeExpiryMs = o.refreshBeforeExpiryMs ?? 5 * 60_000;
   let client = tokenUri && newClient(tokenUri);
+  /** The last token the client gave, until the client itself would refresh it (its expiry less the margin). */
+  let cached: { token: string; refreshAt: number } | undefined;
 
   return {
     async accessToken(signal) {
@@ -67,9 +72,16 @@ export function createFcmTokenSource(o: FcmTokenSourceOptions): FcmTokenSource {
         throw tokenFailure(err);
       }
       if (!token) throw new ConfigDeliveryError("FCM: the service account's token_uri answered no access token");
+      const expiry = client.credentials.expiry_date;
+      cached = typeof expiry === "number" && client.credentials.access_token === token ? { token, refreshAt: expiry - refreshBeforeExpiryMs } : undefined;
       return token;
     },
+    fresh() {
+      if (cached && Date.now() < cached.refreshAt) return cached.token;
+      return undefined;
+    },
     forget() {
+      cached = undefined;
       if (tokenUri) client = newClient(tokenUri);
     },
   };

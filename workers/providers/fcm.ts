@@ -54,6 +54,7 @@ export function createFcmProvider(o: FcmProviderOptions): FcmProvider {
     guard: o.guard,
     ...(o.refreshBeforeExpiryMs !== undefined && { refreshBeforeExpiryMs: o.refreshBeforeExpiryMs }),
   });
+  const timeoutMs = o.timeoutMs ?? 10_000;
   const base = (o.endpoint ?? "https://fcm.googleapis.com").replace(/\/+$/, "");
   // project_id comes from the tenant's file: encoded, it stays one path segment.
   const url = new URL(`${base}/v1/projects/${encodeURIComponent(o.serviceAccount.project_id)}/messages:send`);
@@ -63,14 +64,18 @@ export function createFcmProvider(o: FcmProviderOptions): FcmProvider {
   return {
     name: "fcm",
     async send(m, signal) {
-      const accessToken = await tokens.accessToken(signal);
+      // The cached token when still fresh (no promise, no listener): the case of nearly every send.
+      const accessToken = tokens.fresh() ?? (await tokens.accessToken(signal));
       let answer: Answer;
       try {
         answer = await postForAnswer(url, {
           headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json; charset=UTF-8" },
           body: fcmBody(m),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs ?? 10_000)]),
+          signal,
+          timeoutMs,
           agent,
+          // A 200's body (the message's name) is not used: only error bodies are read.
+          bodyFor: (status) => status !== 200,
         });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
