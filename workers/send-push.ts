@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { refOf } from "../src/challenge/challenge-store.js";
 import type { Challenge } from "../src/challenge/challenge.js";
+import { deadline } from "../src/delivery/deadline.js";
 import { pushContentOf } from "../src/delivery/push-content.js";
 import type { Device } from "../src/devices/device-store.js";
 import { sendJobId, type SendJob } from "../src/delivery/queues.js";
@@ -101,13 +102,15 @@ export async function sendPush(deps: SendPushDeps, job: Job<SendJob>, signal: Ab
   }
 
   // The deadline cancels a send still in flight when the challenge expires.
-  const deadline = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, c.expiresAt - services.now()))]);
+  const expiry = deadline(signal, Math.max(1, c.expiresAt - services.now()));
   try {
     const target = provider.name === "sns" ? await ensureEndpoint(services, deps.providers, appId, uid, device, settings) : device;
     if (!target) return counted(services, provider.name, "skipped: device gone");
-    await provider.send(buildMessage(services, c, target, settings, deliveryId), deadline);
+    await provider.send(buildMessage(services, c, target, settings, deliveryId), expiry.signal);
   } catch (err) {
     return onFailure(services, provider.name, c, device, job, err);
+  } finally {
+    expiry.clear();
   }
   services.logger.info({ challenge: c.id, device: device.id, provider: provider.name, sendNo, attempt: job.attemptsMade + 1 }, "push sent");
   await together([
