@@ -10,6 +10,8 @@ export type Keys = ReturnType<typeof createKeys>;
 export function createKeys(prefix: string) {
   const user = (appId: string, uid: string) => `${prefix}:{u:${appId}:${uid}}`;
   const app = (appId: string) => `${prefix}:{a:${appId}}`;
+  const tokenRef = (tokenHash: string) => `${prefix}:tok:${tokenHash}`;
+  const rateLimit = (name: string) => `${prefix}:rl:${name}`;
   return {
     prefix,
     /** Hash: the app record (secret hash, name). */
@@ -45,7 +47,13 @@ export function createKeys(prefix: string) {
     /** Hash: one challenge. */
     challenge: (appId: string, uid: string, challengeId: string) => `${user(appId, uid)}:ch:${challengeId}`,
     /** String: where the challenge of this browser-token hash is. */
-    tokenRef: (tokenHash: string) => `${prefix}:tok:${tokenHash}`,
+    tokenRef,
+    /**
+     * String: L4 polls of this browser-token hash in the current window, under the `pingPerToken` limit's prefix.
+     * Its hash tag is the whole `tokenRef` key (which has none), so both land in one cluster slot and one script
+     * counts and looks up.
+     */
+    tokenPolls: (tokenHash: string) => `${rateLimit("pingPerToken")}:{${tokenRef(tokenHash)}}`,
     /** String: where the challenge of this device-handle hash is. */
     handleRef: (handleHash: string) => `${prefix}:hdl:${handleHash}`,
     /** String: session JSON by access-token hash. */
@@ -113,7 +121,7 @@ export function createKeys(prefix: string) {
     /** String: a console session (admin uid, absolute end) by the hash of its cookie's id. */
     consoleSession: (idHash: string) => `${prefix}:console:sess:${idHash}`,
     /** Prefix of one rate-limiter-flexible limiter (`name`: a limit of rate-limits.ts, or the worker's `push-app`). */
-    rateLimit: (name: string) => `${prefix}:rl:${name}`,
+    rateLimit,
     /** Prefix for BullMQ queues (queue names carry their own hash tag). */
     queues: () => `${prefix}:bull`,
     /** Prefix of the Socket.IO adapter's and emitters' pub/sub channels, so two deployments on one Redis never hear each other. */

@@ -10,7 +10,10 @@ export interface RateLimitOptions {
   loginPerIp: number;
   /** Login per account identifier, so one account cannot be push-bombed from many IPs. @default 10 per 60 s */
   loginPerAccount: number;
-  /** Pings (L4) per 2FA token. @default 120 per 60 s (a 1 s legacy poller fits twice) */
+  /**
+   * Pings (L4) per 2FA token. @default 120 per 60 s (a 1 s legacy poller fits twice). Counted by the token
+   * lookup's own script (challenge/poll-script.ts), in its round trip, rather than by a limiter here.
+   */
   pingPerToken: number;
   /**
    * Refused answers (L5) per device handle and caller IP, checked before any work and spent only by refusals: a
@@ -56,7 +59,9 @@ export interface RateLimit {
   /** Count a point (or `points`) without refusing: a failure spending the budget that `check` guards, or a costly call. */
   charge(key: string, points?: number): Promise<void>;
 }
-export type RateLimits = Record<RateLimitName, RateLimit>;
+/** The limits that a store counts in the script of the lookup they guard, so no limiter is made for them. */
+const COUNTED_BY_LOOKUP = ["pingPerToken"] as const satisfies readonly RateLimitName[];
+export type RateLimits = Record<Exclude<RateLimitName, (typeof COUNTED_BY_LOOKUP)[number]>, RateLimit>;
 
 /** The limits keyed by a client address: named `…PerIp`, so a limit added later cannot miss the /64 rule. */
 const isPerAddress = (name: RateLimitName): boolean => name.endsWith("PerIp");
@@ -97,7 +102,8 @@ export function createRateLimits(redis: RedisClient, keys: Keys, options: RateLi
       },
     });
   };
-  return Object.fromEntries((Object.keys(options) as RateLimitName[]).map((n) => [n, make(n)])) as RateLimits;
+  const limited = (Object.keys(options) as RateLimitName[]).filter((n) => !(COUNTED_BY_LOOKUP as readonly string[]).includes(n));
+  return Object.fromEntries(limited.map((n) => [n, make(n)])) as RateLimits;
 }
 
 /** The contract's 429, with Retry-After in whole seconds (at least 1) until the window lets the caller in again. */

@@ -10,7 +10,7 @@ import { createSettingsStore, type SettingsStore } from "./settings/settings-sto
 import { createDeviceStore, type DeviceStore } from "./devices/device-store.js";
 import { createChallengeStore, type ChallengeStore } from "./challenge/challenge-store.js";
 import { createEnrollment, type Enrollment } from "./enrollment/enrollment.js";
-import { createRateLimits, defaultRateLimits, type RateLimitOptions, type RateLimits } from "./rate-limits.js";
+import { createRateLimits, defaultRateLimits, RATE_LIMIT_WINDOW_SECONDS, type RateLimitOptions, type RateLimits } from "./rate-limits.js";
 import type { PushQueues } from "./delivery/queues.js";
 import type { Notifier } from "./realtime/notifier.js";
 import { createVapidKeys, type VapidKeys } from "./crypto/vapid-key.js";
@@ -74,7 +74,8 @@ export function createServices(deps: ServiceDeps): Services {
   const now = deps.now ?? Date.now;
   const date = () => new Date(now());
   const keys = createKeys(deps.config.REDIS_PREFIX);
-  const limits = createRateLimits(deps.redis, keys, { ...defaultRateLimits, ...deps.rateLimits });
+  const rateLimits = { ...defaultRateLimits, ...deps.rateLimits };
+  const limits = createRateLimits(deps.redis, keys, rateLimits);
   const apps = createAppStore(deps.redis, keys, deps.sealer, date);
   return {
     config: deps.config,
@@ -88,7 +89,7 @@ export function createServices(deps: ServiceDeps): Services {
     sessions: createSessionStore(deps.redis, keys, deps.config.SESSION_TTL_SECONDS, date),
     settings: createSettingsStore(deps.redis, keys, deps.sealer, { allowPrivateWebhooks: deps.config.ALLOW_PRIVATE_WEBHOOKS }),
     devices: createDeviceStore(deps.redis, keys, deps.sealer, date),
-    challenges: createChallengeStore(deps.redis, keys),
+    challenges: createChallengeStore(deps.redis, keys, { points: rateLimits.pingPerToken, windowMs: RATE_LIMIT_WINDOW_SECONDS * 1000 }),
     enrollment: createEnrollment(deps.redis, keys, deps.sealer, { publicUrl: deps.config.PUBLIC_URL, ttlSeconds: deps.config.ENROLLMENT_TTL_SECONDS }, date),
     backupCodes: createBackupCodeStore(deps.redis, keys, deps.sealer),
     limits,

@@ -6,15 +6,16 @@ import { deletePrefix, startTestGateway, type TestGateway } from "./support/gate
 import { call } from "./support/http.js";
 import { TestPhone } from "./support/phone.js";
 import { carriesHandleOf, pushOfLogin } from "./support/pushes.js";
-import { createAccount, login, secretHeaders, useWebhook } from "./support/scenario.js";
+import { createAccount, login, ping, secretHeaders, useWebhook } from "./support/scenario.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 
 let gw: TestGateway;
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  // The real per-account login limit; the per-IP one stays relaxed because every test call comes from 127.0.0.1.
-  gw = await startTestGateway({ rateLimits: { loginPerAccount: defaultRateLimits.loginPerAccount } });
+  // The real per-account login and per-token poll limits; the per-IP one stays relaxed because every test call
+  // comes from 127.0.0.1.
+  gw = await startTestGateway({ rateLimits: { loginPerAccount: defaultRateLimits.loginPerAccount, pingPerToken: defaultRateLimits.pingPerToken } });
   receiver = await new WebhookReceiver("whsec-abuse-signing-secret-01").start();
   await useWebhook(gw, receiver);
 });
@@ -90,5 +91,32 @@ describe("password lockout", () => {
     expect((await audit()).some((e) => e.type === "user.locked" && e.uid === uid && e.detail === "wrong passwords")).toBe(true);
     await call(gw.url, "DELETE", `/v2/manage/account/${uid}/push/lock`, { headers: secretHeaders(gw) });
     expect((await login(gw, email)).status).toBe(200);
+  });
+});
+
+describe("poll flooding", () => {
+  it("a token polled more than pingPerToken times in a minute is refused 429 with Retry-After; its counter is by hash, expiring with the window", async () => {
+    await createAccount(gw, "flooded@example.com");
+    const { body } = await login(gw, "flooded@example.com");
+    const token = body.SecondFactorAuthentication.SecondFactorAuthenticationToken;
+    const budget = defaultRateLimits.pingPerToken;
+    const codes: number[] = [];
+    for (let i = 0; i < budget; i += 20) {
+      const batch = await Promise.all(Array.from({ length: Math.min(20, budget - i) }, () => ping(gw, token)));
+      codes.push(...batch.map((r) => (r.body as { ErrorCode: number }).ErrorCode));
+    }
+    expect(codes).toEqual(Array<number>(budget).fill(1295));
+    const refused = await ping(gw, token);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ ErrorCode: 429, Message: "Too many requests in a particular time frame" });
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${refused.headers.get("retry-after")}`).toBe(true);
+
+    const c = await challengeOfToken(gw, token);
+    const counter = gw.services.keys.tokenPolls(c.tokenHash);
+    expect(counter).not.toContain(token);
+    expect(Number(await gw.services.redis.get(counter))).toBe(budget + 1);
+    const ttl = await gw.services.redis.pttl(counter);
+    expect(ttl > 0 && ttl <= 60_000, `PTTL ${ttl}`).toBe(true);
   });
 });

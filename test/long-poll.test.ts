@@ -205,9 +205,8 @@ describe("a single node", () => {
 
       // The keys a poll of this challenge reads or spends: its token's pointer, its hash, its token's ping budget.
       const keys = gw.services.keys;
-      const ours = [keys.tokenRef(c.tokenHash), keys.challenge(c.appId, c.uid, c.id)];
-      const touchesChallenge = (args: string[]) =>
-        args.some((a) => ours.includes(a) || (a.startsWith(keys.rateLimit("pingPerToken")) && a.includes(c.tokenHash)));
+      const ours = [keys.tokenRef(c.tokenHash), keys.tokenPolls(c.tokenHash), keys.challenge(c.appId, c.uid, c.id)];
+      const touchesChallenge = (args: string[]) => args.some((a) => ours.includes(a));
       const whileHeld = seen.slice(from, to).filter((s) => touchesChallenge(s.args)).map((s) => s.args[0]!.toLowerCase());
       // 4 s held: a poller (even once a second) would read several times. This is the single read after the time ran out.
       expect(whileHeld).toEqual(["get", "hmget"]);

@@ -121,7 +121,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     targets: [{ name: "throughput vs bare route", target: "≥ 80% of the bare route's req/s", value: `${fmt(G.rps)} req/s = ${fmt(ratio * 100)}% (${fmt(G.cpuUs)} µs CPU/req)`, baseline: `bare Express 5 + one GET: ${fmt(B.rps)} req/s (${fmt(B.cpuUs)} µs CPU/req)`, pass: ratio >= 0.8 && onlyPending && G.errors === 0 }],
     notes: [
       "Both servers in their own process, autocannon in a third; rounds alternate bare/gateway; averages over rounds after a 3 s warm-up each.",
-      "The gateway's ping per request: rate limit (pingPerToken) and token lookup side by side, then the challenge's fields (HMGET): 3 Redis calls in 2 round trips (the app is cached), plus helmet, request log/metrics, and the contract's 403 error body.",
+      "The gateway's ping per request: the token's poll limit (pingPerToken) and its lookup in one script (EVALSHA), beside the caller's failed-guesses budget (GET), then the challenge's fields (HMGET): 3 Redis calls in 2 round trips (the app is cached), plus helmet, request log/metrics, and the contract's 403 error body.",
       "On 2 cores the load generator competes with the server for CPU; 'CPU µs/req' (server process CPU ÷ requests) is the machine-independent view.",
       ...(onlyPending ? [] : [`unexpected statuses from the gateway: ${JSON.stringify(G.codes)}`]),
     ],

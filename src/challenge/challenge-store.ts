@@ -2,6 +2,7 @@ import type { Keys } from "../keys.js";
 import { defineScript, type RedisClient } from "../redis.js";
 import { challengeFields, parseChallenge, parseStatusView, STATUS_VIEW_FIELDS, type Challenge, type ChallengeStatus, type ChallengeStatusView, type DeliveryState } from "./challenge.js";
 import { CREATE, END, RESEND, SET_DELIVERY, UPDATE_IF_EXISTS } from "./scripts.js";
+import { pollToken, type PollBudget } from "./poll-script.js";
 
 export interface ChallengeRef {
   appId: string;
@@ -29,6 +30,11 @@ export interface ChallengeStore {
   refByHandle(handleHash: string): Promise<ChallengeRef | null>;
   /** Only what a poll needs, by token hash: the fields of ChallengeStatusView. */
   statusByToken(tokenHash: string): Promise<ChallengeStatusView | null>;
+  /**
+   * statusByToken for an L4 poll, which first counts against the token's poll budget (`pingPerToken`), in the
+   * lookup's round trip. `retryAfterMs` once the budget is spent: nothing was read.
+   */
+  pollByToken(tokenHash: string): Promise<{ retryAfterMs: number } | { view: ChallengeStatusView | null }>;
   /** Where the challenge of a browser token lives, without reading it. */
   refByToken(tokenHash: string): Promise<ChallengeRef | null>;
   /** The user's pending challenge, if any. */
@@ -54,7 +60,7 @@ const setDeliveryScript = defineScript(SET_DELIVERY);
 const refOf = (c: ChallengeRef | Challenge): ChallengeRef =>
   "challengeId" in c ? c : { appId: c.appId, uid: c.uid, challengeId: c.id };
 
-export function createChallengeStore(redis: RedisClient, keys: Keys): ChallengeStore {
+export function createChallengeStore(redis: RedisClient, keys: Keys, polls: PollBudget): ChallengeStore {
   const keyOf = (r: ChallengeRef) => keys.challenge(r.appId, r.uid, r.challengeId);
   const encodeRef = (r: ChallengeRef) => `${r.appId}|${r.uid}|${r.challengeId}`;
   const decodeRef = (raw: string): ChallengeRef | null => {
@@ -73,6 +79,7 @@ export function createChallengeStore(redis: RedisClient, keys: Keys): ChallengeS
     const ref = await refAt(refKey);
     return ref ? load(ref) : null;
   }
+  const statusAt = async (ref: ChallengeRef) => parseStatusView(await redis.hmget(keyOf(ref), ...STATUS_VIEW_FIELDS));
   const flatten = (fields: Partial<Challenge>) => Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
 
   return {
@@ -95,7 +102,13 @@ export function createChallengeStore(redis: RedisClient, keys: Keys): ChallengeS
     refByHandle: (handleHash) => refAt(keys.handleRef(handleHash)),
     async statusByToken(tokenHash) {
       const ref = await refAt(keys.tokenRef(tokenHash));
-      return ref ? parseStatusView(await redis.hmget(keyOf(ref), ...STATUS_VIEW_FIELDS)) : null;
+      return ref ? statusAt(ref) : null;
+    },
+    async pollByToken(tokenHash) {
+      const polled = await pollToken(redis, keys, tokenHash, polls);
+      if ("retryAfterMs" in polled) return polled;
+      const ref = polled.ref ? decodeRef(polled.ref) : null;
+      return { view: ref ? await statusAt(ref) : null };
     },
     refByToken: (tokenHash) => refAt(keys.tokenRef(tokenHash)),
     async pendingOf(appId, uid) {

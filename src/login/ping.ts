@@ -4,6 +4,7 @@ import type { AppRecord } from "../apps/app-store.js";
 import { openApproval, type ApprovalResponse } from "../challenge/login-response.js";
 import { pollError } from "../challenge/status-errors.js";
 import type { ChallengeStatusView } from "../challenge/challenge.js";
+import { tooManyRequests } from "../rate-limits.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
 
@@ -13,23 +14,27 @@ import { together } from "../together.js";
  */
 export type PingResult = { login: ApprovalResponse } | { error: ErrorCode };
 
-/** What a poll reads: its limit, the caller's failed-guesses budget, the challenge, and the key its login is sealed under. */
-export type PingDeps = Pick<Services, "limits" | "guesses" | "challenges" | "sealer" | "now">;
+/** What a poll reads: the caller's failed-guesses budget, the challenge (and its token's poll budget), and the key its login is sealed under. */
+export type PingDeps = Pick<Services, "guesses" | "challenges" | "sealer" | "now">;
 
 /**
  * L4, for pages that poll: the login response once approved (until the finalize window closes), otherwise the
  * error that says why not yet or not any more. It is the hottest path a legacy page has (every poll but the
- * last answers 1295), so the answer is a value rather than a thrown error, the rate limit, the caller's
- * failed-guesses budget and the lookup run side by side, and only the fields the answer needs are read. An
- * unknown token (1103) spends the budget of the caller's address `ip`.
+ * last answers 1295), so the answer is a value rather than a thrown error, the token's poll limit (pingPerToken)
+ * and its lookup are one script, side by side with the caller's failed-guesses budget, and only the fields the
+ * answer needs are read. An unknown token (1103) spends the budget of the caller's address `ip`.
  */
 export async function ping(deps: PingDeps, app: AppRecord, token: string, ip: string): Promise<PingResult> {
   const tokenHash = hashToken(token);
-  const [, , c] = await together([
-    deps.limits.pingPerToken(tokenHash),
+  const [polled] = await together([
+    // Every poll counts against its token's limit, whatever the token (a malformed one finds nothing).
+    deps.challenges.pollByToken(tokenHash).then((p) => {
+      if ("retryAfterMs" in p) throw tooManyRequests(p.retryAfterMs);
+      return p.view;
+    }),
     deps.guesses.refuseIfGuessing(ip),
-    isGuid(token) ? deps.challenges.statusByToken(tokenHash) : null,
   ]);
+  const c = isGuid(token) ? polled : null;
   if (!c || c.appId !== app.apiKey) {
     await deps.guesses.countGuess(ip);
     return { error: 1103 };
