@@ -1,4 +1,5 @@
 import webPush from "web-push";
+import { deadline } from "../../src/delivery/deadline.js";
 import { PermanentDeliveryError, RejectedMessageError, TransientDeliveryError } from "../../src/delivery/delivery-errors.js";
 import type { PushProvider } from "../../src/delivery/push-provider.js";
 import type { VapidKey } from "../../src/crypto/vapid-key.js";
@@ -57,11 +58,12 @@ export function createWebPushProvider(o: WebPushOptions): PushProvider {
           .map(([k, v]) => [k, String(v)]),
       );
       let answer;
+      const limit = deadline(signal, o.timeoutMs ?? 10_000);
       try {
         answer = await postForAnswer(url, {
           headers: { ...headers, "user-agent": "push-mfa-gateway" },
           body: details.body ?? Buffer.alloc(0),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs ?? 10_000)]),
+          signal: limit.signal,
           agent: o.guard.agentFor(url),
           maxBodyBytes: 4096,
         });
@@ -70,6 +72,8 @@ export function createWebPushProvider(o: WebPushOptions): PushProvider {
         if (err instanceof InternalAddressError) throw new PermanentDeliveryError(`the push endpoint was refused: ${err.message}`);
         const e = err as NodeJS.ErrnoException;
         throw new TransientDeliveryError(`the push service is unreachable: ${e.code ?? e.name}`);
+      } finally {
+        limit.clear();
       }
       if (answer.status >= 200 && answer.status < 300) return;
       const retryAfter = answer.headers["retry-after"];

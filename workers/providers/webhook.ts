@@ -1,5 +1,6 @@
 import { InternalAddressError, type OutboundGuard } from "../../src/outbound/outbound-guard.js";
 import { postOnce } from "../../src/outbound/post-once.js";
+import { deadline } from "../../src/delivery/deadline.js";
 import { ConfigDeliveryError, PermanentDeliveryError, TransientDeliveryError } from "../../src/delivery/delivery-errors.js";
 import type { PushProvider } from "../../src/delivery/push-provider.js";
 import { signWebhook } from "../../src/delivery/webhook-signature.js";
@@ -53,12 +54,15 @@ export function createWebhookProvider(o: WebhookOptions): PushProvider {
         "x-pushmfa-signature": signWebhook(o.signingSecret, body, Math.floor(now() / 1000)),
       };
       let status: number;
+      const limit = deadline(signal, o.timeoutMs ?? 5000);
       try {
-        status = await postOnce(url, { headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs ?? 5000)]), agent: o.guard.agentFor(url) });
+        status = await postOnce(url, { headers, body, signal: limit.signal, agent: o.guard.agentFor(url) });
       } catch (err) {
         if (err instanceof InternalAddressError) throw new ConfigDeliveryError(`webhook refused: ${err.message}`);
         const e = err as NodeJS.ErrnoException;
         throw new TransientDeliveryError(`webhook unreachable: ${e.code ?? e.name}`);
+      } finally {
+        limit.clear();
       }
       if (status >= 200 && status < 300) return;
       if (status === 408 || status === 429 || status >= 500) throw new TransientDeliveryError(`webhook answered ${status}`);
