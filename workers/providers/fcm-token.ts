@@ -57,8 +57,6 @@ export function createFcmTokenSource(o: FcmTokenSourceOptions): FcmTokenSource {
     });
   const refreshBeforeExpiryMs = o.refreshBeforeExpiryMs ?? 5 * 60_000;
   let client = tokenUri && newClient(tokenUri);
-  /** The last token the client gave, until the client itself would refresh it (its expiry less the margin). */
-  let cached: { token: string; refreshAt: number } | undefined;
 
   return {
     async accessToken(signal) {
@@ -72,16 +70,14 @@ export function createFcmTokenSource(o: FcmTokenSourceOptions): FcmTokenSource {
         throw tokenFailure(err);
       }
       if (!token) throw new ConfigDeliveryError("FCM: the service account's token_uri answered no access token");
-      const expiry = client.credentials.expiry_date;
-      cached = typeof expiry === "number" && client.credentials.access_token === token ? { token, refreshAt: expiry - refreshBeforeExpiryMs } : undefined;
       return token;
     },
+    // Read from the client's own credentials, by the same rule its getAccessToken() uses to skip a fetch.
     fresh() {
-      if (cached && Date.now() < cached.refreshAt) return cached.token;
-      return undefined;
+      const c = client ? client.credentials : undefined;
+      return c?.access_token && typeof c.expiry_date === "number" && Date.now() < c.expiry_date - refreshBeforeExpiryMs ? c.access_token : undefined;
     },
     forget() {
-      cached = undefined;
       if (tokenUri) client = newClient(tokenUri);
     },
   };
