@@ -47,7 +47,7 @@ type EndDeps = Pick<Services, "challenges" | "metrics" | "notifier" | "logger" |
  * What L5 touches: the challenge, the user's devices and account, the session (a login) or validation token (a
  * step-up or a backend's own challenge) minted on approval, the fraud lock.
  */
-export type AnswerDeps = EndDeps & RecordEndDeps & FraudLockDeps & Pick<Services, "devices" | "accounts" | "sessions" | "sealer" | "audit" | "config" | "redis" | "keys">;
+export type AnswerDeps = EndDeps & RecordEndDeps & FraudLockDeps & Pick<Services, "devices" | "accounts" | "sessions" | "sealer" | "audit" | "config" | "keys">;
 
 /**
  * L5: the phone answers. The signature over `verify + handle (+ number)` must verify with the key of one of the
