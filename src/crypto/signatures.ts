@@ -75,9 +75,10 @@ const storedKeys = new Map<string, ParsedDeviceKey | null>();
 const STORED_KEYS_MAX = 10_000;
 
 /**
- * A stored device key (with the JWK enrollment kept beside it, when there is one), vetted again as at enrollment (so a key enrolled before a rule tightened is refused too)
- * and kept parsed for the next answer (bounded, least recently used out first): the vetting is paid once per
- * key and process. Keys are public: nothing secret is held in memory by this.
+ * A stored device key (read from the JWK enrollment kept beside it, when there is one), vetted again as at
+ * enrollment (so a key enrolled before a rule tightened is refused too) and kept parsed for the next answer
+ * (bounded, least recently used out first): the vetting is paid once per key and process. Keys are public: nothing
+ * secret is held in memory by this.
  */
 export function loadStoredDeviceKey(hex: string, jwk?: JsonWebKey): ParsedDeviceKey | null {
   const cached = storedKeys.get(hex);
