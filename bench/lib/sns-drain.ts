@@ -16,16 +16,10 @@ export interface PushStats {
 }
 
 /** One or more workers' drain of a backlog, as one: the first start, the last end, sums. */
-export interface Drained {
-  firstActiveAt: number;
-  lastEndAt: number;
-  completed: number;
-  failed: number;
+export type Drained = Omit<PushStats, "cpuAtFirstActive" | "cpuAtLastEnd"> & {
   /** Every worker's CPU from its own first job to its own last one, summed (ms). */
   cpuMs: number;
-  outcomes: Record<string, number>;
-  failures: Record<string, number>;
-}
+};
 
 const add = (into: Record<string, number>, from: Record<string, number>) => {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
