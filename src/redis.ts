@@ -20,6 +20,13 @@ export interface RedisClientOptions {
    * @default false
    */
   subscriber?: boolean;
+  /**
+   * ioredis auto-pipelining: commands issued in the same event-loop turn leave in one socket write. For the
+   * pollers' client only (L4 and its long poll, many small reads at once); it holds each command until the turn
+   * ends, which the answer path's round trips would each pay.
+   * @default false
+   */
+  autoPipelined?: boolean;
 }
 
 /** How long a request-path command may take before it fails (the request then answers 503). */
@@ -38,6 +45,7 @@ export function createRedis(config: Pick<Config, "REDIS_URL" | "REDIS_CLUSTER">,
     connectTimeout: 2000,
     commandTimeout: blocking ? undefined : COMMAND_TIMEOUT_MS,
     lazyConnect: false,
+    enableAutoPipelining: options.autoPipelined === true,
   };
   if (config.REDIS_CLUSTER) {
     const url = new URL(config.REDIS_URL);
@@ -57,6 +65,7 @@ export function createRedis(config: Pick<Config, "REDIS_URL" | "REDIS_CLUSTER">,
       // A master that moved (failover, resharding) is followed through MOVED; this refreshes the map meanwhile.
       slotsRefreshInterval: 5000,
       shardedSubscribers: options.subscriber === true,
+      enableAutoPipelining: base.enableAutoPipelining,
     };
     return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], clusterOptions);
   }

@@ -55,12 +55,19 @@ export interface Services {
   queues: PushQueues;
   notifier: Notifier;
   now: () => number;
+  /**
+   * What L4 and its long poll read through: the same challenges and guess budget (the same keys) on the pollers'
+   * auto-pipelined client, so many polls at once share socket writes while the answer path keeps its own client.
+   */
+  pollers: Pick<Services, "challenges" | "guesses" | "sealer" | "now" | "logger">;
 }
 
 export interface ServiceDeps {
   config: Config;
   logger: Logger;
   redis: RedisClient;
+  /** The pollers' client (auto-pipelined); `redis` when absent. */
+  pollRedis?: RedisClient;
   sealer: Sealer;
   queues: PushQueues;
   notifier: Notifier;
@@ -77,6 +84,12 @@ export function createServices(deps: ServiceDeps): Services {
   const rateLimits = { ...defaultRateLimits, ...deps.rateLimits };
   const limits = createRateLimits(deps.redis, keys, rateLimits);
   const apps = createAppStore(deps.redis, keys, deps.sealer, date);
+  const pollRedis = deps.pollRedis ?? deps.redis;
+  const challengesOn = (redis: RedisClient) =>
+    createChallengeStore(redis, keys, { points: rateLimits.pingPerToken, windowMs: RATE_LIMIT_WINDOW_SECONDS * 1000 });
+  const challenges = challengesOn(deps.redis);
+  const guesses = createGuessBudget(limits.failedGuessesPerIp);
+  const shared = pollRedis === deps.redis;
   return {
     config: deps.config,
     logger: deps.logger,
@@ -89,11 +102,11 @@ export function createServices(deps: ServiceDeps): Services {
     sessions: createSessionStore(deps.redis, keys, deps.config.SESSION_TTL_SECONDS, date),
     settings: createSettingsStore(deps.redis, keys, deps.sealer, { allowPrivateWebhooks: deps.config.ALLOW_PRIVATE_WEBHOOKS }),
     devices: createDeviceStore(deps.redis, keys, deps.sealer, date),
-    challenges: createChallengeStore(deps.redis, keys, { points: rateLimits.pingPerToken, windowMs: RATE_LIMIT_WINDOW_SECONDS * 1000 }),
+    challenges,
     enrollment: createEnrollment(deps.redis, keys, deps.sealer, { publicUrl: deps.config.PUBLIC_URL, ttlSeconds: deps.config.ENROLLMENT_TTL_SECONDS }, date),
     backupCodes: createBackupCodeStore(deps.redis, keys, deps.sealer),
     limits,
-    guesses: createGuessBudget(limits.failedGuessesPerIp),
+    guesses,
     audit: createAuditLog(deps.redis, keys, deps.logger, {
       maxLength: deps.config.AUDIT_MAX_EVENTS,
       webhook:
@@ -107,5 +120,12 @@ export function createServices(deps: ServiceDeps): Services {
     queues: deps.queues,
     notifier: deps.notifier,
     now,
+    pollers: {
+      challenges: shared ? challenges : challengesOn(pollRedis),
+      guesses: shared ? guesses : createGuessBudget(createRateLimits(pollRedis, keys, rateLimits).failedGuessesPerIp),
+      sealer: deps.sealer,
+      now,
+      logger: deps.logger,
+    },
   };
 }

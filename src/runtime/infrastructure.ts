@@ -12,6 +12,8 @@ import { createDevicePresence, type DevicePresence } from "../realtime/device-pr
 export interface Infrastructure {
   /** The request-path client (fail-fast: no offline queue once connected, bounded commands). */
   redis: RedisClient;
+  /** The pollers' client (L4 and its long poll): fail-fast too, and auto-pipelined. */
+  pollRedis: RedisClient;
   keys: Keys;
   /** Seals secrets at rest under the master key. */
   sealer: Sealer;
@@ -60,9 +62,11 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
   // Keyed by REDIS_PREFIX, in the format of the configured adapter (sharded: SPUBLISH per room; classic: PUBLISH).
   const emitter = createRoomEmitter(client(), config.SOCKET_ADAPTER, config.REDIS_PREFIX);
   const presence = createDevicePresence(redis, config.REDIS_PREFIX);
+  const pollRedis = client({ autoPipelined: true });
 
   return {
     redis,
+    pollRedis,
     keys,
     sealer,
     queues,

@@ -114,11 +114,12 @@ export async function startRuntime<W extends RunningRole = RunningRole>(configur
  * the Redis emitter otherwise), and one metrics registry for both roles.
  */
 function buildServices(config: Config, options: Pick<RuntimeOptions, "logger" | "processMetrics" | "rateLimits">, infrastructure: Infrastructure, rooms: PageRooms): Services {
-  const { redis, sealer, queues } = infrastructure;
+  const { redis, pollRedis, sealer, queues } = infrastructure;
   return createServices({
     config,
     logger: options.logger,
     redis,
+    pollRedis,
     sealer,
     queues,
     metrics: createMetrics({ defaultMetrics: options.processMetrics ?? true }),

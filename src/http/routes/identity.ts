@@ -94,9 +94,9 @@ export function identityRoutes(s: Services, options: IdentityRouteOptions = {}):
         // The client gone (its request aborted, its connection closed) ends the wait at once.
         const gone = new AbortController();
         res.once("close", () => gone.abort());
-        result = await longPoll(s, waiters, app, token, clientIp(req), wait, gone.signal);
+        result = await longPoll(s.pollers, waiters, app, token, clientIp(req), wait, gone.signal);
       } else {
-        result = await ping(s, app, token, clientIp(req));
+        result = await ping(s.pollers, app, token, clientIp(req));
       }
       if ("login" in result) res.json(result.login);
       else res.status(httpStatusOf(result.error)).json(errorBody(result.error));
