@@ -5,6 +5,7 @@ import type { PushMessage } from "../../src/delivery/push-provider.js";
 import { createApnsProvider } from "../../workers/providers/apns.js";
 import { probes, serve } from "../lib/serve.js";
 import { timedSends, type SendRun } from "../lib/timed-sends.js";
+import { sendAsTheWorker } from "../lib/as-the-worker-sends.js";
 
 /**
  * The apns scenario's two clients against the same APNs stand-in, in one process of their own so their CPU is
@@ -52,7 +53,7 @@ async function provider(a: Target): Promise<SendRun> {
     ttlSeconds: 600,
   });
   try {
-    return await timedSends(a.n, a.concurrency, (i) => p.send(message(i), AbortSignal.timeout(10_000)));
+    return await timedSends(a.n, a.concurrency, (i) => sendAsTheWorker(p, message(i)));
   } finally {
     p.close();
   }

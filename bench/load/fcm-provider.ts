@@ -5,6 +5,7 @@ import { createFcmProvider, type FcmServiceAccount } from "../../workers/provide
 import { createFcmTokenSource } from "../../workers/providers/fcm-token.js";
 import { emit, probes, serve } from "../lib/serve.js";
 import { mapLimit, nowMs } from "../lib/stats.js";
+import { sendAsTheWorker } from "../lib/as-the-worker-sends.js";
 
 /**
  * The FCM scenario's two clients, each in this process alone, at the same concurrency against the same stand-in:
@@ -60,7 +61,7 @@ async function run(a: RunArgs) {
   const one = async (i: number) => {
     const token = a.tokens[i % a.tokens.length]!;
     if (a.mode === "provider") {
-      await provider.send(message(token, i), AbortSignal.timeout(10_000)).catch(() => failed++);
+      await sendAsTheWorker(provider, message(token, i)).catch(() => failed++);
       return;
     }
     const m = message(token, i);

@@ -2,6 +2,7 @@ import { createSnsClient, createSnsProvider } from "../../workers/providers/sns.
 import type { PushMessage } from "../../src/delivery/push-provider.js";
 import { emit, probes, serve } from "../lib/serve.js";
 import { mapLimit, nowMs } from "../lib/stats.js";
+import { sendAsTheWorker } from "../lib/as-the-worker-sends.js";
 
 /**
  * Scenario 4's "where the time goes": the worker's own SNS provider (createSnsClient + createSnsProvider, the
@@ -21,13 +22,13 @@ async function run(a: { endpoint: string; endpointArns: string[]; n: number; con
     ttlSeconds: 600,
   });
   // Warm-up (connections, JIT), as the worker has warmed up after its first jobs.
-  await mapLimit(Array.from({ length: Math.min(200, a.n) }, (_, i) => i), a.concurrency, (i) => provider.send(message(i), AbortSignal.timeout(10_000)));
+  await mapLimit(Array.from({ length: Math.min(200, a.n) }, (_, i) => i), a.concurrency, (i) => sendAsTheWorker(provider, message(i)));
   let done = 0;
   const timer = setInterval(() => emit("progress", { done }), 2000);
   const c0 = process.cpuUsage();
   const t0 = nowMs();
   await mapLimit(Array.from({ length: a.n }, (_, i) => i), a.concurrency, async (i) => {
-    await provider.send(message(i), AbortSignal.timeout(10_000));
+    await sendAsTheWorker(provider, message(i));
     done++;
   });
   const ms = nowMs() - t0;

@@ -6,6 +6,7 @@ import { createWebPushProvider } from "../../workers/providers/web-push.js";
 import { webPushPayloadOf, webPushTopicOf } from "../../workers/providers/web-push-payload.js";
 import { probes, serve } from "../lib/serve.js";
 import { timedSends, type SendRun } from "../lib/timed-sends.js";
+import { sendAsTheWorker } from "../lib/as-the-worker-sends.js";
 
 /**
  * The webpush scenario's two clients against the same push-service stand-in, in one process of their own so their
@@ -49,7 +50,7 @@ async function provider(a: Target): Promise<SendRun> {
   const guard = createOutboundGuard({ allowPrivate: true }, { ca: a.caPem });
   const p = createWebPushProvider({ vapid: async () => a.vapid, subject: SUBJECT, guard });
   try {
-    return await timedSends(a.n, a.concurrency, (i) => p.send(message(a, i), AbortSignal.timeout(10_000)));
+    return await timedSends(a.n, a.concurrency, (i) => sendAsTheWorker(p, message(a, i)));
   } finally {
     guard.destroy();
   }
