@@ -41,6 +41,13 @@ export interface AccountStore {
   get(appId: string, uid: string): Promise<{ profile: Profile; passwordHash: string } | null>;
 }
 
+/** The fields of a user's profile hash that make their account, in the order `accountOf` takes them. */
+export const ACCOUNT_FIELDS = ["profile", "password"] as const;
+
+/** An account from its profile hash's `profile` and `password` fields; null when either is missing. */
+export const accountOf = (profile: string | null, passwordHash: string | null): { profile: Profile; passwordHash: string } | null =>
+  profile && passwordHash ? { profile: JSON.parse(profile) as Profile, passwordHash } : null;
+
 const hex32 = () => randomUUID().replaceAll("-", "");
 
 export function createAccountStore(redis: RedisClient, keys: Keys, now: () => Date = () => new Date()): AccountStore {
@@ -83,8 +90,8 @@ export function createAccountStore(redis: RedisClient, keys: Keys, now: () => Da
     },
     findUid: (appId, kind, value) => redis.get(keys.identity(appId, kind, normalizeIdentifier(kind, value))),
     async get(appId, uid) {
-      const [profile, passwordHash] = await redis.hmget(keys.profile(appId, uid), "profile", "password");
-      return profile && passwordHash ? { profile: JSON.parse(profile) as Profile, passwordHash } : null;
+      const [profile, passwordHash] = await redis.hmget(keys.profile(appId, uid), ...ACCOUNT_FIELDS);
+      return accountOf(profile ?? null, passwordHash ?? null);
     },
   };
 }

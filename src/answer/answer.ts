@@ -3,7 +3,7 @@ import { hashToken, isGuid } from "../crypto/tokens.js";
 import { loadStoredDeviceKey, verifyDeviceSignature } from "../crypto/signatures.js";
 import type { AppRecord } from "../apps/app-store.js";
 import { lockAfterFraudReport, type FraudLockDeps } from "../accounts/lockout.js";
-import { refOf, type ChallengeRef } from "../challenge/challenge-store.js";
+import { refOf } from "../challenge/challenge-store.js";
 import type { Challenge } from "../challenge/challenge.js";
 import type { Profile as LoginProfile } from "../accounts/account-store.js";
 import { approvesWithLogin, sealApproval, type ApprovalResponse } from "../challenge/login-response.js";
@@ -14,6 +14,7 @@ import type { Device } from "../devices/device-store.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
 import { checkAnswerBudget } from "./answer-budget.js";
+import { findByHandle, readAnswer, type HandleTarget } from "./answer-reads.js";
 import { recordEnd, type RecordEndDeps } from "../challenge/record-end.js";
 import type { Outcome } from "../stats/counters.js";
 import type { AuditEvent } from "../audit/audit-log.js";
@@ -26,18 +27,18 @@ export interface DeviceAnswer {
 }
 
 /**
- * L5, first half: where the challenge a device handle names lives, once this caller's failure budget on the
- * handle has passed (nothing is decided or verified before). Read-only, so the route runs it beside its own
- * checks (the caller's IP limit, the app): the page waits on this path, and every round trip to Redis is time
- * it waits.
+ * L5, first half: the challenge a device handle names (on a single Redis, with what the answer checks), once this
+ * caller's failure budget on the handle has passed (nothing is decided or verified before). Read-only, so the
+ * route runs it beside its own checks (the caller's IP limit, the app): the page waits on this path, and every
+ * round trip to Redis is time it waits.
  */
-export async function challengeRefOfHandle(s: Pick<Services, "limits" | "challenges">, handle: string, callerIp: string): Promise<ChallengeRef | null> {
+export async function targetOfHandle(s: Pick<Services, "limits" | "challenges" | "redis" | "keys">, handle: string, callerIp: string): Promise<HandleTarget | null> {
   const handleHash = hashToken(handle);
-  const [, ref] = await together([
+  const [, target] = await together([
     checkAnswerBudget(s, handleHash, callerIp),
-    isGuid(handle) ? s.challenges.refByHandle(handleHash) : null,
+    isGuid(handle) ? findByHandle(s, handleHash) : null,
   ]);
-  return ref;
+  return target;
 }
 
 /** What the end of an answer touches: the challenge's transition (behind an approval's writes), its count and log, and the notifier for its pages. */
@@ -56,13 +57,9 @@ export type AnswerDeps = EndDeps & RecordEndDeps & FraudLockDeps & Pick<Services
  * user's devices and their account live in one slot and are read together; nothing changes before the
  * signature has verified.
  */
-export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, ref: ChallengeRef | null, answer: DeviceAnswer): Promise<{ IsPosted: true }> {
-  if (!ref || ref.appId !== app.apiKey) throw new ApiError(1296);
-  const [c, devices, account] = await together([
-    s.challenges.load(ref),
-    s.devices.list(ref.appId, ref.uid),
-    answer.verify === "Yes" ? s.accounts.get(ref.appId, ref.uid) : null,
-  ]);
+export async function answerPush(s: AnswerDeps, app: AppRecord, handle: string, target: HandleTarget | null, answer: DeviceAnswer): Promise<{ IsPosted: true }> {
+  if (!target || target.ref.appId !== app.apiKey) throw new ApiError(1296);
+  const { challenge: c, devices, account } = target.read ?? (await readAnswer(s, target.ref));
   if (!c) throw new ApiError(1296);
   const now = s.now();
   const standing = standingAt(c, now);

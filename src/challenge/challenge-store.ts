@@ -60,13 +60,15 @@ const setDeliveryScript = defineScript(SET_DELIVERY);
 const refOf = (c: ChallengeRef | Challenge): ChallengeRef =>
   "challengeId" in c ? c : { appId: c.appId, uid: c.uid, challengeId: c.id };
 
+/** A challenge's place as its token and handle lookups hold it: `appId|uid|challengeId`. */
+const encodeRef = (r: ChallengeRef) => `${r.appId}|${r.uid}|${r.challengeId}`;
+export const decodeRef = (raw: string): ChallengeRef | null => {
+  const [appId, uid, challengeId] = raw.split("|");
+  return appId && uid && challengeId ? { appId, uid, challengeId } : null;
+};
+
 export function createChallengeStore(redis: RedisClient, keys: Keys, polls: PollBudget): ChallengeStore {
   const keyOf = (r: ChallengeRef) => keys.challenge(r.appId, r.uid, r.challengeId);
-  const encodeRef = (r: ChallengeRef) => `${r.appId}|${r.uid}|${r.challengeId}`;
-  const decodeRef = (raw: string): ChallengeRef | null => {
-    const [appId, uid, challengeId] = raw.split("|");
-    return appId && uid && challengeId ? { appId, uid, challengeId } : null;
-  };
 
   async function load(ref: ChallengeRef): Promise<Challenge | null> {
     return parseChallenge(await redis.hgetall(keyOf(ref)));

@@ -150,13 +150,16 @@ export function tokenTagOf(sealer: Pick<Sealer, "keyedHash">, appId: string, uid
   return token === NO_PUSH_TOKEN ? undefined : sealer.keyedHash("device-token", JSON.stringify([appId, uid, token]));
 }
 
+const parse = (raw: string) => JSON.parse(raw) as Device;
+
+/** A user's devices from their hash (device id → JSON), oldest first. */
+export const parseDevices = (raw: Record<string, string>): Device[] =>
+  Object.values(raw)
+    .map(parse)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+
 export function createDeviceStore(redis: RedisClient, keys: Keys, sealer: Sealer, now: () => Date = () => new Date()): DeviceStore {
   const context = (appId: string, uid: string, id: string) => `device:${appId}:${uid}:${id}`;
-  const parse = (raw: string) => JSON.parse(raw) as Device;
-  const parseAll = (raw: Record<string, string>) =>
-    Object.values(raw)
-      .map(parse)
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   const build = (appId: string, uid: string, d: NewDevice): Device => {
     const id = randomUUID();
     const tokenTag = tokenTagOf(sealer, appId, uid, d.token);
@@ -192,7 +195,7 @@ export function createDeviceStore(redis: RedisClient, keys: Keys, sealer: Sealer
       return typeof raw === "string" ? parse(raw) : null;
     },
     async list(appId, uid) {
-      return parseAll(await redis.hgetall(keys.devices(appId, uid)));
+      return parseDevices(await redis.hgetall(keys.devices(appId, uid)));
     },
     async get(appId, uid, deviceId) {
       const raw = await redis.hget(keys.devices(appId, uid), deviceId);
@@ -210,7 +213,7 @@ export function createDeviceStore(redis: RedisClient, keys: Keys, sealer: Sealer
     async removeAll(appId, uid) {
       const key = keys.devices(appId, uid);
       const [[, raw]] = (await redis.multi().hgetall(key).del(key).exec()) as [[Error | null, Record<string, string>]];
-      return parseAll(raw ?? {});
+      return parseDevices(raw ?? {});
     },
     async rename(appId, uid, deviceId, name) {
       return (await patchScript(redis, [keys.devices(appId, uid)], [deviceId, JSON.stringify({ name })])) === 1;

@@ -11,7 +11,7 @@ import { resendPush } from "../../login/resend.js";
 import { ping, type PingResult } from "../../login/ping.js";
 import { LONG_POLL_MAX_SECONDS, LONG_POLL_MIN_SECONDS, longPoll } from "../../login/long-poll.js";
 import type { PingWaiters } from "../../realtime/ping-waiters.js";
-import { answerPush, challengeRefOfHandle } from "../../answer/answer.js";
+import { answerPush, targetOfHandle } from "../../answer/answer.js";
 import { chargingRefusals } from "../../answer/answer-budget.js";
 import { resetPushDevices } from "../../devices/reset.js";
 import type { Services } from "../../services.js";
@@ -110,10 +110,10 @@ export function identityRoutes(s: Services, options: IdentityRouteOptions = {}):
     const ip = clientIp(req);
     await chargingRefusals(s, handle, ip, async () => {
       // One round trip for the three independent checks; errors still come in this order.
-      const [, app, challenge] = await together([s.limits.strangerPerIp(ip), requireApp(s, req), challengeRefOfHandle(s, handle, ip)]);
+      const [, app, target] = await together([s.limits.strangerPerIp(ip), requireApp(s, req), targetOfHandle(s, handle, ip)]);
       if (!handle) throw new ApiError(1296);
       const body = parseBody(answerBody, req.body);
-      res.json(await answerPush(s, app, handle, challenge, body));
+      res.json(await answerPush(s, app, handle, target, body));
     });
   });
 
