@@ -23,7 +23,9 @@ export interface RedisClientOptions {
   /**
    * ioredis auto-pipelining: commands issued in the same event-loop turn leave in one socket write. For the
    * pollers' client only (L4 and its long poll, many small reads at once); it holds each command until the turn
-   * ends, which the answer path's round trips would each pay.
+   * ends, which the answer path's round trips would each pay. A single Redis only: on a cluster, ioredis 6.0 does
+   * not follow a MOVED slot for a batch that also holds a write that succeeded (redis/ioredis#2075), so polls would
+   * fail (500) until its slot map refreshes; a cluster client ignores it.
    * @default false
    */
   autoPipelined?: boolean;
@@ -45,7 +47,6 @@ export function createRedis(config: Pick<Config, "REDIS_URL" | "REDIS_CLUSTER">,
     connectTimeout: 2000,
     commandTimeout: blocking ? undefined : COMMAND_TIMEOUT_MS,
     lazyConnect: false,
-    enableAutoPipelining: options.autoPipelined === true,
   };
   if (config.REDIS_CLUSTER) {
     const url = new URL(config.REDIS_URL);
@@ -65,13 +66,12 @@ export function createRedis(config: Pick<Config, "REDIS_URL" | "REDIS_CLUSTER">,
       // A master that moved (failover, resharding) is followed through MOVED; this refreshes the map meanwhile.
       slotsRefreshInterval: 5000,
       shardedSubscribers: options.subscriber === true,
-      enableAutoPipelining: base.enableAutoPipelining,
     };
     return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], clusterOptions);
   }
   // Queue commands until the first connection (callers need not wait for "ready" before their first command),
   // then fail fast: from then on, a command sent while disconnected is refused at once.
-  const client = new Redis(config.REDIS_URL, { ...base, enableOfflineQueue: true, retryStrategy });
+  const client = new Redis(config.REDIS_URL, { ...base, enableOfflineQueue: true, retryStrategy, enableAutoPipelining: options.autoPipelined === true });
   if (!blocking) client.once("ready", () => (client.options.enableOfflineQueue = false));
   return client;
 }
