@@ -22,7 +22,7 @@ export interface RedisClientOptions {
   subscriber?: boolean;
   /**
    * ioredis auto-pipelining: commands issued in the same event-loop turn leave in one socket write. For the
-   * pollers' client only (L4 and its long poll, many small reads at once); it holds each command until the turn
+   * pollers' client only (L4, many small reads at once); it holds each command until the turn
    * ends, which the answer path's round trips would each pay. A single Redis only: on a cluster, ioredis 6.0 does
    * not follow a MOVED slot for a batch that also holds a write that succeeded (redis/ioredis#2075), so polls would
    * fail (500) until its slot map refreshes; a cluster client ignores it.

@@ -56,10 +56,10 @@ export interface Services {
   notifier: Notifier;
   now: () => number;
   /**
-   * What L4 and its long poll read through: the same challenges and guess budget (the same keys) on the pollers'
-   * auto-pipelined client, so many polls at once share socket writes while the answer path keeps its own client.
+   * What L4 reads through: the same challenges and guess budget (the same keys) on the pollers' auto-pipelined
+   * client, so many polls at once share socket writes while the answer path (and the long poll) keep the plain one.
    */
-  pollers: Pick<Services, "challenges" | "guesses" | "sealer" | "now" | "logger">;
+  pollers: Pick<Services, "challenges" | "guesses" | "sealer" | "now">;
 }
 
 export interface ServiceDeps {
@@ -125,7 +125,6 @@ export function createServices(deps: ServiceDeps): Services {
       guesses: shared ? guesses : createGuessBudget(createRateLimits(pollRedis, keys, rateLimits).failedGuessesPerIp),
       sealer: deps.sealer,
       now,
-      logger: deps.logger,
     },
   };
 }

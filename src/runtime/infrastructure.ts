@@ -12,7 +12,7 @@ import { createDevicePresence, type DevicePresence } from "../realtime/device-pr
 export interface Infrastructure {
   /** The request-path client (fail-fast: no offline queue once connected, bounded commands). */
   redis: RedisClient;
-  /** The pollers' client (L4 and its long poll): fail-fast too, and auto-pipelined on a single Redis. */
+  /** The pollers' client (L4): fail-fast too, and auto-pipelined on a single Redis. */
   pollRedis: RedisClient;
   keys: Keys;
   /** Seals secrets at rest under the master key. */
