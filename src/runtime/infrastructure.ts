@@ -12,7 +12,7 @@ import { createDevicePresence, type DevicePresence } from "../realtime/device-pr
 export interface Infrastructure {
   /** The request-path client (fail-fast: no offline queue once connected, bounded commands). */
   redis: RedisClient;
-  /** The pollers' client (L4): fail-fast too, and auto-pipelined on a single Redis. */
+  /** The pollers' client (L4): fail-fast too, and auto-pipelined (on a cluster, the request client itself). */
   pollRedis: RedisClient;
   keys: Keys;
   /** Seals secrets at rest under the master key. */
@@ -62,7 +62,8 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
   // Keyed by REDIS_PREFIX, in the format of the configured adapter (sharded: SPUBLISH per room; classic: PUBLISH).
   const emitter = createRoomEmitter(client(), config.SOCKET_ADAPTER, config.REDIS_PREFIX);
   const presence = createDevicePresence(redis, config.REDIS_PREFIX);
-  const pollRedis = client({ autoPipelined: true });
+  // On a cluster it could not be auto-pipelined (see createRedis): the request client serves the pollers too.
+  const pollRedis = config.REDIS_CLUSTER ? redis : client({ autoPipelined: true });
 
   return {
     redis,
