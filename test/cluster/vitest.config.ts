@@ -12,6 +12,7 @@ export default defineConfig({
     ...base.test,
     include: [
       "test/login-flow.test.ts",
+      "test/answer-reads.test.ts",
       "test/realtime.test.ts",
       "test/delivery.test.ts",
       "test/delivery-workers.test.ts",
