@@ -146,6 +146,13 @@ export function onReconnected(client: RedisClient, listener: () => void): void {
   });
 }
 
+/** Field-value pairs as a script's HGETALL or a stream entry returns them (field, value, field, value…), as a record. */
+export function fieldsOf(flat: readonly string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
+}
+
 /**
  * A Lua script run by EVALSHA (the script body is sent only once per server, after NOSCRIPT), so hot paths
  * do not ship the source on every call.

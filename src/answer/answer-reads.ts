@@ -3,7 +3,7 @@ import { accountOf, ACCOUNT_FIELDS, type Profile } from "../accounts/account-sto
 import { parseChallenge, type Challenge } from "../challenge/challenge.js";
 import { decodeRef, type ChallengeRef } from "../challenge/challenge-store.js";
 import { parseDevices, type Device } from "../devices/device-store.js";
-import { defineScript } from "../redis.js";
+import { defineScript, fieldsOf } from "../redis.js";
 import type { Services } from "../services.js";
 import { together } from "../together.js";
 
@@ -36,12 +36,6 @@ local function key(t) return (string.gsub(t, '[\\1\\2\\3]', parts)) end
 return { ref, redis.call('HGETALL', key(ARGV[1])), redis.call('HGETALL', key(ARGV[2])), redis.call('HMGET', key(ARGV[3]), unpack(ARGV, 4)) }
 `);
 
-const record = (flat: string[]): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
-  return out;
-};
-
 /**
  * The challenge a handle names, found by its hash. On a single Redis, one script also reads what the answer
  * checks (the challenge, the user's devices and account), so the answer makes one round trip fewer before the
@@ -61,7 +55,7 @@ export async function findByHandle(s: Pick<Services, "redis" | "keys" | "challen
   const ref = found && decodeRef(found[0]);
   if (!found || !ref) return null;
   const [, challenge, devices, [profile, passwordHash]] = found;
-  return { ref, read: { challenge: parseChallenge(record(challenge)), devices: parseDevices(record(devices)), account: accountOf(profile ?? null, passwordHash ?? null) } };
+  return { ref, read: { challenge: parseChallenge(fieldsOf(challenge)), devices: parseDevices(fieldsOf(devices)), account: accountOf(profile ?? null, passwordHash ?? null) } };
 }
 
 /** What an answer checks, read by the stores (the cluster's way, or a target found without them). */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Keys } from "../keys.js";
 import type { Logger } from "../logger.js";
-import type { RedisClient } from "../redis.js";
+import { fieldsOf, type RedisClient } from "../redis.js";
 import { InternalAddressError, type OutboundGuard } from "../outbound/outbound-guard.js";
 import { postOnce } from "../outbound/post-once.js";
 import { signWebhook } from "../delivery/webhook-signature.js";
@@ -89,8 +89,7 @@ export function createAuditLog(redis: RedisClient, keys: Keys, logger: Logger, o
       const end = options.before ? `(${options.before}` : "+";
       const rows = await redis.xrevrange(keys.audit(appId), end, "-", "COUNT", count);
       return rows.map(([id, flat]) => {
-        const entry: Record<string, string> = { id, at: new Date(Number(id.split("-")[0])).toISOString() };
-        for (let i = 0; i + 1 < flat.length; i += 2) entry[flat[i]!] = flat[i + 1]!;
+        const entry = { id, at: new Date(Number(id.split("-")[0])).toISOString(), ...fieldsOf(flat) };
         return entry as unknown as AuditEntry;
       });
     },

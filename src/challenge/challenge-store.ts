@@ -1,5 +1,5 @@
 import type { Keys } from "../keys.js";
-import { defineScript, type RedisClient } from "../redis.js";
+import { defineScript, fieldsOf, type RedisClient } from "../redis.js";
 import { challengeFields, parseChallenge, parseStatusView, STATUS_VIEW_FIELDS, type Challenge, type ChallengeStatus, type ChallengeStatusView, type DeliveryState } from "./challenge.js";
 import { CREATE, END, RESEND, SET_DELIVERY, UPDATE_IF_EXISTS } from "./scripts.js";
 import { pollToken, type PollBudget } from "./poll-script.js";
@@ -129,10 +129,7 @@ export function createChallengeStore(redis: RedisClient, keys: Keys, polls: Poll
       return { ok: false, reason: reason as "Max" };
     },
     async setDelivery(c, state) {
-      const flat = (await setDeliveryScript(redis, [keyOf(c)], [state])) as string[];
-      const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-      return parseChallenge(fields);
+      return parseChallenge(fieldsOf((await setDeliveryScript(redis, [keyOf(c)], [state])) as string[]));
     },
     async update(c, fields) {
       return (await updateScript(redis, [keyOf(c)], flatten(fields))) === 1;
